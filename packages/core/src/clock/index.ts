@@ -1,0 +1,2 @@
+export { systemClock } from './system-clock.js';
+export { createFakeClock, type FakeClock } from './fake-clock.js';

@@ -1,0 +1,80 @@
+import type { Issue } from '../errors/index.js';
+import type {
+  AgentModes,
+  InterruptionEventRecord,
+  PriceReport,
+  QualityFlag,
+  ReplicaRecord,
+  SeriesKey,
+  SourceReport,
+  StepRecord,
+} from '../ports/types.js';
+
+/** A gap between two consecutive real points of a series (seconds). */
+export interface GapEvent {
+  readonly series: SeriesKey;
+  readonly from: number;
+  readonly to: number;
+  /** `to - from`, seconds. */
+  readonly length: number;
+}
+
+export type AlertKind =
+  | 'high_interpolation_rate'
+  | 'slow_replica_creation'
+  | 'failed_failover'
+  | 'unfillable_gap'
+  | 'no_safe_pool';
+
+export interface Alert {
+  readonly kind: AlertKind;
+  readonly message: string;
+  readonly agentId?: string;
+  /** ms */
+  readonly at: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface RiskFactors {
+  readonly interruptionHistory: number;
+  readonly instanceAge: number;
+  readonly priceVolatility: number;
+}
+
+export interface RiskScore {
+  readonly agentId: string;
+  readonly poolId: string;
+  readonly score: number;
+  readonly factors: RiskFactors;
+  /** `heuristic`, or the name of the risk model that answered. */
+  readonly source: string;
+  /** ms */
+  readonly at: number;
+}
+
+/**
+ * Every event a `Sef` instance emits, with its payload (`sef.on('gap.filled', (e) => ...)`).
+ * `error` carries background failures (a sweep that could not reach the store, ...), never swallowed.
+ */
+export interface SefEvents {
+  'report.accepted': (e: { report: SourceReport }) => void;
+  'report.rejected': (e: { report: unknown; index: number; issues: readonly Issue[] }) => void;
+  'report.merged': (e: { series: SeriesKey; timestamp: number; flag: QualityFlag; price: number; primaryPrice: number; replicaPrice: number }) => void;
+  'gap.detected': (e: GapEvent) => void;
+  'gap.filled': (e: GapEvent & { points: number }) => void;
+  'gap.unfillable': (e: GapEvent) => void;
+  'risk.scored': (e: RiskScore) => void;
+  'risk.model_fallback': (e: { agentId: string; model: string; reason: string }) => void;
+  'replica.launching': (e: { replica: ReplicaRecord }) => void;
+  'replica.ready': (e: { replica: ReplicaRecord }) => void;
+  'replica.promoted': (e: { replica: ReplicaRecord }) => void;
+  'replica.terminated': (e: { replica: ReplicaRecord; reason: string }) => void;
+  'failover.completed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[] }) => void;
+  'failover.failed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[]; error: string }) => void;
+  'mode.changed': (e: { agentId: string; modes: AgentModes; previous: AgentModes }) => void;
+  alert: (e: Alert) => void;
+  error: (e: { error: unknown; context: string }) => void;
+}
+
+/** Raw reports as received, before validation. */
+export type IncomingReport = Partial<PriceReport> | Record<string, unknown>;

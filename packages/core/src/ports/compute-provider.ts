@@ -1,0 +1,59 @@
+import type { Market, Role } from './types.js';
+
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export interface InstanceInfo {
+  readonly instanceId: string;
+  readonly poolId: string;
+  readonly market: Market;
+  readonly state: InstanceState;
+  /** ms */
+  readonly launchedAt: number;
+}
+
+/** Options of every provider call: the deadline's signal and a token that makes retries safe. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** The same token twice means the same request (EC2 `ClientToken`): the second call must not act again. */
+  readonly idempotencyToken?: string;
+}
+
+export interface LaunchRequest {
+  readonly agentId: string;
+  readonly poolId: string;
+  readonly role: Role;
+  readonly market: Market;
+  /** Launch from this snapshot (emergency recovery), else from the agent's image. */
+  readonly snapshotIds?: readonly string[];
+}
+
+export interface SnapshotInfo {
+  readonly snapshotIds: readonly string[];
+}
+
+/** Capabilities a provider may lack; the core checks them instead of catching missing methods. */
+export interface ComputeCapabilities {
+  readonly snapshots: boolean;
+  readonly onDemand: boolean;
+}
+
+/**
+ * Compute in the cloud (EC2, or the simulator).
+ *
+ * Promises:
+ * - Calls with the same `idempotencyToken` act once: a retried launch returns the instance of the first.
+ * - Every call honours `signal`: when it aborts, the call rejects promptly with the signal's reason.
+ * - No capacity in a pool rejects with `CapacityError` (the core tries the next pool); other refusals
+ *   with `ProviderError`.
+ * - `launch` resolves once the provider accepted the request (state `pending` or `running`);
+ *   `waitUntilRunning` resolves when it runs.
+ */
+export interface ComputeProvider {
+  readonly capabilities: ComputeCapabilities;
+  launch(request: LaunchRequest, options?: CallOptions): Promise<InstanceInfo>;
+  waitUntilRunning(instanceId: string, options?: CallOptions): Promise<InstanceInfo>;
+  terminate(instanceId: string, options?: CallOptions): Promise<void>;
+  /** Snapshots every volume of the instance at once (EC2 CreateSnapshots). */
+  snapshot(instanceId: string, options?: CallOptions): Promise<SnapshotInfo>;
+  describe(instanceId: string, options?: CallOptions): Promise<InstanceInfo | undefined>;
+}

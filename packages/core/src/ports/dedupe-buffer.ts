@@ -1,0 +1,33 @@
+import type { SourceReport } from './types.js';
+
+/** How the buffer pairs and expires reports; taken from the configuration by the core. */
+export interface BufferPolicy {
+  /** Reports of one series from opposite roles whose timestamps differ by at most this (seconds) are twins. */
+  readonly timeTolerance: number;
+  /** How long a report may wait for its twin (ms). */
+  readonly windowMs: number;
+}
+
+/**
+ * Reports waiting for their twin (the same observation from the agent's other instance), shared by every
+ * SEF instance. The buffer only decides *when* a report goes to the store: the stored timeline does not
+ * depend on it (the core re-derives pairs from what is stored), so a pair released apart still converges.
+ *
+ * Promises:
+ * - `add` is atomic per series: a report whose twin (same series, opposite role, |Δt| ≤ tolerance) is
+ *   waiting is released together with that twin (the nearest one), and a waiting report is released at
+ *   most once, whatever instances call `add` or `releaseExpired` concurrently.
+ * - A report with the same (series, role, timestamp) as a waiting one is not held twice: the lower price
+ *   is kept, so the result does not depend on arrival order.
+ * - `releaseExpired` releases every report that has waited at least `windowMs` at `now`, each exactly once
+ *   even with several sweepers.
+ * - Reports are held until released; a crash of the SEF process loses none (for a durable backend).
+ */
+export interface DedupeBuffer {
+  /** Holds `reports` and returns those released now (paired twins). `now` is ms. */
+  add(reports: readonly SourceReport[], now: number, policy: BufferPolicy): Promise<SourceReport[]>;
+  /** Releases reports whose window closed by `now` (ms). */
+  releaseExpired(now: number, policy: BufferPolicy): Promise<SourceReport[]>;
+  /** Number of reports waiting. */
+  size(): Promise<number>;
+}

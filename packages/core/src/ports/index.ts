@@ -1,0 +1,15 @@
+export type * from './types.js';
+export type * from './clock.js';
+export type * from './price-store.js';
+export type * from './agent-store.js';
+export type * from './pool-store.js';
+export type * from './replica-store.js';
+export type * from './event-store.js';
+export type * from './dedupe-buffer.js';
+export type * from './ingest-queue.js';
+export type * from './lease-manager.js';
+export type * from './compute-provider.js';
+export type * from './price-feed.js';
+export type * from './router.js';
+export type * from './signal-source.js';
+export type * from './risk-model.js';

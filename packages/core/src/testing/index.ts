@@ -1,0 +1,2 @@
+// Contract test suites, one per port, shared by the in-memory implementations and every adapter.
+export {};

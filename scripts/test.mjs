@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The README's test command. Probes the real services the adapter suites need; when one is missing it
+// runs everything else and says loudly what it skipped, except under CI=true, where a missing service
+// fails the run (a CI that silently skips the real-server tests proves nothing).
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+
+const services = [
+  { name: 'postgres', url: process.env.SEF_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', suites: '@sef/adapter-postgres, the server on Postgres' },
+  { name: 'redis', url: process.env.SEF_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', suites: '@sef/adapter-redis, the server on Redis' },
+];
+
+function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port), timeout: 2000 });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const skipped = [];
+for (const s of services) {
+  if (!(await reachable(s.url))) skipped.push(s);
+}
+if (skipped.length > 0) {
+  const lines = skipped.map((s) => `  - ${s.name} is not reachable at ${s.url}: skipping ${s.suites}`);
+  const banner = '!'.repeat(78);
+  console.error(`\n${banner}\n${ci ? 'CI=true and a required service is missing:' : 'SKIPPING SUITES: a service they need is not running'}\n${lines.join('\n')}\n` +
+    `  Start it (see TOOLCHAIN notes in the README) to run them.\n${banner}\n`);
+  if (ci) process.exit(1);
+}
+
+const env = {
+  ...process.env,
+  SEF_TEST_POSTGRES_URL: services[0].url,
+  SEF_TEST_REDIS_URL: services[1].url,
+  SEF_TEST_SKIP: skipped.map((s) => s.name).join(','),
+};
+const result = spawnSync('pnpm', ['exec', 'vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
+if (skipped.length > 0) console.error(`\nReminder: skipped the suites that need ${skipped.map((s) => s.name).join(' and ')}.`);
+process.exit(result.status ?? 1);
