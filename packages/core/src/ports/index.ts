@@ -13,3 +13,4 @@ export type * from './price-feed.js';
 export type * from './router.js';
 export type * from './signal-source.js';
 export type * from './risk-model.js';
+export type * from './storage.js';
