@@ -3,6 +3,8 @@
 // runs everything else and says loudly what it skipped, except under CI=true, where a missing service
 // fails the run (a CI that silently skips the real-server tests proves nothing).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import net from 'node:net';
 
 const services = [
@@ -39,6 +41,8 @@ const env = {
   SEF_TEST_REDIS_URL: services[1].url,
   SEF_TEST_SKIP: skipped.map((s) => s.name).join(','),
 };
-const result = spawnSync('pnpm', ['exec', 'vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
+// Run vitest through node directly: the README's command must work where only `npx pnpm` exists.
+const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+const result = spawnSync(process.execPath, [vitestBin, 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
 if (skipped.length > 0) console.error(`\nReminder: skipped the suites that need ${skipped.map((s) => s.name).join(' and ')}.`);
 process.exit(result.status ?? 1);
