@@ -4,6 +4,8 @@
 // fails the run (a CI that silently skips the real-server tests proves nothing).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import net from 'node:net';
 
@@ -43,6 +45,16 @@ const env = {
 };
 // Run vitest through node directly: the README's command must work where only `npx pnpm` exists.
 const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-const result = spawnSync(process.execPath, [vitestBin, 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
+const reportDir = mkdtempSync(join(tmpdir(), 'sef-test-'));
+const reportFile = join(reportDir, 'results.json');
+const args = [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)];
+const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 if (skipped.length > 0) console.error(`\nReminder: skipped the suites that need ${skipped.map((s) => s.name).join(' and ')}.`);
+// One plain closing line, the same whatever the runner prints above it.
+if (existsSync(reportFile)) {
+  const r = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+}
+rmSync(reportDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
