@@ -1,0 +1,2 @@
+export { SlotTable } from './slot-table.js';
+export { bufferPolicy } from './policy.js';

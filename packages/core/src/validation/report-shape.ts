@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { Issue } from '../errors/index.js';
+
+/** Longest id (agent, instance, pool) a report may carry; longer strings are rejected, never copied. */
+export const maxIdLength = 128;
+
+/** Longest key or message quoted back in an issue, so a hostile report cannot blow up the response. */
+const maxQuoted = 64;
+
+/**
+ * The shape of a raw report: types only. Ranges and lookups are checked by hand afterwards, because a
+ * zod refinement costs an order of magnitude more than the shape alone (PERF.md).
+ * `agentId` is optional: the HTTP API names the agent in the path instead.
+ */
+export const reportShape = z.strictObject({
+  agentId: z.string().optional(),
+  instanceId: z.string(),
+  poolId: z.string(),
+  timestamp: z.number(),
+  price: z.number(),
+});
+
+const quote = (s: string): string => JSON.stringify(s.length > maxQuoted ? `${s.slice(0, maxQuoted)}…` : s);
+
+/** The shape problems of `input`, every one of them, as SEF issues with bounded messages. */
+export function shapeIssues(input: unknown): Issue[] {
+  const result = reportShape.safeParse(input);
+  if (result.success) return [];
+  const issues: Issue[] = [];
+  for (const i of result.error.issues) {
+    const path = i.path.map((p) => (typeof p === 'string' ? p.slice(0, maxQuoted) : String(p))).join('.');
+    if (i.code === 'unrecognized_keys') {
+      const keys = i.keys.slice(0, 5).map(quote).join(', ');
+      const more = i.keys.length > 5 ? ` and ${i.keys.length - 5} more` : '';
+      issues.push({ path, code: 'unrecognized_keys', message: `unknown field(s) ${keys}${more}` });
+    } else if (i.code === 'invalid_type') {
+      const expected = i.expected === 'number' ? 'a finite number' : i.expected;
+      issues.push({ path, code: 'invalid_type', message: `expected ${expected}` });
+    } else {
+      issues.push({ path, code: i.code, message: i.message.slice(0, 200) });
+    }
+  }
+  return issues;
+}
