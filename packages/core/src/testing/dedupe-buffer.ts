@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
+import type { Role, SourceReport } from '../ports/types.js';
+import type { ContractOptions } from './contract.js';
+import { runDedupeBufferPropertyContract } from './dedupe-buffer-properties.js';
+
+export const policy: BufferPolicy = { timeTolerance: 30, windowMs: 300_000 };
+
+export const report = (role: Role, timestamp: number, price: number, agentId = 'a1', poolId = 'us-east-1a:c5.large'): SourceReport => ({
+  agentId,
+  poolId,
+  instanceId: `i-${agentId}-${role}`,
+  timestamp,
+  price,
+  role,
+});
+
+/** Orders released reports so that results can be compared regardless of release order. */
+export const sorted = (rs: readonly SourceReport[]): SourceReport[] =>
+  [...rs].sort((a, b) => a.agentId.localeCompare(b.agentId) || a.poolId.localeCompare(b.poolId) || a.timestamp - b.timestamp || a.role.localeCompare(b.role));
+
+/**
+ * The {@link DedupeBuffer} contract: pairing with the nearest twin, the lower price on a repeat, expiry,
+ * and exactly-once release under concurrent adds and sweeps; properties in `dedupe-buffer-properties`.
+ * @example
+ * runDedupeBufferContract({ name: 'redis', setup: async () => ({ subject: createRedisBuffer({ client, keyPrefix }), teardown }) });
+ */
+export function runDedupeBufferContract(options: ContractOptions<DedupeBuffer>): void {
+  describe(`DedupeBuffer contract (${options.name})`, () => {
+    let buffer: DedupeBuffer;
+    let teardown: (() => Promise<void>) | undefined;
+    beforeEach(async () => {
+      const s = await options.setup();
+      buffer = s.subject;
+      teardown = s.teardown;
+    });
+    afterEach(async () => teardown?.());
+
+    it("releases the spec's primary ($0.0456 at T=1000) together with its replica ($0.0458 at T=1000)", async () => {
+      expect(await buffer.add([report('primary', 1000, 0.0456)], 0, policy)).toEqual([]);
+      expect(await buffer.size()).toBe(1);
+      const released = await buffer.add([report('replica', 1000, 0.0458)], 5_000, policy);
+      expect(sorted(released)).toEqual(sorted([report('primary', 1000, 0.0456), report('replica', 1000, 0.0458)]));
+      expect(await buffer.size()).toBe(0);
+    });
+
+    it('pairs only opposite roles of one series within the time tolerance', async () => {
+      const held = [report('primary', 1000, 1), report('primary', 1300, 1), report('replica', 1031, 1), report('replica', 1300, 1, 'a2')];
+      expect(await buffer.add(held, 0, policy)).toEqual([]);
+      expect(await buffer.size()).toBe(4);
+      const released = await buffer.add([report('replica', 1030, 2)], 0, policy);
+      expect(sorted(released)).toEqual(sorted([report('primary', 1000, 1), report('replica', 1030, 2)]));
+    });
+
+    it('pairs with the nearest opposite-role report', async () => {
+      await buffer.add([report('replica', 1000, 1), report('replica', 1020, 2)], 0, policy);
+      const released = await buffer.add([report('primary', 1015, 3)], 0, policy);
+      expect(sorted(released)).toEqual(sorted([report('primary', 1015, 3), report('replica', 1020, 2)]));
+      expect(await buffer.size()).toBe(1);
+    });
+
+    it('holds a repeated (series, role, timestamp) once, with the lower price', async () => {
+      await buffer.add([report('primary', 1000, 0.05), report('primary', 1000, 0.04), report('primary', 1000, 0.06)], 0, policy);
+      expect(await buffer.size()).toBe(1);
+      expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([report('primary', 1000, 0.04)]);
+    });
+
+    it('releases a report once its 300 s window has passed, not before, and only once', async () => {
+      await buffer.add([report('primary', 1000, 1)], 10_000, policy);
+      await buffer.add([report('primary', 1300, 1)], 20_000, policy);
+      expect(await buffer.releaseExpired(10_000 + policy.windowMs - 1, policy)).toEqual([]);
+      expect(await buffer.releaseExpired(10_000 + policy.windowMs, policy)).toEqual([report('primary', 1000, 1)]);
+      expect(await buffer.releaseExpired(10_000 + policy.windowMs, policy)).toEqual([]);
+      expect(await buffer.size()).toBe(1);
+    });
+
+    it('releases a primary and its twin exactly once when both are added concurrently', async () => {
+      for (let k = 0; k < 20; k++) {
+        const ts = 10_000 + k * 300;
+        const results = await Promise.all([
+          buffer.add([report('primary', ts, 1)], 0, policy),
+          buffer.add([report('replica', ts + 3, 1)], 0, policy),
+        ]);
+        expect(sorted(results.flat())).toEqual(sorted([report('primary', ts, 1), report('replica', ts + 3, 1)]));
+      }
+      expect(await buffer.size()).toBe(0);
+    });
+
+    it('releases each expired report once when two sweepers run at the same time', async () => {
+      const held = Array.from({ length: 100 }, (_, i) => report('primary', 1000 + i * 300, 1, `a${i % 7}`));
+      await buffer.add(held, 0, policy);
+      const [a, b] = await Promise.all([buffer.releaseExpired(policy.windowMs, policy), buffer.releaseExpired(policy.windowMs, policy)]);
+      expect(sorted([...a, ...b])).toEqual(sorted(held));
+      expect(await buffer.size()).toBe(0);
+    });
+  });
+  runDedupeBufferPropertyContract(options);
+}
