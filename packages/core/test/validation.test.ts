@@ -6,7 +6,7 @@ import { createMemoryAgentStore } from '../src/memory/agent-store.js';
 import { FenceRegistry } from '../src/memory/fence-registry.js';
 import { createMemoryPoolStore } from '../src/memory/pool-store.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
-import { validateReports } from '../src/validation/index.js';
+import { hasPlainShape, shapeIssues, validateReports } from '../src/validation/index.js';
 
 const now = Date.UTC(2026, 0, 1, 12);
 const nowSec = now / 1000;
@@ -130,5 +130,22 @@ describe('report validation', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('takes the hand-written fast path only for what the zod shape accepts', () => {
+    const field = fc.oneof(fc.string({ maxLength: 5 }), fc.double(), fc.constant(undefined), fc.anything());
+    const candidate = fc.oneof(
+      fc.anything({ withNullPrototype: true, withObjectString: true }),
+      fc.record({ agentId: field, instanceId: field, poolId: field, timestamp: field, price: field }, { requiredKeys: [] }),
+      fc.record({ instanceId: fc.string(), poolId: fc.string(), timestamp: fc.double(), price: fc.double(), extra: field }, { requiredKeys: ['instanceId', 'poolId', 'timestamp', 'price'] }),
+    );
+    fc.assert(
+      fc.property(candidate, (x) => {
+        if (hasPlainShape(x)) expect(shapeIssues(x)).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(hasPlainShape(good())).toBe(true);
+    expect(hasPlainShape(Object.assign(Object.create({ inherited: 1 }), good()))).toBe(false);
   });
 });

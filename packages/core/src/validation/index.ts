@@ -1,4 +1,4 @@
 export { validateReports, roleOf, type ValidationContext, type ValidationResult, type RejectedReport } from './validate-reports.js';
-export { reportShape, shapeIssues, maxIdLength } from './report-shape.js';
+export { reportShape, shapeIssues, hasPlainShape, maxIdLength } from './report-shape.js';
 export { checkValues, type ReportRejectionCode, type ValueCheckContext, type ReportIds } from './report-checks.js';
 export { zodIssues } from './zod-issues.js';

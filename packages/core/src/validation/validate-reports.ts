@@ -3,7 +3,7 @@ import type { AgentStore } from '../ports/agent-store.js';
 import type { PoolStore } from '../ports/pool-store.js';
 import type { AgentRecord, Role, SourceReport } from '../ports/types.js';
 import { checkValues, type ReportIds, type ValueCheckContext } from './report-checks.js';
-import { shapeIssues } from './report-shape.js';
+import { hasPlainShape, shapeIssues } from './report-shape.js';
 
 /** What validation needs besides the reports. */
 export interface ValidationContext extends ValueCheckContext {
@@ -51,7 +51,7 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
     const issues: Issue[] = [];
     try {
       const report = input[index];
-      issues.push(...shapeIssues(report));
+      if (!hasPlainShape(report)) issues.push(...shapeIssues(report));
       const fields = typeof report === 'object' && report !== null && !Array.isArray(report) ? (report as Record<string, unknown>) : {};
       const ids = checkValues(fields, ctx, ctx.agentId, issues);
       if (ids.poolId !== undefined) poolIds.add(ids.poolId);
