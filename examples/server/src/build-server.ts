@@ -1,0 +1,107 @@
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import type { DedupeBuffer } from '@sef/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino, type Logger } from 'pino';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { createAuthenticator } from './http/auth.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { HttpError } from './http/http-error.js';
+import { createAlertBook } from './observability/alert-book.js';
+import { logDecisions } from './observability/decision-log.js';
+import { createMetrics } from './observability/metrics.js';
+import { agentRoutes } from './routes/agents.js';
+import type { RouteContext } from './routes/context.js';
+import { modeRoutes } from './routes/modes.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { statusRoutes } from './routes/status.js';
+import type { ServerSef } from './sef-api.js';
+
+/** The per-agent rate limit. */
+export interface AgentRateLimit {
+  /** Requests per agent per window. @default 1200 */
+  readonly max?: number;
+  /** @default 60000 */
+  readonly timeWindowMs?: number;
+  /** An ioredis client: the counters are then shared by every server behind the load balancer. */
+  readonly redis?: unknown;
+  /** Key prefix in Redis. @default 'sef-rate-limit:' */
+  readonly nameSpace?: string;
+}
+
+export interface ServerOptions {
+  /** The SEF instance the routes drive (from `createSef` or `composeFromEnv`). */
+  readonly sef: ServerSef;
+  /** Bearer token of the control endpoints. */
+  readonly adminToken: string;
+  /** False only for development (`SEF_AUTH=off`): every request is then treated as the admin's. @default true */
+  readonly auth?: boolean;
+  /** @default pino at level `info` */
+  readonly logger?: Logger;
+  /** Largest request body in bytes; larger ones get 413. @default 4194304 (5,000 reports fit) */
+  readonly bodyLimit?: number;
+  /** `false` turns the per-agent rate limit off. @default {} (1200 requests per agent per minute, in memory) */
+  readonly rateLimit?: AgentRateLimit | false;
+  /** Checked by `/readyz` besides the storage. */
+  readonly buffer?: Pick<DedupeBuffer, 'size'>;
+  /** Unix ms. @default Date.now */
+  readonly now?: () => number;
+  /** How long an alert stays listed as active after it was last raised (ms). @default 3600000 */
+  readonly alertActiveForMs?: number;
+}
+
+/**
+ * The Fastify app of the SEF service (API.md), not yet listening: every route, the error format,
+ * auth, the per-agent rate limit, `/metrics`, the decision log and the dashboard.
+ * @example
+ * const app = await buildServer({ sef, adminToken: process.env.SEF_ADMIN_TOKEN! });
+ * await app.listen({ port: 5000, host: '0.0.0.0' });
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { sef } = options;
+  const logger = options.logger ?? pino({ level: 'info' });
+  const now = options.now ?? (() => Date.now());
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, disableRequestLogging: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  const alerts = createAlertBook({ now, ...(options.alertActiveForMs !== undefined ? { activeForMs: options.alertActiveForMs } : {}) });
+  const lastRisk = new Map<string, unknown>();
+  sef.on('risk.scored', (e) => lastRisk.set(e.agentId, { score: e.score, factors: e.factors, source: e.source, at: Math.floor(e.at / 1000) }));
+  logDecisions(sef, logger, alerts);
+  const metrics = createMetrics(sef, alerts);
+
+  let agentRateLimit: RateLimitOptions | undefined;
+  if (options.rateLimit !== false) {
+    const rl = options.rateLimit ?? {};
+    await app.register(rateLimit, {
+      global: false,
+      hook: 'preParsing',
+      ...(rl.redis !== undefined ? { redis: rl.redis, nameSpace: rl.nameSpace ?? 'sef-rate-limit:' } : {}),
+      errorResponseBuilder: (_request, context) => new HttpError(429, 'RATE_LIMITED', `Rate limit exceeded: ${context.max} requests per ${context.after} for this agent; retry later`),
+    });
+    agentRateLimit = {
+      max: rl.max ?? 1200,
+      timeWindow: rl.timeWindowMs ?? 60_000,
+      keyGenerator: (request) => `agent:${(request.params as { id?: string }).id ?? ''}`,
+    };
+  }
+
+  const ctx: RouteContext = {
+    sef,
+    authenticate: createAuthenticator({ adminToken: options.adminToken, enabled: options.auth ?? true, agents: sef.storage.agents }),
+    alerts,
+    metrics,
+    buffer: options.buffer,
+    now,
+    agentRateLimit,
+    lastRisk,
+  };
+  agentRoutes(app, ctx);
+  statusRoutes(app, ctx);
+  modeRoutes(app, ctx);
+  monitoringRoutes(app, ctx);
+  dashboardRoutes(app);
+  return app;
+}

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError } from '@sef/core';
+import type { Logger } from 'pino';
+import { coreFactory, type FleetBatchLike } from './compose/core-exports.js';
+import type { ServerSef } from './sef-api.js';
+
+export interface FleetFeedOptions {
+  readonly sef: ServerSef;
+  readonly log: Logger;
+  /** @default 4 */
+  readonly agents?: number;
+  /** @default 1 */
+  readonly seed?: number;
+  /** Simulated history fed at once at start, so the dashboard has a timeline to show (seconds). @default 21600 */
+  readonly history?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Feeds SEF from the core's seeded fleet simulation in real time, like real agents would: history first,
+ * then each batch when its time comes. Reports are sent as the agent's *current* primary or replica
+ * (SEF's state, which changes with every switch), and a replica that SEF launched reports `ready` once it
+ * reports prices, as the agent program on it would. Two agents start in manual and auto mode.
+ */
+export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<void> } {
+  const { sef, log } = options;
+  const now = options.now ?? (() => Date.now());
+  const history = options.history ?? 21_600;
+  const fleet = coreFactory('createFleetSimulation')({ seed: options.seed ?? 1, agents: options.agents ?? 4, start: now() - history * 1000, duration: history + 30 * 86_400 });
+  const abort = new AbortController();
+
+  async function setUp(): Promise<void> {
+    for (const a of fleet.agents) {
+      try {
+        await sef.registerAgent({ id: a.id, instanceId: a.primaryInstanceId, poolId: a.poolId });
+        log.info({ agentId: a.id, poolId: a.poolId }, `simulated fleet: registered ${a.id}`);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    const [manual, auto] = fleet.agents;
+    const tryMode = async (what: string, f: (() => Promise<unknown>) | undefined) => {
+      if (!f) return log.warn(`simulated fleet: ${what} skipped: replica management not available in this @sef/core`);
+      await f().catch((error: unknown) => log.warn({ err: error }, `simulated fleet: ${what} failed`));
+    };
+    if (manual) await tryMode(`manual replica for ${manual.id}`, sef.enableManualReplica && (() => sef.enableManualReplica!(manual.id)));
+    if (auto) await tryMode(`auto mode for ${auto.id}`, sef.setModes && (() => sef.setModes!(auto.id, { autoSwitch: true, autoTerminate: true })));
+  }
+
+  async function send(batch: FleetBatchLike): Promise<void> {
+    const agent = await sef.storage.agents.get(batch.agentId);
+    if (!agent) return;
+    const instanceId = batch.role === 'primary' ? agent.primaryInstanceId : agent.replicaInstanceId;
+    if (instanceId === null) return;
+    if (batch.role === 'replica' && sef.replicaHeartbeat) {
+      const replica = await sef.storage.replicas.findByInstance(instanceId);
+      if (replica?.status === 'syncing') await sef.replicaHeartbeat(agent.id, instanceId, 'ready');
+    }
+    await sef.ingest(batch.reports.map((r) => ({ ...r, instanceId })), { agentId: agent.id });
+  }
+
+  const done = (async () => {
+    await setUp();
+    const batches = fleet.batches();
+    let fedHistory = false;
+    for (let next = batches.next(); !next.done && !abort.signal.aborted; next = batches.next()) {
+      const wait = next.value.at - now();
+      if (wait > 0) {
+        if (!fedHistory) log.info('simulated fleet: history fed, now reporting in real time');
+        fedHistory = true;
+        await sleep(wait, undefined, { signal: abort.signal }).catch(() => undefined);
+        if (abort.signal.aborted) break;
+      }
+      await send(next.value).catch((error: unknown) => log.warn({ err: error }, 'simulated fleet: batch failed'));
+    }
+  })().catch((error: unknown) => log.error({ err: error }, 'simulated fleet stopped'));
+
+  return {
+    async stop() {
+      abort.abort();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { buildServer } from './build-server.js';
+import { composeFromEnv } from './compose/compose.js';
+import { settingsFromEnv } from './compose/settings.js';
+import { startFleetFeed } from './fleet-feed.js';
+import { randomSecret } from './http/tokens.js';
+
+// The SEF service: composes SEF from the environment, serves API.md on PORT (5000), drains on SIGTERM/SIGINT.
+const settings = settingsFromEnv(process.env);
+const log = pino({ level: settings.LOG_LEVEL });
+const adminToken = settings.SEF_ADMIN_TOKEN ?? randomSecret();
+
+const composition = await composeFromEnv(settings, process.env, log);
+const app = await buildServer({
+  sef: composition.sef,
+  adminToken,
+  auth: settings.SEF_AUTH,
+  logger: log,
+  bodyLimit: settings.SEF_BODY_LIMIT,
+  rateLimit: {
+    max: settings.SEF_RATE_LIMIT_MAX,
+    timeWindowMs: settings.SEF_RATE_LIMIT_WINDOW * 1000,
+    ...(composition.redis !== undefined ? { redis: composition.redis, nameSpace: `${settings.SEF_REDIS_PREFIX}rate-limit:` } : {}),
+  },
+  ...(composition.buffer ? { buffer: composition.buffer } : {}),
+});
+await app.listen({ port: settings.PORT, host: settings.HOST });
+
+const { backends } = composition;
+const shown = settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST;
+const base = `http://${shown}:${settings.PORT}`;
+log.info(backends, `SEF service listening on ${base} (storage ${backends.storage}, buffer ${backends.buffer}, cloud ${backends.cloud})`);
+if (!settings.SEF_AUTH) {
+  const banner = '!'.repeat(72);
+  process.stderr.write(`\n${banner}\n  SEF_AUTH=off: AUTHENTICATION IS DISABLED. Anyone reaching this port is admin.\n  Development only.\n${banner}\n\n`);
+} else if (settings.SEF_ADMIN_TOKEN === undefined) {
+  process.stdout.write(`\nNo SEF_ADMIN_TOKEN set; generated admin token for this run:\n  ${adminToken}\nDashboard: ${base}/#token=${adminToken}\n\n`);
+} else {
+  process.stdout.write(`\nDashboard: ${base}/ (enter the admin token)\n\n`);
+}
+
+const fleet = settings.SEF_SIMULATED_FLEET ? startFleetFeed({ sef: composition.sef, log, agents: settings.SEF_FLEET_AGENTS }) : undefined;
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info(`${signal}: shutting down, draining in-flight work`);
+  const timer = setTimeout(() => {
+    log.error(`shutdown took longer than ${settings.SEF_SHUTDOWN_TIMEOUT}s; exiting`);
+    process.exit(1);
+  }, settings.SEF_SHUTDOWN_TIMEOUT * 1000);
+  timer.unref();
+  try {
+    await fleet?.stop();
+    // Fastify stops accepting, answers 503 to new requests and waits for the ones in flight.
+    await app.close();
+    // Then SEF stores what it accepted (buffer, queue) and the clients close.
+    await composition.close();
+    log.info('shutdown complete');
+    process.exit(0);
+  } catch (error) {
+    log.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,63 @@
+import type { QualityFlag } from '@sef/core';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServerSef } from '../sef-api.js';
+import type { AlertBook } from './alert-book.js';
+
+const flags: readonly QualityFlag[] = ['single_source', 'verified_dual_source', 'averaged_dual_source', 'interpolated'];
+
+/**
+ * The Prometheus registry of one server: counters fed by the SEF events of this process, gauges read
+ * from the shared storage at scrape time (so every instance behind a load balancer reports the same).
+ */
+export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sef_process_' });
+
+  const accepted = new Counter({ name: 'sef_reports_accepted_total', help: 'Reports accepted, by the role SEF gave their instance', labelNames: ['role'], registers: [registry] });
+  const rejected = new Counter({ name: 'sef_reports_rejected_total', help: 'Rejected reports, by reason code (a report with two reasons counts under both)', labelNames: ['reason'], registers: [registry] });
+  const merged = new Counter({ name: 'sef_reports_merged_total', help: 'Primary and replica reports merged into one point, by quality flag', labelNames: ['flag'], registers: [registry] });
+  const gaps = new Counter({ name: 'sef_gap_events_total', help: 'Gap events: detected, filled, unfillable', labelNames: ['kind'], registers: [registry] });
+  const interpolated = new Counter({ name: 'sef_interpolated_points_total', help: 'Points written by interpolation', registers: [registry] });
+  const readyTime = new Histogram({ name: 'sef_replica_ready_seconds', help: 'Time from a replica being created to being ready', labelNames: ['replica_type'], buckets: [5, 15, 30, 60, 90, 120, 180, 300, 600], registers: [registry] });
+  const failover = new Histogram({ name: 'sef_failover_duration_seconds', help: 'Response time of handled termination notices and switches', labelNames: ['success'], buckets: [0.5, 1, 2, 5, 10, 15, 30, 60, 90, 120], registers: [registry] });
+  new Gauge({
+    name: 'sef_active_alerts',
+    help: 'Active alerts, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of alerts.countByKind()) this.set({ kind }, n);
+    },
+  });
+  new Gauge({
+    name: 'sef_points_by_quality_flag',
+    help: 'Stored timeline points, by data quality flag',
+    labelNames: ['flag'],
+    registers: [registry],
+    async collect() {
+      const counts = await sef.storage.prices.countByFlag();
+      for (const flag of flags) this.set({ flag }, counts[flag] ?? 0);
+    },
+  });
+
+  for (const r of ['primary', 'replica']) accepted.inc({ role: r }, 0);
+  for (const k of ['detected', 'filled', 'unfillable']) gaps.inc({ kind: k }, 0);
+  sef.on('report.accepted', ({ report }) => accepted.inc({ role: report.role }));
+  sef.on('report.rejected', ({ issues }) => {
+    for (const reason of new Set(issues.map((i) => i.code))) rejected.inc({ reason });
+  });
+  sef.on('report.merged', ({ flag }) => merged.inc({ flag }));
+  sef.on('gap.detected', () => gaps.inc({ kind: 'detected' }));
+  sef.on('gap.filled', ({ points }) => {
+    gaps.inc({ kind: 'filled' });
+    interpolated.inc(points);
+  });
+  sef.on('gap.unfillable', () => gaps.inc({ kind: 'unfillable' }));
+  sef.on('replica.ready', ({ replica }) => {
+    if (replica.readyAt !== null) readyTime.observe({ replica_type: replica.replicaType }, (replica.readyAt - replica.createdAt) / 1000);
+  });
+  sef.on('failover.completed', ({ event }) => failover.observe({ success: 'true' }, (event.responseTimeMs ?? 0) / 1000));
+  sef.on('failover.failed', ({ event }) => failover.observe({ success: 'false' }, (event.responseTimeMs ?? 0) / 1000));
+  return registry;
+}

@@ -1,0 +1,72 @@
+import { ConflictError } from '@sef/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
+import { hashToken, newAgentToken } from '../http/tokens.js';
+import { acceptedCount } from '../sef-api.js';
+import { agentView, guard, replicaApi, requireAgent, type RouteContext } from './context.js';
+
+/** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
+export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const limited = ctx.agentRateLimit ? { rateLimit: ctx.agentRateLimit } : {};
+
+  r.post('/api/agents', { onRequest: guard(ctx, 'admin'), schema: { body: registerBody } }, async (request, reply) => {
+    const { id, instanceId, poolId, region } = request.body;
+    const created = await ctx.sef.registerAgent(region === undefined ? { id, instanceId, poolId } : { id, instanceId, poolId, region });
+    const token = newAgentToken(id);
+    const agent = await setTokenHash(ctx, created.id, hashToken(token));
+    return reply.code(201).send({ agent: agentView(agent), token });
+  });
+
+  r.get('/api/agents', { onRequest: guard(ctx, 'admin') }, async () => {
+    const agents = await ctx.sef.storage.agents.list();
+    const replicas = await Promise.all(agents.map((a) => ctx.sef.storage.replicas.listByAgent(a.id)));
+    return {
+      agents: agents.map((a, i) => {
+        const current = [...(replicas[i] ?? [])].reverse().find((x) => x.status === 'launching' || x.status === 'syncing' || x.status === 'ready');
+        return { ...agentView(a), replica_status: current?.status ?? null };
+      }),
+    };
+  });
+
+  r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent'), config: limited, schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
+    const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id });
+    return reply.code(202).send({
+      accepted: acceptedCount(result),
+      rejected: result.rejected.map((x) => ({ index: x.index, errors: x.issues })),
+    });
+  });
+
+  r.post('/api/agents/:id/heartbeat', { onRequest: guard(ctx, 'agent'), config: limited, schema: { params: agentParams, body: heartbeatBody } }, async (request) => {
+    await requireAgent(ctx, request.params.id);
+    const result = await replicaApi(ctx.sef).replicaHeartbeat(request.params.id, request.body.instanceId, request.body.state);
+    return { ok: true, result: result ?? null };
+  });
+
+  r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin'), config: limited, schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
+    const agent = await requireAgent(ctx, request.params.id);
+    const b = request.body;
+    const result = await replicaApi(ctx.sef).handleSignal({
+      type: b.signal_type,
+      agentId: agent.id,
+      instanceId: b.instanceId ?? agent.primaryInstanceId,
+      noticeTime: b.notice_time !== undefined ? b.notice_time * 1000 : ctx.now(),
+      ...(b.action_time !== undefined ? { actionTime: b.action_time * 1000 } : {}),
+      source: 'api',
+    });
+    return reply.code(200).send({ ok: true, result: result ?? null });
+  });
+}
+
+/** Stores the hash of the agent's token (compare-and-set: retried if another write came first). */
+async function setTokenHash(ctx: RouteContext, id: string, tokenHash: string) {
+  for (let attempt = 0; ; attempt++) {
+    const agent = await requireAgent(ctx, id);
+    try {
+      return await ctx.sef.storage.agents.update(id, agent.version, { tokenHash });
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+    }
+  }
+}

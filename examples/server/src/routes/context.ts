@@ -1,0 +1,62 @@
+import { NotFoundError, UnavailableError, type AgentRecord, type DedupeBuffer } from '@sef/core';
+import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { Registry } from 'prom-client';
+import type { Audience, Authenticate } from '../http/auth.js';
+import type { AlertBook } from '../observability/alert-book.js';
+import type { ReplicaApi, ServerSef } from '../sef-api.js';
+
+/** Everything a route module needs, built once by `buildServer`. */
+export interface RouteContext {
+  readonly sef: ServerSef;
+  readonly authenticate: Authenticate;
+  readonly alerts: AlertBook;
+  readonly metrics: Registry;
+  /** Checked by `/readyz` besides the storage, when the server knows it. */
+  readonly buffer: Pick<DedupeBuffer, 'size'> | undefined;
+  /** Unix ms. */
+  readonly now: () => number;
+  /** Route options of the per-agent rate limit (`config.rateLimit`), or undefined when it is off. */
+  readonly agentRateLimit: RateLimitOptions | undefined;
+  /** The latest risk score per agent seen by this process (for `sef-status`). */
+  readonly lastRisk: Map<string, unknown>;
+}
+
+/** A route's `onRequest` hook that admits only its audience. */
+export const guard = (ctx: RouteContext, audience: Audience) => async (request: Parameters<Authenticate>[0]) => {
+  await ctx.authenticate(request, audience);
+};
+
+/** The agent of a path, or 404. */
+export async function requireAgent(ctx: RouteContext, id: string): Promise<AgentRecord> {
+  const agent = await ctx.sef.storage.agents.get(id);
+  if (!agent) throw new NotFoundError(`Unknown agent ${id}`);
+  return agent;
+}
+
+const replicaMethods = ['setModes', 'enableManualReplica', 'disableManualReplica', 'manualSwitch', 'handleSignal', 'replicaHeartbeat'] as const;
+
+/** The replica-management methods of the core, or 503 while this build of the core lacks them. */
+export function replicaApi(sef: ServerSef): ReplicaApi {
+  const missing = replicaMethods.filter((m) => typeof sef[m] !== 'function');
+  if (missing.length > 0) throw new UnavailableError(`Replica management is not available in this build of @sef/core (missing ${missing.join(', ')})`);
+  return sef as ServerSef & ReplicaApi;
+}
+
+/** Unix ms → unix seconds (the API's unit), null kept. */
+export const sec = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+
+/** An agent as the API shows it: the spec's column names, unix seconds. */
+export function agentView(a: AgentRecord) {
+  return {
+    id: a.id,
+    region: a.region,
+    pool_id: a.poolId,
+    primary_instance_id: a.primaryInstanceId,
+    primary_launched_at: sec(a.primaryLaunchedAt),
+    replica_instance_id: a.replicaInstanceId,
+    auto_switch_enabled: a.modes.autoSwitch,
+    auto_terminate_enabled: a.modes.autoTerminate,
+    manual_replica_enabled: a.modes.manualReplica,
+    created_at: sec(a.createdAt),
+  };
+}

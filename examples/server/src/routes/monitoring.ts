@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { daysQuery } from '../http/schemas.js';
+import { errorBody } from '../http/http-error.js';
+import { guard, sec, type RouteContext } from './context.js';
+
+const dayMs = 86_400_000;
+
+/** The spec's monitoring queries, active alerts, Prometheus metrics and the health probes. */
+export function monitoringRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { storage } = ctx.sef;
+  const admin = guard(ctx, 'admin');
+
+  r.get('/api/metrics/data-quality', { onRequest: admin, schema: { querystring: daysQuery(7) } }, async (request) => {
+    const since = Math.floor((ctx.now() - request.query.days * dayMs) / 1000);
+    const days = await storage.prices.dataQualityByDay(since);
+    return {
+      days: days.map((d) => ({ date: d.date, total: d.totalPoints, interpolated: d.interpolated, averaged: d.averaged, pct_interpolated: d.pctInterpolated })),
+    };
+  });
+
+  r.get('/api/metrics/replicas', { onRequest: admin, schema: { querystring: daysQuery(7) } }, async (request) => {
+    const stats = await storage.replicas.stats(ctx.now() - request.query.days * dayMs);
+    return {
+      replicas: stats.map((s) => ({
+        replica_type: s.replicaType,
+        total_created: s.totalCreated,
+        avg_ready_time_sec: s.avgReadyTimeSec,
+        promoted_count: s.promotedCount,
+        terminated_unused: s.terminatedUnused,
+      })),
+    };
+  });
+
+  r.get('/api/metrics/failovers', { onRequest: admin, schema: { querystring: daysQuery(30) } }, async (request) => {
+    const s = await storage.events.failoverStats(ctx.now() - request.query.days * dayMs);
+    return { avg_response_sec: s.avgResponseSec, fastest_sec: s.fastestSec, slowest_sec: s.slowestSec, successful: s.successful, total_events: s.totalEvents };
+  });
+
+  r.get('/api/alerts', { onRequest: admin }, async () => ({
+    alerts: ctx.alerts.active().map((a) => ({ kind: a.kind, message: a.message, agent_id: a.agentId ?? null, at: sec(a.at), count: a.count, details: a.details ?? {} })),
+  }));
+
+  r.get('/metrics', async (_request, reply) => {
+    const text = await ctx.metrics.metrics();
+    return reply.type(ctx.metrics.contentType).send(text);
+  });
+
+  r.get('/healthz', async () => ({ status: 'ok' }));
+
+  r.get('/readyz', async (_request, reply) => {
+    const check = async (fn: () => Promise<unknown>) => {
+      try {
+        return (await fn()) !== false;
+      } catch {
+        return false;
+      }
+    };
+    const [storageOk, bufferOk] = await Promise.all([
+      check(() => storage.ping()),
+      check(async () => (ctx.buffer ? ctx.buffer.size() : true)),
+    ]);
+    if (storageOk && bufferOk) return { status: 'ready', checks: { storage: true, buffer: true } };
+    const details = [
+      ...(storageOk ? [] : [{ path: 'storage', code: 'unreachable', message: 'storage ping failed' }]),
+      ...(bufferOk ? [] : [{ path: 'buffer', code: 'unreachable', message: 'dedupe buffer did not answer' }]),
+    ];
+    return reply.code(503).header('retry-after', '1').send(errorBody('UNAVAILABLE', 'Not ready: a dependency is down', details));
+  });
+}
