@@ -1,0 +1,3 @@
+import { runEndpointSuite } from './support/endpoint-suite.js';
+
+runEndpointSuite('embedded');

@@ -1,0 +1,3 @@
+import { runReplicaSuite } from './support/replica-suite.js';
+
+runReplicaSuite('embedded');
