@@ -1,0 +1,60 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { register } from './support/endpoint-suite.js';
+import { bearer, gridTime, redisUrl, skipped, startServer, type Harness } from './support/harness.js';
+
+const pool = 'us-east-1a:c5.large';
+const started: Harness[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((h) => h.close()));
+});
+
+async function price(h: Harness, id: string, token: string) {
+  return h.app.inject({ method: 'POST', url: `/api/agents/${id}/pricing`, headers: bearer(token), payload: { reports: [{ instanceId: `i-${id}`, poolId: pool, timestamp: gridTime(1), price: 0.05 }] } });
+}
+
+describe('per-agent rate limit', () => {
+  it('the request over the limit is 429 in the error format; other agents keep their own quota', async () => {
+    const h = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+    started.push(h);
+    const a = await register(h, 'a1');
+    const b = await register(h, 'a2');
+    for (let i = 0; i < 3; i++) expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+    const limited = await price(h, 'a1', a.token);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: { code: 'RATE_LIMITED', details: [] } });
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect((await price(h, 'a2', b.token)).statusCode).toBe(202);
+  });
+
+  it("requests without the agent's token do not use up its quota", async () => {
+    const h = await startServer('embedded', { rateLimit: { max: 2, timeWindowMs: 60_000 } });
+    started.push(h);
+    const a = await register(h, 'a1');
+    for (let i = 0; i < 5; i++) expect((await price(h, 'a1', 'a1.forged')).statusCode).toBe(401);
+    expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+  });
+
+  describe.skipIf(skipped('redis'))('through Redis', () => {
+    it('two servers sharing Redis share the count of one agent', async () => {
+      const client = new Redis(redisUrl);
+      const nameSpace = `test-${randomUUID()}:rl:`;
+      try {
+        const one = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000, redis: client, nameSpace } });
+        const two = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000, redis: client, nameSpace } });
+        started.push(one, two);
+        const t1 = await register(one, 'a1');
+        const t2 = await register(two, 'a1');
+        expect((await price(one, 'a1', t1.token)).statusCode).toBe(202);
+        expect((await price(two, 'a1', t2.token)).statusCode).toBe(202);
+        expect((await price(one, 'a1', t1.token)).statusCode).toBe(202);
+        expect((await price(two, 'a1', t2.token)).statusCode).toBe(429);
+      } finally {
+        const keys = await client.keys(`${nameSpace}*`);
+        if (keys.length > 0) await client.del(...keys);
+        await client.quit();
+      }
+    });
+  });
+});
