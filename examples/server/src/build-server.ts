@@ -1,6 +1,6 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { DedupeBuffer } from '@sef/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pino, type Logger } from 'pino';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -61,7 +61,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { sef } = options;
   const logger = options.logger ?? pino({ level: 'info' });
   const now = options.now ?? (() => Date.now());
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, logController: new LogController({ disableRequestLogging: true }) });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);

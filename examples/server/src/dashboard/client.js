@@ -149,7 +149,15 @@ function renderChart(series, poolId) {
     shape.lastChild.textContent = `${time(p.timestamp)} $${p.price} ${p.data_quality_flag}`;
     svg.append(shape);
   }
-  for (const [v, label] of [[hi, hi], [lo, lo]]) svg.append(Object.assign(node('text', { x: 2, y: y(v) + 4, 'font-size': 11, fill: '#6b7280' }), { textContent: `$${label}` }));
+  const label = (attrs, text) => {
+    const t = node('text', { 'font-size': 11, fill: '#6b7280', ...attrs });
+    t.textContent = text;
+    svg.append(t);
+  };
+  label({ x: 2, y: y(hi) - 6 }, `$${hi.toFixed(4)}`);
+  label({ x: 2, y: y(lo) + 16 }, `$${lo.toFixed(4)}`);
+  label({ x: P, y: H - 6 }, time(t0));
+  label({ x: W - P, y: H - 6, 'text-anchor': 'end' }, time(t1));
 }
 
 function renderQuality(days) {

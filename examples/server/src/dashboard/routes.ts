@@ -8,5 +8,6 @@ export function dashboardRoutes(app: FastifyInstance): void {
   const html = read('index.html');
   const script = read('client.js');
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/dashboard.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(script));
 }

@@ -31,10 +31,8 @@ const codeOfFastifyStatus: Record<number, string> = {
 function zodDetails(error: FastifyError): ErrorDetail[] {
   const context = error.validationContext ?? 'body';
   return (error.validation ?? []).map((v) => {
-    const keys = (v.params as { keys?: unknown } | undefined)?.keys;
-    const named = Array.isArray(keys) && keys.length > 0 ? `: ${keys.join(', ')}` : '';
     const path = `${context}${v.instancePath === '/' ? '' : v.instancePath.replaceAll('/', '.')}`;
-    return { path, code: v.keyword, message: `${v.message ?? 'is invalid'}${named}` };
+    return { path, code: v.keyword, message: v.message ?? 'is invalid' };
   });
 }
 

@@ -42,4 +42,4 @@ export const daysQuery = (def: number) =>
   z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(def) });
 
 /** An empty JSON body or none at all, for the mode toggles. */
-export const emptyBody = z.strictObject({}).optional();
+export const emptyBody = z.strictObject({}).nullish();
