@@ -14,6 +14,8 @@ export interface Harness {
   readonly adminToken: string;
   /** Every log line written so far, parsed. */
   readonly logs: Record<string, unknown>[];
+  /** The schema / key prefix of this server's real backends. */
+  readonly backendId: string;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export interface HarnessOptions {
   readonly rateLimit?: AgentRateLimit | false;
   readonly bodyLimit?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** Share the Postgres schema and Redis prefix of another server (scale-out tests); the first one drops them. */
+  readonly shareBackendsOf?: Harness;
 }
 
 export type Backend = 'embedded' | 'postgres+redis';
@@ -34,7 +38,8 @@ export const skipped = (service: string): boolean => (process.env['SEF_TEST_SKIP
  * get their own Postgres schema and Redis key prefix `test-<uuid>`, removed on close.
  */
 export async function startServer(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
-  const id = `test-${randomUUID()}`;
+  const id = options.shareBackendsOf?.backendId ?? `test-${randomUUID()}`;
+  const owner = options.shareBackendsOf === undefined;
   const env: Record<string, string> = { LOG_LEVEL: 'debug', SEF_SIMULATED_FLEET: '0', ...options.env };
   if (backend === 'postgres+redis') {
     Object.assign(env, { DATABASE_URL: postgresUrl, SEF_PG_SCHEMA: id.replaceAll('-', '_'), REDIS_URL: redisUrl, SEF_REDIS_PREFIX: `${id}:` });
@@ -49,7 +54,7 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
   const log = pino({ level: 'debug' }, sink);
   const settings = settingsFromEnv(env);
   const composition: Composition = await composeFromEnv(settings, env, log);
-  const adminToken = `admin-${randomUUID()}`;
+  const adminToken = options.shareBackendsOf?.adminToken ?? `admin-${randomUUID()}`;
   const rateLimit = options.rateLimit === false ? false : { ...options.rateLimit, ...(composition.redis !== undefined ? { redis: composition.redis, nameSpace: `${id}:rl:` } : {}) };
   const app = await buildServer({
     sef: composition.sef,
@@ -65,9 +70,10 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
     sef: composition.sef,
     adminToken,
     logs,
+    backendId: id,
     async close() {
       await app.close();
-      if (backend === 'postgres+redis') await dropBackends(id, composition);
+      if (backend === 'postgres+redis' && owner) await dropBackends(id, composition);
       await composition.close();
     },
   };

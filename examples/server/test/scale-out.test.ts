@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { register } from './support/endpoint-suite.js';
+import { bearer, gridTime, skipped, startServer, type Harness } from './support/harness.js';
+
+const pool = 'us-east-1a:c5.large';
+const started: Harness[] = [];
+afterEach(async () => {
+  // The second server closes first: the first one owns (and drops) the shared schema and keys.
+  for (const h of started.splice(0).reverse()) await h.close();
+});
+
+describe.skipIf(skipped('postgres') || skipped('redis'))('two servers on one Postgres + Redis behave as one', () => {
+  it('an agent registered on one is served by the other, and both read the same timeline', async () => {
+    const one = await startServer('postgres+redis');
+    started.push(one);
+    const two = await startServer('postgres+redis', { shareBackendsOf: one });
+    started.push(two);
+    const { token, instanceId } = await register(one, 'a1');
+    const t0 = gridTime(3);
+    const first = await two.app.inject({ method: 'POST', url: '/api/agents/a1/pricing', headers: bearer(token), payload: { reports: [{ instanceId, poolId: pool, timestamp: t0, price: 0.05 }] } });
+    expect(first.statusCode).toBe(202);
+    const second = await one.app.inject({ method: 'POST', url: '/api/agents/a1/pricing', headers: bearer(token), payload: { reports: [{ instanceId, poolId: pool, timestamp: t0 + 1200, price: 0.06 }] } });
+    expect(second.json()).toMatchObject({ accepted: 1 });
+    await one.sef.flush();
+    await two.sef.flush();
+    const url = `/api/agents/a1/prices?pool=${pool}&from=${t0}&to=${t0 + 1200}`;
+    const a = (await one.app.inject({ method: 'GET', url, headers: bearer(token) })).json<{ series: { points: { data_quality_flag: string }[] }[] }>();
+    const b = (await two.app.inject({ method: 'GET', url, headers: bearer(token) })).json<unknown>();
+    expect(a).toEqual(b);
+    expect(a.series[0]!.points.map((p) => p.data_quality_flag)).toEqual(['single_source', 'interpolated', 'interpolated', 'interpolated', 'single_source']);
+    const modes = await two.app.inject({ method: 'POST', url: '/api/agents/a1/auto-switch/enable', headers: bearer(one.adminToken) });
+    expect(modes.statusCode).toBe(200);
+    const refused = await one.app.inject({ method: 'POST', url: '/api/agents/a1/manual-replica/enable', headers: bearer(one.adminToken) });
+    expect(refused.json()).toMatchObject({ error: { message: 'Auto mode active' } });
+  });
+});
