@@ -1,3 +1,4 @@
+import { ConfigError } from '@sef/core';
 import { pino } from 'pino';
 import { buildServer } from './build-server.js';
 import { composeFromEnv } from './compose/compose.js';
@@ -6,11 +7,17 @@ import { startFleetFeed } from './fleet-feed.js';
 import { randomSecret } from './http/tokens.js';
 
 // The SEF service: composes SEF from the environment, serves API.md on PORT (5000), drains on SIGTERM/SIGINT.
-const settings = settingsFromEnv(process.env);
+const settings = (() => {
+  try {
+    return settingsFromEnv(process.env);
+  } catch (error) {
+    return fail(error);
+  }
+})();
 const log = pino({ level: settings.LOG_LEVEL });
 const adminToken = settings.SEF_ADMIN_TOKEN ?? randomSecret();
 
-const composition = await composeFromEnv(settings, process.env, log);
+const composition = await composeFromEnv(settings, process.env, log).catch(fail);
 const app = await buildServer({
   sef: composition.sef,
   adminToken,
@@ -24,7 +31,7 @@ const app = await buildServer({
   },
   ...(composition.buffer ? { buffer: composition.buffer } : {}),
 });
-await app.listen({ port: settings.PORT, host: settings.HOST });
+await app.listen({ port: settings.PORT, host: settings.HOST }).catch(fail);
 
 const { backends } = composition;
 const shown = settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST;
@@ -66,3 +73,10 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
+
+/** A bad configuration names every problem and exits 1; anything else is logged with its stack. */
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) process.stderr.write(`SEF cannot start: ${error.message}\n`);
+  else process.stderr.write(`SEF cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
