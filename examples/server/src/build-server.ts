@@ -1,4 +1,4 @@
-import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import type { DedupeBuffer } from '@sef/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -72,19 +72,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   logDecisions(sef, logger, alerts);
   const metrics = createMetrics(sef, alerts);
 
-  let agentRateLimit: RateLimitOptions | undefined;
+  let limitAgent: RouteContext['limitAgent'];
   if (options.rateLimit !== false) {
     const rl = options.rateLimit ?? {};
     await app.register(rateLimit, {
       global: false,
-      hook: 'preParsing',
       ...(rl.redis !== undefined ? { redis: rl.redis, nameSpace: rl.nameSpace ?? 'sef-rate-limit:' } : {}),
-      errorResponseBuilder: (_request, context) => new HttpError(429, 'RATE_LIMITED', `Rate limit exceeded: ${context.max} requests per ${context.after} for this agent; retry later`),
     });
-    agentRateLimit = {
+    // One counter per agent across all its routes (the plugin's route configs would count per route).
+    const limiter = app.createRateLimit({
       max: rl.max ?? 1200,
       timeWindow: rl.timeWindowMs ?? 60_000,
       keyGenerator: (request) => `agent:${(request.params as { id?: string }).id ?? ''}`,
+    });
+    limitAgent = async (request) => {
+      const r = await limiter(request);
+      if (r.isAllowed) return;
+      if (r.isExceeded) {
+        throw new HttpError(429, 'RATE_LIMITED', `Rate limit exceeded: ${r.max} requests per ${r.timeWindow / 1000} s for this agent; retry in ${r.ttlInSeconds} s`, [], { 'retry-after': String(r.ttlInSeconds) });
+      }
     };
   }
 
@@ -95,7 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics,
     buffer: options.buffer,
     now,
-    agentRateLimit,
+    limitAgent,
     lastRisk,
   };
   agentRoutes(app, ctx);

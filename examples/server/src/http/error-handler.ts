@@ -46,7 +46,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const details = zodDetails(error);
       return reply.code(400).send(errorBody('VALIDATION', `Invalid request: ${details.length} problem(s)`, details));
     }
-    if (error instanceof HttpError) return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.code, error.message, error.details));
     if (error instanceof SefError) {
       const details = error instanceof ValidationError ? error.issues : [];
       const retryable = !(error instanceof StorageError) || error.retryable;

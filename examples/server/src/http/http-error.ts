@@ -13,9 +13,12 @@ export class HttpError extends Error {
   readonly statusCode: number;
   readonly code: HttpErrorCode;
   readonly details: readonly ErrorDetail[];
+  /** Response headers that go with the error (`retry-after`). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(statusCode: number, code: HttpErrorCode, message: string, details: readonly ErrorDetail[] = []) {
+  constructor(statusCode: number, code: HttpErrorCode, message: string, details: readonly ErrorDetail[] = [], headers: Readonly<Record<string, string>> = {}) {
     super(message);
+    this.headers = headers;
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.code = code;

@@ -9,7 +9,6 @@ import { agentView, guard, replicaApi, requireAgent, type RouteContext } from '.
 /** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
 export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const limited = ctx.agentRateLimit ? { rateLimit: ctx.agentRateLimit } : {};
 
   r.post('/api/agents', { onRequest: guard(ctx, 'admin'), schema: { body: registerBody } }, async (request, reply) => {
     const { id, instanceId, poolId, region } = request.body;
@@ -30,7 +29,7 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
     };
   });
 
-  r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent'), config: limited, schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
+  r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
     const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id });
     return reply.code(202).send({
       accepted: acceptedCount(result),
@@ -38,13 +37,13 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
     });
   });
 
-  r.post('/api/agents/:id/heartbeat', { onRequest: guard(ctx, 'agent'), config: limited, schema: { params: agentParams, body: heartbeatBody } }, async (request) => {
+  r.post('/api/agents/:id/heartbeat', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: heartbeatBody } }, async (request) => {
     await requireAgent(ctx, request.params.id);
     const result = await replicaApi(ctx.sef).replicaHeartbeat(request.params.id, request.body.instanceId, request.body.state);
     return { ok: true, result: result ?? null };
   });
 
-  r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin'), config: limited, schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
+  r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
     const agent = await requireAgent(ctx, request.params.id);
     const b = request.body;
     const result = await replicaApi(ctx.sef).handleSignal({

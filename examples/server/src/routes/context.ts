@@ -1,5 +1,5 @@
 import { NotFoundError, UnavailableError, type AgentRecord, type DedupeBuffer } from '@sef/core';
-import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Audience, Authenticate } from '../http/auth.js';
 import type { AlertBook } from '../observability/alert-book.js';
@@ -15,15 +15,19 @@ export interface RouteContext {
   readonly buffer: Pick<DedupeBuffer, 'size'> | undefined;
   /** Unix ms. */
   readonly now: () => number;
-  /** Route options of the per-agent rate limit (`config.rateLimit`), or undefined when it is off. */
-  readonly agentRateLimit: RateLimitOptions | undefined;
+  /** Counts a request against its path agent's quota; throws 429 over it. Undefined when the limit is off. */
+  readonly limitAgent: ((request: FastifyRequest) => Promise<void>) | undefined;
   /** The latest risk score per agent seen by this process (for `sef-status`). */
   readonly lastRisk: Map<string, unknown>;
 }
 
-/** A route's `onRequest` hook that admits only its audience. */
-export const guard = (ctx: RouteContext, audience: Audience) => async (request: Parameters<Authenticate>[0]) => {
+/**
+ * A route's `onRequest` hook that admits only its audience, then (for agent routes) counts the request
+ * against the agent's rate limit: after auth, so nobody can use up another agent's quota.
+ */
+export const guard = (ctx: RouteContext, audience: Audience, options: { rateLimited?: boolean } = {}) => async (request: FastifyRequest) => {
   await ctx.authenticate(request, audience);
+  if (options.rateLimited) await ctx.limitAgent?.(request);
 };
 
 /** The agent of a path, or 404. */

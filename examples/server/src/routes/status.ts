@@ -22,10 +22,9 @@ const replicaView = (r: ReplicaRecord) => ({
 /** What an agent (or the admin) reads back: its SEF status and its stored price timelines. */
 export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const limited = ctx.agentRateLimit ? { rateLimit: ctx.agentRateLimit } : {};
   const { storage } = ctx.sef;
 
-  r.get('/api/agents/:id/sef-status', { onRequest: guard(ctx, 'agent-or-admin'), config: limited, schema: { params: agentParams } }, async (request) => {
+  r.get('/api/agents/:id/sef-status', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams } }, async (request) => {
     const agent = await requireAgent(ctx, request.params.id);
     const since = ctx.now() - 30 * dayMs;
     const [replicas, quality, events, signals] = await Promise.all([
@@ -63,7 +62,7 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
     };
   });
 
-  r.get('/api/agents/:id/prices', { onRequest: guard(ctx, 'agent-or-admin'), config: limited, schema: { params: agentParams, querystring: pricesQuery } }, async (request) => {
+  r.get('/api/agents/:id/prices', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams, querystring: pricesQuery } }, async (request) => {
     const agent = await requireAgent(ctx, request.params.id);
     const to = request.query.to ?? Math.floor(ctx.now() / 1000) + 3600;
     const from = request.query.from ?? to - 86_400 - 3600;
