@@ -23,11 +23,12 @@ export interface RouteContext {
 
 /**
  * A route's `onRequest` hook that admits only its audience, then (for agent routes) counts the request
- * against the agent's rate limit: after auth, so nobody can use up another agent's quota.
+ * against the agent's rate limit: after auth, so nobody can use up another agent's quota (the admin's
+ * requests are not counted).
  */
 export const guard = (ctx: RouteContext, audience: Audience, options: { rateLimited?: boolean } = {}) => async (request: FastifyRequest) => {
-  await ctx.authenticate(request, audience);
-  if (options.rateLimited) await ctx.limitAgent?.(request);
+  const principal = await ctx.authenticate(request, audience);
+  if (options.rateLimited && principal.kind === 'agent') await ctx.limitAgent?.(request);
 };
 
 /** The agent of a path, or 404. */
