@@ -1,0 +1,154 @@
+import {
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type RunInstancesCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { CallOptions, Clock, ComputeProvider, InstanceInfo, LaunchRequest } from '@sef/core';
+import { ProviderError, systemClock } from '@sef/core';
+import { parsePoolId } from './pool-id.js';
+import { awsErrorCode, callAws, toSefError } from './errors.js';
+import { clientToken, toInstanceInfo } from './ec2-instances.js';
+import { imageFromSnapshots, snapshotInstance } from './ec2-snapshots.js';
+
+/** How to launch one agent's instances. */
+export interface AgentLaunchSpec {
+  /** The agent's launch template; RunInstances overrides only type, subnet, market and tags. */
+  readonly launchTemplate?: { readonly id?: string; readonly name?: string; readonly version?: string };
+  /** AMI to launch when the launch template does not name one (or there is no template). */
+  readonly imageId?: string;
+  /** Subnet of each availability zone the agent may run in: the pool's AZ picks one. */
+  readonly subnets: Readonly<Record<string, string>>;
+  readonly securityGroupIds?: readonly string[];
+  /** Highest spot price in USD/h. @default the on-demand price (EC2's default) */
+  readonly maxSpotPrice?: string;
+}
+
+export interface Ec2ComputeProviderOptions {
+  /** An EC2 client of the agent's region; retries and throttling follow its `retryStrategy` / `maxAttempts`. */
+  readonly client: EC2Client;
+  /** The launch settings of an agent. */
+  readonly launchSpec: (agentId: string) => AgentLaunchSpec | Promise<AgentLaunchSpec>;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Time between two DescribeInstances / DescribeSnapshots while waiting (ms). @default 5000 */
+  readonly pollInterval?: number;
+  /** Extra tags on every instance and volume SEF launches. @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Tag keys naming the agent and role of every instance SEF launches. */
+export const instanceTags = { agent: 'sef:agent', role: 'sef:role' } as const;
+
+const send = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+const ctx = (options: CallOptions | undefined, poolId?: string) => ({
+  ...(options?.signal ? { signal: options.signal } : {}),
+  ...(poolId !== undefined ? { poolId } : {}),
+});
+
+/**
+ * The core's {@link ComputeProvider} on EC2. Launches carry a `ClientToken` derived from the call's
+ * idempotency token, so a retried launch returns the instance of the first one.
+ * @example
+ * const compute = createEc2ComputeProvider({
+ *   client: new EC2Client({ region: 'us-east-1', maxAttempts: 5 }),
+ *   launchSpec: (agentId) => ({ launchTemplate: { name: `agent-${agentId}` }, subnets: { 'us-east-1a': 'subnet-0abc' } }),
+ * });
+ */
+export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): ComputeProvider {
+  const { client } = options;
+  const clock = options.clock ?? systemClock;
+  const pollInterval = options.pollInterval ?? 5000;
+  const snapshots = { client, clock, pollInterval };
+
+  const describe = async (instanceId: string, call?: CallOptions): Promise<InstanceInfo | undefined> => {
+    try {
+      const out = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), send(call?.signal));
+      const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+      return instance ? toInstanceInfo(instance) : undefined;
+    } catch (error) {
+      if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return undefined;
+      throw toSefError(error, 'DescribeInstances', ctx(call));
+    }
+  };
+
+  return {
+    capabilities: { snapshots: true, onDemand: true },
+
+    async launch(request: LaunchRequest, call?: CallOptions): Promise<InstanceInfo> {
+      const pool = parsePoolId(request.poolId);
+      if (!pool) throw new ProviderError(`Not a pool id: ${request.poolId} (expected <az>:<instanceType>)`);
+      const spec = await options.launchSpec(request.agentId);
+      const subnet = spec.subnets[pool.availabilityZone];
+      if (subnet === undefined) throw new ProviderError(`Agent ${request.agentId} has no subnet in ${pool.availabilityZone}`);
+      const token = clientToken(call?.idempotencyToken);
+      const imageId = request.snapshotIds && request.snapshotIds.length > 0
+        ? await imageFromSnapshots(snapshots, request.snapshotIds, token, call?.signal)
+        : spec.imageId;
+      if (imageId === undefined && spec.launchTemplate === undefined) {
+        throw new ProviderError(`Agent ${request.agentId} has neither a launch template nor an image`);
+      }
+      const tags: Tag[] = [
+        { Key: instanceTags.agent, Value: request.agentId },
+        { Key: instanceTags.role, Value: request.role },
+        ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+      ];
+      const lt = spec.launchTemplate;
+      const input: RunInstancesCommandInput = {
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: token,
+        InstanceType: pool.instanceType as RunInstancesCommandInput['InstanceType'],
+        SubnetId: subnet,
+        ...(lt ? { LaunchTemplate: { ...(lt.id ? { LaunchTemplateId: lt.id } : {}), ...(lt.name ? { LaunchTemplateName: lt.name } : {}), Version: lt.version ?? '$Default' } } : {}),
+        ...(imageId !== undefined ? { ImageId: imageId } : {}),
+        ...(spec.securityGroupIds ? { SecurityGroupIds: [...spec.securityGroupIds] } : {}),
+        ...(request.market === 'spot'
+          ? {
+              InstanceMarketOptions: {
+                MarketType: 'spot',
+                SpotOptions: {
+                  SpotInstanceType: 'one-time',
+                  InstanceInterruptionBehavior: 'terminate',
+                  ...(spec.maxSpotPrice !== undefined ? { MaxPrice: spec.maxSpotPrice } : {}),
+                },
+              },
+            }
+          : {}),
+        TagSpecifications: [
+          { ResourceType: 'instance', Tags: tags },
+          { ResourceType: 'volume', Tags: tags },
+        ],
+      };
+      const out = await callAws('RunInstances', () => client.send(new RunInstancesCommand(input), send(call?.signal)), ctx(call, request.poolId));
+      const instance = out.Instances?.[0];
+      if (!instance) throw new ProviderError(`RunInstances returned no instance for ${request.poolId}`, { retryable: true });
+      return toInstanceInfo(instance);
+    },
+
+    async waitUntilRunning(instanceId: string, call?: CallOptions): Promise<InstanceInfo> {
+      for (;;) {
+        const info = await describe(instanceId, call);
+        if (info?.state === 'running') return info;
+        // Not found yet is EC2's eventual consistency right after RunInstances: keep waiting.
+        if (info && info.state !== 'pending') throw new ProviderError(`Instance ${instanceId} is ${info.state}, it will not run`);
+        await clock.sleep(pollInterval, call?.signal);
+      }
+    },
+
+    async terminate(instanceId: string, call?: CallOptions): Promise<void> {
+      try {
+        await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }), send(call?.signal));
+      } catch (error) {
+        if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return;
+        throw toSefError(error, 'TerminateInstances', ctx(call));
+      }
+    },
+
+    snapshot: (instanceId, call) => snapshotInstance(snapshots, instanceId, call?.idempotencyToken, call?.signal),
+
+    describe,
+  };
+}
