@@ -1,0 +1,10 @@
+export { createEc2ComputeProvider, instanceTags, type AgentLaunchSpec, type Ec2ComputeProviderOptions } from './ec2-compute-provider.js';
+export { snapshotTags } from './ec2-snapshots.js';
+export { createEc2PriceFeed, type Ec2PriceFeedOptions } from './ec2-price-feed.js';
+export { createElasticIpRouter, type ElasticIpRouterOptions } from './elastic-ip-router.js';
+export { createImdsSignalSource, type ImdsSignalSourceOptions, type MetadataServiceOptions } from './imds-signal-source.js';
+export { createSqsSignalSource, recordedInEventStore, type SqsSignalSourceOptions } from './sqs-signal-source.js';
+export { parseEventBridgeNotice, parseInstanceAction, parseRebalance, eventDetailTypes, terminationLeadMs, type Ec2NoticeEvent } from './notices.js';
+export { toStepFunction, priceAt, sampleStepFunction } from './step-history.js';
+export { capacityErrorCodes, isRetryableAwsError, toSefError } from './errors.js';
+export { parsePoolId, toPoolId } from './pool-id.js';
