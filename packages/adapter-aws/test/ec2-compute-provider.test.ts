@@ -1,0 +1,241 @@
+import {
+  CreateSnapshotsCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { CapacityError, ProviderError, createFakeClock } from '@sef/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEc2ComputeProvider } from '../src/index.js';
+import { awsError } from './aws-errors.js';
+
+const ec2 = mockClient(EC2Client);
+afterEach(() => ec2.reset());
+
+const client = new EC2Client({ region: 'us-east-1' });
+const launchSpec = () => ({
+  launchTemplate: { id: 'lt-0abc', version: '3' },
+  subnets: { 'us-east-1a': 'subnet-aaa', 'us-east-1b': 'subnet-bbb' },
+  securityGroupIds: ['sg-1'],
+});
+const instance = (over: Partial<Instance> = {}): Instance => ({
+  InstanceId: 'i-0123456789abcdef0',
+  InstanceType: 'c5.large',
+  Placement: { AvailabilityZone: 'us-east-1b' },
+  State: { Name: 'pending', Code: 0 },
+  LaunchTime: new Date('2026-01-01T00:00:00Z'),
+  InstanceLifecycle: 'spot',
+  ...over,
+});
+const reservation = (i: Instance) => ({ Reservations: [{ Instances: [i] }] });
+
+describe('EC2 compute provider: command inputs', () => {
+  it('launches a spot instance in the pool with the agent template, the AZ subnet, tags and a ClientToken from the signal', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const info = await compute.launch(
+      { agentId: 'agent-1', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot' },
+      { idempotencyToken: 'sig-123:replica' },
+    );
+    expect(info).toEqual({ instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1b:c5.large', market: 'spot', state: 'pending', launchedAt: Date.UTC(2026, 0, 1) });
+    const tags = [{ Key: 'sef:agent', Value: 'agent-1' }, { Key: 'sef:role', Value: 'replica' }];
+    expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input).toEqual({
+      MinCount: 1,
+      MaxCount: 1,
+      ClientToken: 'sig-123:replica',
+      InstanceType: 'c5.large',
+      SubnetId: 'subnet-bbb',
+      LaunchTemplate: { LaunchTemplateId: 'lt-0abc', Version: '3' },
+      SecurityGroupIds: ['sg-1'],
+      InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } },
+      TagSpecifications: [{ ResourceType: 'instance', Tags: tags }, { ResourceType: 'volume', Tags: tags }],
+    });
+  });
+
+  it('the on-demand fallback has no market options', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance({ InstanceLifecycle: undefined })] });
+    const compute = createEc2ComputeProvider({ client, launchSpec: () => ({ imageId: 'ami-1', subnets: { 'us-east-1b': 'subnet-bbb' } }) });
+    const info = await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'primary', market: 'on-demand' }, { idempotencyToken: 't' });
+    const input = ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input;
+    expect(input.InstanceMarketOptions).toBeUndefined();
+    expect(input.ImageId).toBe('ami-1');
+    expect(info.market).toBe('on-demand');
+  });
+
+  it('the same idempotency token always gives the same ClientToken of at most 64 characters; different tokens differ', () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const tokenOf = async (t: string) => {
+      ec2.resetHistory();
+      await compute.launch({ agentId: 'a', poolId: 'us-east-1a:c5.large', role: 'replica', market: 'spot' }, { idempotencyToken: t });
+      return ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input.ClientToken!;
+    };
+    return fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 200 }), fc.string({ minLength: 1, maxLength: 200 }), async (a, b) => {
+      const [ta, ta2, tb] = [await tokenOf(a), await tokenOf(a), await tokenOf(b)];
+      expect(ta).toBe(ta2);
+      expect(ta.length).toBeLessThanOrEqual(64);
+      expect(/^[\x21-\x7e]+$/.test(ta)).toBe(true);
+      if (a !== b) expect(ta).not.toBe(tb);
+    }), { numRuns: 50 });
+  });
+
+  it.each(['InsufficientInstanceCapacity', 'SpotMaxPriceTooLow', 'MaxSpotInstanceCountExceeded', 'Unsupported'])(
+    '%s becomes a CapacityError naming the pool, with the SDK error as cause',
+    async (code) => {
+      const cause = awsError(code, { status: code === 'InsufficientInstanceCapacity' ? 500 : 400 });
+      ec2.on(RunInstancesCommand).rejects(cause);
+      const compute = createEc2ComputeProvider({ client, launchSpec });
+      const error = await compute.launch({ agentId: 'a', poolId: 'us-east-1a:c5.large', role: 'replica', market: 'spot' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CapacityError);
+      expect(error).toMatchObject({ code: 'CAPACITY', poolId: 'us-east-1a:c5.large', cause });
+    },
+  );
+
+  it('throttling becomes a retryable ProviderError; an invalid parameter a final one', async () => {
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const req = { agentId: 'a', poolId: 'us-east-1a:c5.large', role: 'replica', market: 'spot' } as const;
+    ec2.on(RunInstancesCommand).rejects(awsError('RequestLimitExceeded', { status: 503 }));
+    await expect(compute.launch(req)).rejects.toMatchObject({ code: 'PROVIDER', retryable: true });
+    ec2.on(RunInstancesCommand).rejects(awsError('InvalidParameterValue'));
+    const e = await compute.launch(req).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e).toMatchObject({ retryable: false });
+  });
+
+  it('a pool without a subnet for its AZ is refused before any call', async () => {
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.launch({ agentId: 'a', poolId: 'us-east-1f:c5.large', role: 'replica', market: 'spot' })).rejects.toBeInstanceOf(ProviderError);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('waits until running, polling on the clock; a terminated instance ends the wait', async () => {
+    const clock = createFakeClock(0);
+    ec2.on(DescribeInstancesCommand)
+      .rejectsOnce(awsError('InvalidInstanceID.NotFound'))
+      .resolvesOnce(reservation(instance()))
+      .resolves(reservation(instance({ State: { Name: 'running', Code: 16 } })));
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock, pollInterval: 5000 });
+    const done = compute.waitUntilRunning('i-0123456789abcdef0');
+    await clock.advance(5000);
+    await clock.advance(5000);
+    await expect(done).resolves.toMatchObject({ state: 'running' });
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(3);
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-0123456789abcdef0'] });
+
+    ec2.on(DescribeInstancesCommand).resolves(reservation(instance({ State: { Name: 'terminated', Code: 48 } })));
+    await expect(compute.waitUntilRunning('i-0123456789abcdef0')).rejects.toBeInstanceOf(ProviderError);
+  });
+
+  it('an aborted wait rejects with the signal reason', async () => {
+    const clock = createFakeClock(0);
+    ec2.on(DescribeInstancesCommand).resolves(reservation(instance()));
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock });
+    const abort = new AbortController();
+    const done = compute.waitUntilRunning('i-1', { signal: abort.signal });
+    await clock.advance(0);
+    const reason = new Error('deadline');
+    abort.abort(reason);
+    await expect(done).rejects.toBe(reason);
+  });
+
+  it('terminate calls TerminateInstances and treats an unknown instance as terminated; describe returns undefined for it', async () => {
+    ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.terminate('i-gone')).resolves.toBeUndefined();
+    expect(ec2.commandCalls(TerminateInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-gone'] });
+    await expect(compute.describe('i-gone')).resolves.toBeUndefined();
+  });
+});
+
+describe('EC2 compute provider: emergency snapshot and launch from it', () => {
+  const source = instance({
+    InstanceId: 'i-old',
+    State: { Name: 'running', Code: 16 },
+    Architecture: 'arm64',
+    RootDeviceName: '/dev/xvda',
+    BlockDeviceMappings: [
+      { DeviceName: '/dev/xvda', Ebs: { VolumeId: 'vol-root' } },
+      { DeviceName: '/dev/sdf', Ebs: { VolumeId: 'vol-data' } },
+    ],
+  });
+
+  it('snapshots all volumes in one CreateSnapshots call and tags each snapshot with its device', async () => {
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+    ec2.on(DescribeInstancesCommand).resolves(reservation(source));
+    ec2.on(CreateSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-2', VolumeId: 'vol-data' }, { SnapshotId: 'snap-1', VolumeId: 'vol-root' }] });
+    ec2.on(CreateTagsCommand).resolves({});
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.snapshot('i-old', { idempotencyToken: 'sig-9' })).resolves.toEqual({ snapshotIds: ['snap-1', 'snap-2'] });
+    expect(ec2.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input).toEqual({ OwnerIds: ['self'], Filters: [{ Name: 'tag:sef:token', Values: ['sig-9'] }] });
+    expect(ec2.commandCalls(CreateSnapshotsCommand)[0]!.args[0].input).toEqual({
+      InstanceSpecification: { InstanceId: 'i-old', ExcludeBootVolume: false },
+      Description: 'SEF emergency snapshot of i-old',
+      CopyTagsFromSource: 'volume',
+      TagSpecifications: [{ ResourceType: 'snapshot', Tags: [
+        { Key: 'sef:source-instance', Value: 'i-old' }, { Key: 'sef:architecture', Value: 'arm64' }, { Key: 'sef:token', Value: 'sig-9' },
+      ] }],
+    });
+    const tagInputs = ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input);
+    expect(tagInputs).toContainEqual({ Resources: ['snap-1'], Tags: [{ Key: 'sef:device', Value: '/dev/xvda' }, { Key: 'sef:root', Value: 'true' }] });
+    expect(tagInputs).toContainEqual({ Resources: ['snap-2'], Tags: [{ Key: 'sef:device', Value: '/dev/sdf' }] });
+  });
+
+  it('a retried snapshot with the same token returns the first snapshots and creates none', async () => {
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1' }, { SnapshotId: 'snap-2' }] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.snapshot('i-old', { idempotencyToken: 'sig-9' })).resolves.toEqual({ snapshotIds: ['snap-1', 'snap-2'] });
+    expect(ec2.commandCalls(CreateSnapshotsCommand)).toHaveLength(0);
+  });
+
+  it('launch from snapshots waits for them to complete, registers one image from them and launches it', async () => {
+    const clock = createFakeClock(0);
+    const tagged = (state: 'pending' | 'completed') => ({ Snapshots: [
+      { SnapshotId: 'snap-1', State: state, Tags: [{ Key: 'sef:device', Value: '/dev/xvda' }, { Key: 'sef:root', Value: 'true' }, { Key: 'sef:architecture', Value: 'arm64' }, { Key: 'sef:source-instance', Value: 'i-old' }] },
+      { SnapshotId: 'snap-2', State: state, Tags: [{ Key: 'sef:device', Value: '/dev/sdf' }] },
+    ] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [] });
+    ec2.on(DescribeSnapshotsCommand).resolvesOnce(tagged('pending')).resolves(tagged('completed'));
+    ec2.on(RegisterImageCommand).resolves({ ImageId: 'ami-restore' });
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock, pollInterval: 1000 });
+    const launched = compute.launch(
+      { agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'primary', market: 'spot', snapshotIds: ['snap-1', 'snap-2'] },
+      { idempotencyToken: 'sig-9:emergency' },
+    );
+    await clock.advance(1000);
+    await expect(launched).resolves.toMatchObject({ instanceId: 'i-0123456789abcdef0' });
+    expect(ec2.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input).toEqual({ SnapshotIds: ['snap-1', 'snap-2'] });
+    const register = ec2.commandCalls(RegisterImageCommand)[0]!.args[0].input;
+    expect(register).toMatchObject({
+      Architecture: 'arm64',
+      RootDeviceName: '/dev/xvda',
+      VirtualizationType: 'hvm',
+      EnaSupport: true,
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', DeleteOnTermination: true } },
+        { DeviceName: '/dev/sdf', Ebs: { SnapshotId: 'snap-2', DeleteOnTermination: true } },
+      ],
+    });
+    expect(register.Name).toMatch(/^sef-restore-[0-9a-f]{32}$/);
+    expect(ec2.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toEqual({ Owners: ['self'], Filters: [{ Name: 'name', Values: [register.Name] }] });
+    expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input).toMatchObject({ ImageId: 'ami-restore', ClientToken: 'sig-9:emergency', SubnetId: 'subnet-bbb' });
+  });
+
+  it('a retried restore finds the image of the first call and registers none', async () => {
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-first' }] });
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'primary', market: 'spot', snapshotIds: ['snap-1'] }, { idempotencyToken: 't' });
+    expect(ec2.commandCalls(RegisterImageCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input.ImageId).toBe('ami-first');
+  });
+});
