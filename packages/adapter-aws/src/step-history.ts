@@ -10,8 +10,9 @@ export function toStepFunction(points: readonly PriceChange[]): PriceChange[] {
   for (const p of sorted) {
     const last = out[out.length - 1];
     // EC2 may list the same moment twice (one per product variant): keep the later entry's price.
-    if (last && last.time === p.time) out[out.length - 1] = p;
-    else if (!last || last.price !== p.price) out.push(p);
+    if (last && last.time === p.time) out.pop();
+    const before = out[out.length - 1];
+    if (!before || before.price !== p.price) out.push(p);
   }
   return out;
 }
