@@ -14,8 +14,8 @@ export interface Reply {
   readonly headers?: Record<string, string>;
 }
 
-/** A small HTTP server on loopback that records every request and answers with `reply`. */
-export async function startLoopbackServer(reply: (req: Recorded) => Reply | Promise<Reply>) {
+/** A small HTTP server on loopback that records every request and answers with `reply`. `port` 0 picks a free one. */
+export async function startLoopbackServer(reply: (req: Recorded) => Reply | Promise<Reply>, port = 0) {
   const requests: Recorded[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -32,11 +32,11 @@ export async function startLoopbackServer(reply: (req: Recorded) => Reply | Prom
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    port,
-    endpoint: `http://127.0.0.1:${port}`,
+    port: bound,
+    endpoint: `http://127.0.0.1:${bound}`,
     requests,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
