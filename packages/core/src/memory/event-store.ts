@@ -1,0 +1,98 @@
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { EventStore, FailoverStats } from '../ports/event-store.js';
+import type { InterruptionEventRecord, SystemEventRecord } from '../ports/types.js';
+import type { FenceRegistry } from './fence-registry.js';
+
+export interface MemoryEventStoreOptions {
+  /** Fencing tokens per agent, shared with the agent and replica stores of the same storage. */
+  readonly fences: FenceRegistry;
+}
+
+const freezeEvent = (e: InterruptionEventRecord): InterruptionEventRecord => Object.freeze({ ...e, steps: Object.freeze([...e.steps]) });
+
+/**
+ * An in-memory {@link EventStore}: `recordSignal` is the exactly-once gate (insert if absent), completion
+ * happens once and is fenced; system events are kept in insertion order.
+ * @example
+ * const events = createMemoryEventStore({ fences: new FenceRegistry() });
+ * const { created } = await events.recordSignal(event);
+ * if (created) await events.completeSignal(event.id, { responseTimeMs: 900, success: true, outcome: 'promoted', steps: [] });
+ */
+export function createMemoryEventStore(options: MemoryEventStoreOptions): EventStore {
+  const { fences } = options;
+  const signals = new Map<string, InterruptionEventRecord>();
+  const system: SystemEventRecord[] = [];
+
+  return {
+    async recordSignal(event) {
+      const existing = signals.get(event.id);
+      if (existing) return { created: false, event: existing };
+      const record = freezeEvent(event);
+      signals.set(record.id, record);
+      return { created: true, event: record };
+    },
+    async completeSignal(id, outcome, opts) {
+      const current = signals.get(id);
+      if (!current) throw new NotFoundError(`Signal ${id} not found`);
+      refuseStale(fences, current.agentId, opts?.fencingToken);
+      if (current.success !== null) throw new ConflictError(`Signal ${id} is already complete`);
+      fences.check(current.agentId, opts?.fencingToken);
+      const next = freezeEvent({
+        ...current,
+        responseTimeMs: outcome.responseTimeMs,
+        success: outcome.success,
+        outcome: outcome.outcome,
+        steps: outcome.steps,
+      });
+      signals.set(id, next);
+      return next;
+    },
+    async getSignal(id) {
+      return signals.get(id);
+    },
+    async listSignals({ since, agentId, limit }) {
+      const rows = [...signals.values()]
+        .filter((s) => s.detectedAt >= since && (agentId === undefined || s.agentId === agentId))
+        .sort((a, b) => b.detectedAt - a.detectedAt);
+      return limit === undefined ? rows : rows.slice(0, limit);
+    },
+    async countInterruptions(poolId, since) {
+      let n = 0;
+      for (const s of signals.values()) if (s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since) n++;
+      return n;
+    },
+    async failoverStats(since) {
+      const rows = [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.detectedAt >= since);
+      const timed = rows.filter((s) => s.responseTimeMs !== null).map((s) => s.responseTimeMs! / 1000);
+      const stats: FailoverStats = {
+        avgResponseSec: timed.length === 0 ? null : timed.reduce((a, b) => a + b, 0) / timed.length,
+        fastestSec: timed.length === 0 ? null : Math.min(...timed),
+        slowestSec: timed.length === 0 ? null : Math.max(...timed),
+        successful: rows.filter((s) => s.success === true).length,
+        totalEvents: rows.length,
+      };
+      return stats;
+    },
+    async appendSystemEvent(event) {
+      system.push(Object.freeze({ ...event, payload: Object.freeze({ ...event.payload }) }));
+    },
+    async systemEvents({ since, agentId, typePrefix, limit }) {
+      const rows: SystemEventRecord[] = [];
+      for (let i = system.length - 1; i >= 0; i--) {
+        const e = system[i]!;
+        if (e.createdAt < since) continue;
+        if (agentId !== undefined && e.agentId !== agentId) continue;
+        if (typePrefix !== undefined && !e.eventType.startsWith(typePrefix)) continue;
+        rows.push(e);
+      }
+      // Stable newest-first: equal times keep reverse insertion order.
+      rows.sort((a, b) => b.createdAt - a.createdAt);
+      return limit === undefined ? rows : rows.slice(0, limit);
+    },
+  };
+}
+
+/** Throws `StaleFencingTokenError` for a stale token without recording anything (the write may still fail). */
+function refuseStale(fences: FenceRegistry, agentId: string, token: number | undefined): void {
+  if (token !== undefined && token < fences.highest(agentId)) fences.check(agentId, token);
+}

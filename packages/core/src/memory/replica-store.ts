@@ -1,0 +1,90 @@
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { ReplicaStats, ReplicaStore, ReplicaTransitionPatch } from '../ports/replica-store.js';
+import type { ReplicaRecord, ReplicaStatus, ReplicaType } from '../ports/types.js';
+import type { FenceRegistry } from './fence-registry.js';
+
+export interface MemoryReplicaStoreOptions {
+  /** Fencing tokens per agent, shared with the agent and event stores of the same storage. */
+  readonly fences: FenceRegistry;
+  /** Kept for symmetry with the other memory stores; records carry their own times. */
+  readonly clock: Clock;
+}
+
+const replicaTypes: readonly ReplicaType[] = ['auto', 'manual', 'emergency'];
+
+/**
+ * An in-memory {@link ReplicaStore}: idempotent create, compare-and-set transitions on the status, fencing
+ * by the replica's agent. Records handed out are frozen copies.
+ * @example
+ * const replicas = createMemoryReplicaStore({ fences: new FenceRegistry(), clock: systemClock });
+ * await replicas.create({ id: 'r1', agentId: 'a1', instanceId: null, poolId: 'us-east-1a:c5.large', market: 'spot',
+ *   replicaType: 'auto', status: 'launching', createdAt: Date.now(), readyAt: null, endedAt: null, causeId: 'sig-1' });
+ * await replicas.transition('r1', ['launching'], 'syncing', { instanceId: 'i-9' });
+ */
+export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): ReplicaStore {
+  const { fences } = options;
+  const replicas = new Map<string, ReplicaRecord>();
+
+  return {
+    async create(replica, opts) {
+      const existing = replicas.get(replica.id);
+      if (existing) return existing;
+      fences.check(replica.agentId, opts?.fencingToken);
+      const record = Object.freeze({ ...replica });
+      replicas.set(record.id, record);
+      return record;
+    },
+    async get(id) {
+      return replicas.get(id);
+    },
+    async findByInstance(instanceId) {
+      for (const r of replicas.values()) if (r.instanceId === instanceId) return r;
+      return undefined;
+    },
+    async listByAgent(agentId) {
+      return [...replicas.values()].filter((r) => r.agentId === agentId).sort((a, b) => a.createdAt - b.createdAt);
+    },
+    async transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch?: ReplicaTransitionPatch, opts?: { fencingToken?: number }) {
+      const current = replicas.get(id);
+      if (!current) throw new NotFoundError(`Replica ${id} not found`);
+      // Fencing first: a stale holder must learn it lost the lease, whatever the status.
+      refuseStale(fences, current.agentId, opts?.fencingToken);
+      if (!from.includes(current.status)) {
+        throw new ConflictError(`Replica ${id} is ${current.status}, not ${from.join(' or ')}`);
+      }
+      fences.check(current.agentId, opts?.fencingToken);
+      const next: ReplicaRecord = Object.freeze({ ...current, ...definedOnly(patch ?? {}), status: to });
+      replicas.set(id, next);
+      return next;
+    },
+    async stats(since) {
+      const out: ReplicaStats[] = [];
+      for (const type of replicaTypes) {
+        const rows = [...replicas.values()].filter((r) => r.replicaType === type && r.createdAt >= since);
+        if (rows.length === 0) continue;
+        const ready = rows.filter((r) => r.readyAt !== null);
+        const avg = ready.length === 0 ? null : ready.reduce((s, r) => s + (r.readyAt! - r.createdAt) / 1000, 0) / ready.length;
+        out.push({
+          replicaType: type,
+          totalCreated: rows.length,
+          avgReadyTimeSec: avg,
+          promotedCount: rows.filter((r) => r.status === 'promoted').length,
+          terminatedUnused: rows.filter((r) => r.status === 'terminated').length,
+        });
+      }
+      return out;
+    },
+  };
+}
+
+function definedOnly(patch: ReplicaTransitionPatch): ReplicaTransitionPatch {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) out[k] = v;
+  return out as ReplicaTransitionPatch;
+}
+
+/** Throws `StaleFencingTokenError` for a stale token without recording anything (the write may still fail). */
+function refuseStale(fences: FenceRegistry, agentId: string, token: number | undefined): void {
+  if (token !== undefined && token < fences.highest(agentId)) fences.check(agentId, token);
+}

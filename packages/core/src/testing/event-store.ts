@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore, SignalOutcome } from '../ports/event-store.js';
+import type { InterruptionEventRecord } from '../ports/types.js';
+import type { ContractOptions } from './contract.js';
+import { runEventStoreLogContract } from './event-store-log.js';
+
+const t0 = Date.UTC(2026, 0, 1);
+
+/** A termination notice not yet handled, for contract tests. */
+export const newSignalEvent = (id: string, extra: Partial<InterruptionEventRecord> = {}): InterruptionEventRecord => ({
+  id,
+  agentId: 'a1',
+  instanceId: 'i-a1-p',
+  poolId: 'us-east-1a:c5.large',
+  signalType: 'termination-notice',
+  detectedAt: t0,
+  noticeTime: t0,
+  actionTime: t0 + 120_000,
+  responseTimeMs: null,
+  success: null,
+  outcome: null,
+  steps: [],
+  ...extra,
+});
+
+const done = (responseTimeMs: number, success = true): SignalOutcome => ({
+  responseTimeMs,
+  success,
+  outcome: success ? 'promoted' : 'failed',
+  steps: [{ name: 'promote', startedAt: t0, finishedAt: t0 + responseTimeMs, ok: success }],
+});
+
+/**
+ * The {@link EventStore} contract: the exactly-once gate (also under 40 racing callers), single fenced
+ * completion, the history count and the spec's failover query; the system log in `event-store-log`.
+ * @example
+ * runEventStoreContract({ name: 'memory', setup: async () => ({ subject: createMemoryEventStore({ fences }) }) });
+ */
+export function runEventStoreContract(options: ContractOptions<EventStore>): void {
+  describe(`EventStore contract (${options.name})`, () => {
+    let store: EventStore;
+    let teardown: (() => Promise<void>) | undefined;
+    beforeEach(async () => {
+      const s = await options.setup();
+      store = s.subject;
+      teardown = s.teardown;
+    });
+    afterEach(async () => teardown?.());
+
+    it('records a signal once: the second record of the same id is not created and returns the first', async () => {
+      const first = await store.recordSignal(newSignalEvent('s1'));
+      expect(first).toEqual({ created: true, event: newSignalEvent('s1') });
+      const second = await store.recordSignal(newSignalEvent('s1', { detectedAt: t0 + 5 }));
+      expect(second.created).toBe(false);
+      expect(second.event).toEqual(newSignalEvent('s1'));
+      expect(await store.getSignal('s1')).toEqual(newSignalEvent('s1'));
+      expect(await store.getSignal('none')).toBeUndefined();
+    });
+
+    it('of 40 racing recordSignal calls with one id exactly one creates it', async () => {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.recordSignal(newSignalEvent('s1', { detectedAt: t0 + i }))));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const stored = await store.getSignal('s1');
+      for (const r of results) expect(r.event).toEqual(stored);
+    });
+
+    it('completes a signal once with its outcome and steps; a second completion is a conflict', async () => {
+      await store.recordSignal(newSignalEvent('s1'));
+      const c = await store.completeSignal('s1', done(12_500));
+      expect(c).toMatchObject({ id: 's1', responseTimeMs: 12_500, success: true, outcome: 'promoted' });
+      expect(c.steps).toEqual(done(12_500).steps);
+      expect(await store.getSignal('s1')).toEqual(c);
+      await expect(store.completeSignal('s1', done(1, false))).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.getSignal('s1')).toEqual(c);
+      await expect(store.completeSignal('none', done(1))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('refuses a completion with a stale fencing token for the agent, writing nothing', async () => {
+      await store.recordSignal(newSignalEvent('s1'));
+      await store.recordSignal(newSignalEvent('s2'));
+      await store.completeSignal('s1', done(10), { fencingToken: 4 });
+      await expect(store.completeSignal('s2', done(10), { fencingToken: 3 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      expect((await store.getSignal('s2'))?.success).toBeNull();
+      await store.completeSignal('s2', done(11), { fencingToken: 4 });
+      expect((await store.getSignal('s2'))?.responseTimeMs).toBe(11);
+    });
+
+    it('lists signals detected since a time, newest first, per agent and with a limit', async () => {
+      await store.recordSignal(newSignalEvent('s1', { detectedAt: t0 + 1 }));
+      await store.recordSignal(newSignalEvent('s2', { detectedAt: t0 + 3 }));
+      await store.recordSignal(newSignalEvent('s3', { detectedAt: t0 + 2, agentId: 'a2' }));
+      await store.recordSignal(newSignalEvent('s0', { detectedAt: t0 - 1 }));
+      expect((await store.listSignals({ since: t0 })).map((s) => s.id)).toEqual(['s2', 's3', 's1']);
+      expect((await store.listSignals({ since: t0, agentId: 'a1' })).map((s) => s.id)).toEqual(['s2', 's1']);
+      expect((await store.listSignals({ since: t0, limit: 1 })).map((s) => s.id)).toEqual(['s2']);
+    });
+
+    it('counts termination notices in a pool since a time (rebalance recommendations are not interruptions)', async () => {
+      const pool = 'us-east-1a:c5.large';
+      await store.recordSignal(newSignalEvent('s1', { detectedAt: t0 + 10 }));
+      await store.recordSignal(newSignalEvent('s2', { detectedAt: t0 + 20, instanceId: 'i-2' }));
+      await store.recordSignal(newSignalEvent('s3', { detectedAt: t0 + 30, signalType: 'rebalance-recommendation' }));
+      await store.recordSignal(newSignalEvent('s4', { detectedAt: t0 + 40, poolId: 'us-east-1b:c5.large' }));
+      await store.recordSignal(newSignalEvent('s5', { detectedAt: t0 - 40 }));
+      expect(await store.countInterruptions(pool, t0)).toBe(2);
+      expect(await store.countInterruptions(pool, t0 + 15)).toBe(1);
+      expect(await store.countInterruptions('us-west-2a:m5.large', t0)).toBe(0);
+    });
+
+    it("answers the spec's failover performance query over termination notices", async () => {
+      expect(await store.failoverStats(t0)).toEqual({ avgResponseSec: null, fastestSec: null, slowestSec: null, successful: 0, totalEvents: 0 });
+      for (const [id, ms, ok] of [['s1', 10_000, true], ['s2', 14_000, true], ['s3', 60_000, false]] as const) {
+        await store.recordSignal(newSignalEvent(id));
+        await store.completeSignal(id, done(ms, ok));
+      }
+      await store.recordSignal(newSignalEvent('running'));
+      await store.recordSignal(newSignalEvent('rb', { signalType: 'rebalance-recommendation' }));
+      await store.completeSignal('rb', done(5));
+      const stats = await store.failoverStats(t0);
+      expect(stats.successful).toBe(2);
+      expect(stats.totalEvents).toBe(4);
+      expect(stats.avgResponseSec).toBeCloseTo(28, 9);
+      expect(stats.fastestSec).toBe(10);
+      expect(stats.slowestSec).toBe(60);
+    });
+  });
+  runEventStoreLogContract(options);
+}
