@@ -79,12 +79,16 @@ export function createSqsSignalSource(options: SqsSignalSourceOptions): SignalSo
         return true;
       };
 
+      // Stop must not wait out a 20 s long poll, even with a request handler that ignores the abort signal.
+      const stopped = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+      stopped.catch(() => {});
+
       const receive = async () => {
-        const out = await client.send(new ReceiveMessageCommand({
+        const out = await Promise.race([client.send(new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: options.maxMessages ?? 10,
           WaitTimeSeconds: options.waitTimeSeconds ?? 20,
-        }), { abortSignal: abort.signal });
+        }), { abortSignal: abort.signal }), stopped]);
         const done: Message[] = [];
         for (const message of out.Messages ?? []) {
           try {
