@@ -1,0 +1,10 @@
+export { FenceRegistry } from './fence-registry.js';
+export { createMemoryAgentStore, modeConflict, type MemoryAgentStoreOptions } from './agent-store.js';
+export { createMemoryPoolStore } from './pool-store.js';
+export { createMemoryDedupeBuffer } from './dedupe-buffer.js';
+export { createMemoryIngestQueue, type MemoryIngestQueueOptions } from './ingest-queue.js';
+export { createMemoryPriceStore } from './price-store.js';
+export { createMemoryReplicaStore } from './replica-store.js';
+export { createMemoryEventStore } from './event-store.js';
+export { createMemoryLeaseManager } from './lease-manager.js';
+export { createMemoryStorage, type MemoryStorageOptions } from './storage.js';

@@ -1,0 +1,58 @@
+import { systemClock } from '../clock/index.js';
+import { parseConfig } from '../config/index.js';
+import { bufferPolicy } from '../dedupe/policy.js';
+import { createMemoryDedupeBuffer } from '../memory/dedupe-buffer.js';
+import { createMemoryIngestQueue } from '../memory/ingest-queue.js';
+import { createMemoryStorage } from '../memory/storage.js';
+import { simulatedPools } from '../sim/pool-catalog.js';
+import { Counters } from './counters.js';
+import type { SefOptions } from './options.js';
+import { Pipeline } from './pipeline.js';
+import { Sef } from './sef.js';
+import { Sweeper } from './sweeper.js';
+
+/**
+ * Builds a SEF. With no options it runs fully in memory on the system clock, knowing the simulated
+ * cloud's pools; pass `storage`, `buffer` and `queue` (Postgres, Redis) to share state between processes.
+ * Throws `ConfigError` naming every bad setting.
+ * @example
+ * const sef = createSef({ config: { interpolationMaxGap: 900 } });
+ * sef.on('gap.unfillable', (gap) => console.warn(gap));
+ * await sef.registerAgent({ id: 'a1', instanceId: 'i-0abc', poolId: 'us-east-1a:c5.large' });
+ * await sef.ingest([{ instanceId: 'i-0abc', poolId: 'us-east-1a:c5.large', timestamp: 1767225600, price: 0.0456 }], { agentId: 'a1' });
+ * sef.start();
+ */
+export function createSef(options: SefOptions = {}): Sef {
+  const config = parseConfig(options.config);
+  const clock = options.clock ?? systemClock;
+  const storage = options.storage ?? createMemoryStorage({ clock, pools: simulatedPools() });
+  const buffer = options.buffer ?? createMemoryDedupeBuffer();
+  const queue = options.queue ?? createMemoryIngestQueue({ clock });
+  const counters = new Counters();
+  return new Sef((events) => {
+    const pipeline = new Pipeline({
+      storage,
+      buffer,
+      queue,
+      clock,
+      config,
+      policy: bufferPolicy(config),
+      counters,
+      events,
+      consumer: options.instanceId ?? 'sef',
+      reclaimAfter: options.reclaimAfter ?? 60_000,
+    });
+    const sweeper = new Sweeper({
+      clock,
+      config,
+      prices: storage.prices,
+      events,
+      interval: options.sweepInterval ?? 5_000,
+      work: async () => {
+        await pipeline.releaseExpired();
+        await pipeline.drain();
+      },
+    });
+    return { config, storage, buffer, queue, clock, counters, pipeline, sweeper };
+  });
+}

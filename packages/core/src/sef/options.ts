@@ -1,0 +1,54 @@
+import type { SefConfigInput } from '../config/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
+import type { IngestQueue } from '../ports/ingest-queue.js';
+import type { SefStorage } from '../ports/storage.js';
+import type { RejectedReport } from '../validation/index.js';
+
+/** What `createSef` takes. Everything has an in-memory default, so `createSef()` runs on its own. */
+export interface SefOptions {
+  /** Settings; missing ones take the spec's defaults. Invalid ones throw `ConfigError` naming each. @default {} */
+  readonly config?: SefConfigInput;
+  /** The durable stores. @default createMemoryStorage({ clock, pools: simulatedPools() }) */
+  readonly storage?: SefStorage;
+  /** Where reports wait for their twin; share one (Redis) between SEF processes. @default createMemoryDedupeBuffer() */
+  readonly buffer?: DedupeBuffer;
+  /** The hand-off between accepting and storing reports. @default createMemoryIngestQueue({ clock }) */
+  readonly queue?: IngestQueue;
+  /** The only source of time. @default systemClock */
+  readonly clock?: Clock;
+  /** Name of this SEF process, as a queue consumer. @default 'sef' */
+  readonly instanceId?: string;
+  /** How often the background sweep releases expired buffer entries (ms). @default 5000 */
+  readonly sweepInterval?: number;
+  /** A queue entry handed out but not acknowledged for this long is taken over by another consumer (ms). @default 60000 */
+  readonly reclaimAfter?: number;
+}
+
+export interface IngestOptions {
+  /** The agent the batch comes from (the API path); reports may then omit `agentId`. */
+  readonly agentId?: string;
+}
+
+export interface IngestResult {
+  /** How many reports were accepted (they are stored once paired or once their window closed). */
+  readonly accepted: number;
+  /** Every rejected report, by its index in the batch, with every reason. */
+  readonly rejected: readonly RejectedReport[];
+}
+
+/** Counters since the start of this `Sef` instance. */
+export interface SefStats {
+  readonly accepted: number;
+  readonly rejected: number;
+  /** Rejected reports per reason code (a report with two reasons counts under both). */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly merged: { readonly verified: number; readonly averaged: number };
+  /** Interpolated points written. */
+  readonly interpolated: number;
+  readonly gaps: { readonly detected: number; readonly filled: number; readonly unfillable: number };
+  /** Reports waiting in the dedupe buffer now. */
+  readonly buffered: number;
+  /** Queue entries accepted and not yet stored. */
+  readonly queued: number;
+}

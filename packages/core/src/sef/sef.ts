@@ -1,0 +1,151 @@
+import { EventEmitter } from 'eventemitter3';
+import type { SefConfig } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
+import type { SefEvents } from '../events/event-map.js';
+import type { Clock } from '../ports/clock.js';
+import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
+import type { IngestQueue } from '../ports/ingest-queue.js';
+import type { SefStorage } from '../ports/storage.js';
+import type { AgentRecord } from '../ports/types.js';
+import { parsePoolId } from '../sim/pool-catalog.js';
+import { validateReports } from '../validation/index.js';
+import { Counters } from './counters.js';
+import type { IngestOptions, IngestResult, SefStats } from './options.js';
+import type { Pipeline } from './pipeline.js';
+import type { Sweeper } from './sweeper.js';
+
+/** What a `Sef` is built from (see `createSef`). */
+export interface SefParts {
+  readonly config: SefConfig;
+  readonly storage: SefStorage;
+  readonly buffer: DedupeBuffer;
+  readonly queue: IngestQueue;
+  readonly clock: Clock;
+  readonly counters: Counters;
+  readonly pipeline: Pipeline;
+  readonly sweeper: Sweeper;
+}
+
+/** A new agent: its primary instance and pool; the region comes from the pool id unless given. */
+export interface AgentRegistration {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly poolId: string;
+  readonly region?: string;
+}
+
+/**
+ * The SEF of one process: validates reports, pairs twins, stores timelines with gaps filled, and tells
+ * about it through typed events (`sef.on('gap.filled', ...)`). Build it with `createSef`.
+ */
+export class Sef extends EventEmitter<SefEvents> {
+  readonly config: SefConfig;
+  readonly storage: SefStorage;
+  readonly #parts: SefParts;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /** @internal Use `createSef`. */
+  constructor(build: (events: EventEmitter<SefEvents>) => SefParts) {
+    super();
+    this.#parts = build(this);
+    this.config = this.#parts.config;
+    this.storage = this.#parts.storage;
+  }
+
+  /** Registers an agent with its primary. Throws `ValidationError` for an unknown pool, `ConflictError` for a known id. */
+  async registerAgent(agent: AgentRegistration): Promise<AgentRecord> {
+    const { storage, clock } = this.#parts;
+    const region = agent.region ?? parsePoolId(agent.poolId)?.region;
+    const pool = await storage.pools.get(agent.poolId);
+    if (!pool || region === undefined) {
+      throw new ValidationError('Cannot register agent', [{ path: 'poolId', code: 'unknown_pool', message: `${agent.poolId.slice(0, 128)} is not a known pool` }]);
+    }
+    const now = clock.now();
+    return storage.agents.create({ id: agent.id, region, poolId: agent.poolId, primaryInstanceId: agent.instanceId, primaryLaunchedAt: now, createdAt: now });
+  }
+
+  /**
+   * Validates a batch and hands the accepted reports on; resolves once they are in the queue and have
+   * gone to the buffer or the store. Junk is rejected with reasons, never thrown; only a batch that is
+   * not an array throws `ValidationError`. A storage failure after acceptance becomes an `error` event
+   * and the queue hands the batch out again later.
+   */
+  ingest(reports: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+    return this.#track(this.#ingest(reports, options));
+  }
+
+  async #ingest(reports: readonly unknown[], options: IngestOptions): Promise<IngestResult> {
+    if (!Array.isArray(reports)) {
+      throw new ValidationError('Invalid batch', [{ path: 'reports', code: 'invalid_type', message: 'expected an array of reports' }]);
+    }
+    const { config, storage, clock, counters, queue, pipeline } = this.#parts;
+    const result = await validateReports(reports, { config, now: clock.now(), pools: storage.pools, agents: storage.agents, agentId: options.agentId });
+    for (const r of result.rejected) {
+      counters.reject(r.issues);
+      this.emit('report.rejected', { report: reports[r.index], index: r.index, issues: r.issues });
+    }
+    if (result.accepted.length > 0) {
+      await queue.enqueue(result.accepted);
+      counters.accepted += result.accepted.length;
+      if (this.listenerCount('report.accepted') > 0) for (const report of result.accepted) this.emit('report.accepted', { report });
+      try {
+        await pipeline.drain();
+      } catch (error) {
+        this.emit('error', { error, context: 'ingest' });
+      }
+    }
+    return { accepted: result.accepted.length, rejected: result.rejected };
+  }
+
+  /** Stores every report whose window has closed, and any queued batch left behind. */
+  flush(): Promise<void> {
+    return this.#track(this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    await this.#parts.pipeline.releaseExpired();
+    await this.#parts.pipeline.drain();
+  }
+
+  /** Starts the background sweep (expired windows, left-over queue entries, alerts). */
+  start(): void {
+    this.#parts.sweeper.start();
+  }
+
+  /** Stops the sweep and waits for work in progress: ingests, the sweep, then drains the queue. */
+  async stop(): Promise<void> {
+    await this.#parts.sweeper.stop();
+    await Promise.allSettled([...this.#inFlight]);
+    try {
+      await this.#parts.pipeline.drain();
+    } catch (error) {
+      this.emit('error', { error, context: 'stop' });
+    }
+  }
+
+  get running(): boolean {
+    return this.#parts.sweeper.running;
+  }
+
+  async stats(): Promise<SefStats> {
+    const c = this.#parts.counters;
+    const [buffered, queued] = await Promise.all([this.#parts.buffer.size(), this.#parts.queue.pending()]);
+    return {
+      accepted: c.accepted,
+      rejected: c.rejected,
+      rejectedByReason: { ...c.rejectedByReason },
+      merged: { verified: c.verified, averaged: c.averaged },
+      interpolated: c.interpolated,
+      gaps: { detected: c.gapsDetected, filled: c.gapsFilled, unfillable: c.gapsUnfillable },
+      buffered,
+      queued,
+    };
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inFlight.add(p);
+    const done = () => this.#inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+}
