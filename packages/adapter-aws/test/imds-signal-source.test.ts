@@ -6,7 +6,7 @@ import { startImdsServer, type ImdsState } from './imds-server.js';
 
 // Real loopback HTTP needs real time: polls every 20 ms, each test well under a second or two.
 const pollInterval = 20;
-const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 3000, interval: 10 });
+const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 10 });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import { interruptionWarning, rebalanceRecommendation } from './eventbridge-even
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.us-east-2.amazonaws.com/123456789012/sef-ec2-notices';
-const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 3000, interval: 5 });
+const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 5 });
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (stops.length) await stops.pop()!();
