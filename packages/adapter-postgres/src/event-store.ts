@@ -1,0 +1,129 @@
+import { ConflictError, NotFoundError, type EventStore, type InterruptionEventRecord, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
+import { query, transaction, type Db } from './db.js';
+import { fence } from './fence.js';
+import { failoverStatsRow, monitoringSql } from './monitoring-sql.js';
+import { num, numOrNull } from './rows.js';
+import { fromMs, toMs, type Tables } from './tables.js';
+
+const signalColumns = `id, agent_id, instance_id, pool_id, signal_type, ${toMs('detected_at')} AS detected_at,
+  ${toMs('notice_time')} AS notice_time, ${toMs('action_time')} AS action_time, response_time_ms, success, outcome, steps`;
+
+function signalFromRow(r: Record<string, unknown>): InterruptionEventRecord {
+  return {
+    id: r['id'] as string,
+    agentId: r['agent_id'] as string,
+    instanceId: r['instance_id'] as string,
+    poolId: r['pool_id'] as string,
+    signalType: r['signal_type'] as SignalType,
+    detectedAt: num(r['detected_at']),
+    noticeTime: num(r['notice_time']),
+    actionTime: numOrNull(r['action_time']),
+    responseTimeMs: numOrNull(r['response_time_ms']),
+    success: r['success'] as boolean | null,
+    outcome: r['outcome'] as string | null,
+    steps: r['steps'] as StepRecord[],
+  };
+}
+
+const systemFromRow = (r: Record<string, unknown>): SystemEventRecord => ({
+  eventType: r['event_type'] as string,
+  agentId: r['agent_id'] as string | null,
+  createdAt: num(r['created_at']),
+  payload: r['payload'] as Record<string, unknown>,
+});
+
+/** `LIKE` pattern matching strings that start with `prefix` taken literally. */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The {@link EventStore} on `spot_interruption_events` and `system_events`. `recordSignal` is an
+ * INSERT … ON CONFLICT DO NOTHING (the exactly-once gate); `completeSignal` locks the row, checks the
+ * fencing token and that the signal is still open, and writes, in one transaction.
+ */
+export function createPostgresEventStore(db: Db, t: Tables): EventStore {
+  const selectSignal = `SELECT ${signalColumns} FROM ${t.signals}`;
+  const monitoring = monitoringSql(t, fromMs('$1'));
+  return {
+    async recordSignal(event) {
+      const inserted = await query(
+        db,
+        'EventStore.recordSignal',
+        `INSERT INTO ${t.signals} (id, agent_id, instance_id, pool_id, signal_type, detected_at, notice_time, action_time,
+           response_time_ms, success, outcome, steps)
+         VALUES ($1, $2, $3, $4, $5, ${fromMs('$6')}, ${fromMs('$7')}, ${fromMs('$8')}, $9, $10, $11, $12)
+         ON CONFLICT (id) DO NOTHING RETURNING ${signalColumns}`,
+        [event.id, event.agentId, event.instanceId, event.poolId, event.signalType, event.detectedAt, event.noticeTime,
+          event.actionTime, event.responseTimeMs, event.success, event.outcome, JSON.stringify(event.steps)],
+      );
+      if (inserted[0]) return { created: true, event: signalFromRow(inserted[0]) };
+      const existing = await query(db, 'EventStore.recordSignal', `${selectSignal} WHERE id = $1`, [event.id]);
+      return { created: false, event: signalFromRow(existing[0]!) };
+    },
+
+    completeSignal(id, outcome, options) {
+      return transaction(db, 'EventStore.completeSignal', async (client) => {
+        const current = (await client.query(`${selectSignal} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+        if (!current) throw new NotFoundError(`Signal ${id} not found`);
+        await fence(client, t, current['agent_id'] as string, options?.fencingToken);
+        if (current['success'] !== null) throw new ConflictError(`Signal ${id} is already complete`);
+        const { rows } = await client.query(
+          `UPDATE ${t.signals} SET response_time_ms = $2, success = $3, outcome = $4, steps = $5 WHERE id = $1 RETURNING ${signalColumns}`,
+          [id, outcome.responseTimeMs, outcome.success, outcome.outcome, JSON.stringify(outcome.steps)],
+        );
+        return signalFromRow(rows[0]!);
+      });
+    },
+
+    async getSignal(id) {
+      const rows = await query(db, 'EventStore.getSignal', `${selectSignal} WHERE id = $1`, [id]);
+      return rows[0] && signalFromRow(rows[0]);
+    },
+
+    async listSignals({ since, agentId, limit }) {
+      const rows = await query(
+        db,
+        'EventStore.listSignals',
+        `${selectSignal} WHERE detected_at >= ${fromMs('$1')} AND ($2::text IS NULL OR agent_id = $2)
+         ORDER BY detected_at DESC, seq LIMIT $3`,
+        [since, agentId ?? null, limit ?? null],
+      );
+      return rows.map(signalFromRow);
+    },
+
+    async countInterruptions(poolId, since) {
+      const rows = await query<{ n: string }>(
+        db,
+        'EventStore.countInterruptions',
+        `SELECT count(*) AS n FROM ${t.signals}
+         WHERE pool_id = $1 AND signal_type = 'termination-notice' AND detected_at >= ${fromMs('$2')}`,
+        [poolId, since],
+      );
+      return num(rows[0]?.n ?? 0);
+    },
+
+    async failoverStats(since) {
+      return failoverStatsRow((await query(db, 'EventStore.failoverStats', monitoring.failoverPerformance, [since]))[0]);
+    },
+
+    async appendSystemEvent(event) {
+      await query(
+        db,
+        'EventStore.appendSystemEvent',
+        `INSERT INTO ${t.systemEvents} (event_type, agent_id, created_at, payload) VALUES ($1, $2, ${fromMs('$3')}, $4)`,
+        [event.eventType, event.agentId, event.createdAt, JSON.stringify(event.payload)],
+      );
+    },
+
+    async systemEvents({ since, agentId, typePrefix, limit }) {
+      const rows = await query(
+        db,
+        'EventStore.systemEvents',
+        `SELECT event_type, agent_id, ${toMs('created_at')} AS created_at, payload FROM ${t.systemEvents}
+         WHERE created_at >= ${fromMs('$1')} AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR event_type LIKE $3)
+         ORDER BY created_at DESC, id DESC LIMIT $4`,
+        [since, agentId ?? null, typePrefix === undefined ? null : likePrefix(typePrefix), limit ?? null],
+      );
+      return rows.map(systemFromRow);
+    },
+  };
+}
