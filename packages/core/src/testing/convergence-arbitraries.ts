@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import type { Role, SourceReport } from '../ports/types.js';
+
+/** 2026-01-01T00:00:00Z: the grid of the generated series starts here. */
+export const gridStart = Date.UTC(2026, 0, 1) / 1000;
+/** The agents' reporting interval. */
+export const gridStep = 300;
+
+const jitter = fc.integer({ min: -45, max: 45 }); // up to and beyond the 30 s time tolerance
+const present = fc.oneof({ weight: 4, arbitrary: jitter }, { weight: 1, arbitrary: fc.constant(null) });
+
+const slot = fc.record({
+  primary: present,
+  replica: present,
+  /** Price walk of the observation, in 1e-5 USD. */
+  drift: fc.integer({ min: -200, max: 200 }),
+  /** The replica's deviation, in 0.01 % of the price: below and above the 0.5 % tolerance. */
+  noise: fc.integer({ min: -100, max: 100 }),
+});
+
+/**
+ * One series' source reports: observations on a 300 s grid from the primary and the replica, each with its
+ * own jitter, some missing, and a hole of up to 8 slots (gaps below and above 1800 s); plus resends with a
+ * different price (the store keeps the lowest).
+ */
+export const seriesReports = fc
+  .record({
+    slots: fc.array(slot, { minLength: 1, maxLength: 14 }),
+    hole: fc.record({ at: fc.nat(14), length: fc.nat(8) }),
+    conflicts: fc.array(fc.record({ index: fc.nat(), delta: fc.integer({ min: -300, max: 300 }) }), { maxLength: 3 }),
+  })
+  .map(({ slots, hole, conflicts }) => {
+    const out: SourceReport[] = [];
+    let units = 5000;
+    slots.forEach((s, k) => {
+      units = Math.max(100, units + s.drift);
+      if (k >= hole.at && k < hole.at + hole.length) return;
+      const base = gridStart + k * gridStep;
+      if (s.primary !== null) out.push(report('primary', base + s.primary, units / 1e5));
+      if (s.replica !== null) out.push(report('replica', base + s.replica, Math.round(units * (1 + s.noise / 10_000)) / 1e5));
+    });
+    for (const c of out.length > 0 ? conflicts : []) {
+      const r = out[c.index % out.length]!;
+      out.push({ ...r, price: Math.max(1, Math.round(r.price * 1e5) + c.delta) / 1e5 });
+    }
+    return out;
+  });
+
+function report(role: Role, timestamp: number, price: number): SourceReport {
+  return { agentId: 'x', poolId: 'us-east-1a:c5.large', instanceId: `i-${role}`, role, timestamp, price };
+}
+
+/** The same reports under another agent id, so that each run writes its own series. */
+export const asAgent = (reports: readonly SourceReport[], agentId: string): SourceReport[] => reports.map((r) => ({ ...r, agentId }));
+
+/** A delivery of `reports`: shuffled, some sent twice, cut into batches. */
+export const deliveries = (reports: readonly SourceReport[]) =>
+  fc
+    .tuple(fc.subarray([...reports]), fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }))
+    .chain(([repeats, cuts]) => {
+      const all = [...reports, ...repeats];
+      return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }).map((order) => cut(order, cuts));
+    });
+
+/** Cuts a list into batches of the given sizes (cycled). */
+export function cut<T>(list: readonly T[], sizes: readonly number[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0, c = 0; i < list.length; c++) {
+    const n = sizes[c % sizes.length] ?? 1;
+    out.push(list.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
