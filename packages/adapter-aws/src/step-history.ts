@@ -40,8 +40,11 @@ export function priceAt(history: readonly PriceChange[], time: number): number |
 export function sampleStepFunction(history: readonly PriceChange[], from: number, to: number, step: number): PriceChange[] {
   if (!(step > 0)) throw new RangeError('step must be positive');
   const out: PriceChange[] = [];
+  // Sample times only increase: walk the history once instead of searching it for every sample.
+  let next = 0;
+  let price: number | undefined;
   for (let t = from; t <= to; t += step) {
-    const price = priceAt(history, t);
+    while (next < history.length && history[next]!.time <= t) price = history[next++]!.price;
     if (price !== undefined) out.push({ time: t, price });
   }
   return out;
