@@ -3,7 +3,7 @@ import type { AgentStore } from '../ports/agent-store.js';
 import type { PoolStore } from '../ports/pool-store.js';
 import type { AgentRecord, Role, SourceReport } from '../ports/types.js';
 import { checkValues, type ReportIds, type ValueCheckContext } from './report-checks.js';
-import { hasPlainShape, shapeIssues } from './report-shape.js';
+import { hasPlainShape, maxIdLength, shapeIssues } from './report-shape.js';
 
 /** What validation needs besides the reports. */
 export interface ValidationContext extends ValueCheckContext {
@@ -44,24 +44,27 @@ interface Pending {
  * const { accepted, rejected } = await validateReports(body.reports, { config, now: clock.now(), pools, agents, agentId });
  */
 export async function validateReports(input: readonly unknown[], ctx: ValidationContext): Promise<ValidationResult> {
-  const pending: Pending[] = [];
+  const n = input.length;
+  // Reports that passed every check of their own stay `undefined` here (the common case, no allocation);
+  // the others get their issues collected.
+  const slow: (Pending | undefined)[] = new Array<Pending | undefined>(n);
   const poolIds = new Set<string>();
   const agentIds = new Set<string>();
-  for (let index = 0; index < input.length; index++) {
-    const issues: Issue[] = [];
+  for (let index = 0; index < n; index++) {
+    const report = input[index];
     try {
-      const report = input[index];
-      if (!hasPlainShape(report)) issues.push(...shapeIssues(report));
-      const fields = typeof report === 'object' && report !== null && !Array.isArray(report) ? (report as Record<string, unknown>) : {};
-      const ids = checkValues(fields, ctx, ctx.agentId, issues);
-      if (ids.poolId !== undefined) poolIds.add(ids.poolId);
-      if (ids.agentId !== undefined) agentIds.add(ids.agentId);
-      pending.push({ index, report: fields, ids, issues });
+      if (hasPlainShape(report) && passesOwnChecks(report as PlainReport, ctx)) {
+        poolIds.add((report as PlainReport).poolId);
+        agentIds.add((report as PlainReport).agentId ?? ctx.agentId!);
+        continue;
+      }
     } catch {
-      // A hostile object (a throwing getter or proxy) is junk like any other.
-      issues.push({ path: '', code: 'invalid_report', message: 'could not be read' });
-      pending.push({ index, report: {}, ids: { agentId: undefined, instanceId: undefined, poolId: undefined }, issues });
+      // Fall through: the slow path names the problem.
     }
+    const p = inspect(index, report, ctx);
+    if (p.ids.poolId !== undefined) poolIds.add(p.ids.poolId);
+    if (p.ids.agentId !== undefined) agentIds.add(p.ids.agentId);
+    slow[index] = p;
   }
 
   const [known, agentList] = await Promise.all([
@@ -73,34 +76,69 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
 
   const accepted: SourceReport[] = [];
   const rejected: RejectedReport[] = [];
-  for (const p of pending) {
+  for (let index = 0; index < n; index++) {
+    let p = slow[index];
+    if (p === undefined) {
+      const r = input[index] as PlainReport;
+      const agentId = r.agentId ?? ctx.agentId!;
+      const agent = agents.get(agentId);
+      const role = agent === undefined ? undefined : roleOf(agent, r.instanceId);
+      if (role !== undefined && known.has(r.poolId)) {
+        accepted.push({ agentId, instanceId: r.instanceId, poolId: r.poolId, timestamp: r.timestamp, price: r.price, role });
+        continue;
+      }
+      p = inspect(index, r, ctx);
+    }
     const { ids, issues } = p;
     if (ids.poolId !== undefined && !known.has(ids.poolId)) {
       issues.push({ path: 'poolId', code: 'unknown_pool', message: 'is not a known pool' });
     }
-    let role: Role | undefined;
     if (ids.agentId !== undefined) {
       const agent = agents.get(ids.agentId);
       if (!agent) issues.push({ path: 'agentId', code: 'unknown_agent', message: 'is not a registered agent' });
-      else if (ids.instanceId !== undefined) {
-        role = roleOf(agent, ids.instanceId);
-        if (!role) issues.push({ path: 'instanceId', code: 'unknown_instance', message: "is neither the agent's current primary nor its replica" });
+      else if (ids.instanceId !== undefined && !roleOf(agent, ids.instanceId)) {
+        issues.push({ path: 'instanceId', code: 'unknown_instance', message: "is neither the agent's current primary nor its replica" });
       }
     }
-    if (issues.length > 0 || !role || ids.agentId === undefined || ids.instanceId === undefined || ids.poolId === undefined) {
-      rejected.push({ index: p.index, issues });
-      continue;
-    }
-    accepted.push({
-      agentId: ids.agentId,
-      instanceId: ids.instanceId,
-      poolId: ids.poolId,
-      timestamp: p.report['timestamp'] as number,
-      price: p.report['price'] as number,
-      role,
-    });
+    rejected.push({ index, issues });
   }
   return { accepted, rejected, agents };
+}
+
+interface PlainReport {
+  readonly agentId?: string;
+  readonly instanceId: string;
+  readonly poolId: string;
+  readonly timestamp: number;
+  readonly price: number;
+}
+
+/** The checks of {@link checkValues} for a report of the plain shape, without collecting issues. */
+function passesOwnChecks(r: PlainReport, ctx: ValidationContext): boolean {
+  const { minPrice, maxPrice, maxClockSkew, maxReportAge } = ctx.config;
+  const nowSec = ctx.now / 1000;
+  return (
+    r.price > minPrice &&
+    r.price <= maxPrice &&
+    r.timestamp <= nowSec + maxClockSkew &&
+    r.timestamp >= nowSec - maxReportAge &&
+    r.instanceId.length <= maxIdLength &&
+    r.poolId.length <= maxIdLength &&
+    (ctx.agentId === undefined ? r.agentId !== undefined && r.agentId.length <= maxIdLength : r.agentId === undefined || r.agentId === ctx.agentId)
+  );
+}
+
+/** Every problem of one report that can be seen without the stores. Never throws. */
+function inspect(index: number, report: unknown, ctx: ValidationContext): Pending {
+  const issues: Issue[] = [];
+  try {
+    issues.push(...shapeIssues(report));
+    const fields = typeof report === 'object' && report !== null && !Array.isArray(report) ? (report as Record<string, unknown>) : {};
+    return { index, report: fields, ids: checkValues(fields, ctx, ctx.agentId, issues), issues };
+  } catch {
+    // A hostile object (a throwing getter or proxy) is junk like any other.
+    return { index, report: {}, ids: { agentId: undefined, instanceId: undefined, poolId: undefined }, issues: [{ path: '', code: 'invalid_report', message: 'could not be read' }] };
+  }
 }
 
 /** The role of an instance, from SEF's own record of the agent. */
