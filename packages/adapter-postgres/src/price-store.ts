@@ -1,4 +1,4 @@
-import type { FlagCounts, PriceStore, QualityFlag, SeriesChange, SeriesKey, SeriesWindow, SeriesWindowRequest, StoredPoint } from '@sef/core';
+import { StorageError, type FlagCounts, type PriceStore, type QualityFlag, type SeriesChange, type SeriesKey, type SeriesWindow, type SeriesWindowRequest, type StoredPoint } from '@sef/core';
 import { CallerError, query, queryArrays, transaction, type Db } from './db.js';
 import { monitoringSql, dataQualityRow } from './monitoring-sql.js';
 import { priceSql } from './price-sql.js';
@@ -30,6 +30,7 @@ export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPri
       const agentIds = requests.map((r) => r.series.agentId);
       const poolIds = requests.map((r) => r.series.poolId);
       const keys = seriesLockKeys(requests.map((r) => r.series));
+      const series = new Set(requests.map((r) => `${r.series.agentId}\u0000${r.series.poolId}`));
       await transaction(db, 'PriceStore.update', async (client) => {
         if (keys.length > 0) await client.query(sql.lock, [keys]);
         const windows = requests.length === 0 ? [] : readWindows(
@@ -47,6 +48,8 @@ export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPri
           throw new CallerError(error);
         }
         const { remove, upsert } = flatten(changes);
+        const stray = upsert.find((p) => !series.has(`${p.agentId}\u0000${p.poolId}`));
+        if (stray) throw new CallerError(new StorageError(`A point of ${stray.agentId}/${stray.poolId} was written to a series the update did not lock`, { retryable: false }));
         if (remove.ts.length > 0) await client.query(sql.remove, [remove.agentIds, remove.poolIds, remove.ts]);
         if (upsert.length === 0) return;
         if (upsert.length >= copyThreshold) {
