@@ -2,6 +2,7 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeSpotPriceHistoryCommand,
   GetSpotPlacementScoresCommand,
+  type DescribeSpotPriceHistoryCommandInput,
   type EC2Client,
   type SpotPrice,
 } from '@aws-sdk/client-ec2';
@@ -57,7 +58,7 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
     do {
       const page = await callAws('DescribeSpotPriceHistory', () =>
         client.send(new DescribeSpotPriceHistoryCommand({
-          InstanceTypes: [...input.types] as never,
+          InstanceTypes: [...input.types] as DescribeSpotPriceHistoryCommandInput['InstanceTypes'],
           ProductDescriptions: [product],
           ...(input.zone !== undefined ? { AvailabilityZone: input.zone } : {}),
           StartTime: input.from,

@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CapacityError, createFakeClock } from '@sef/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEc2ComputeProvider, createEc2PriceFeed, createElasticIpRouter } from '../src/index.js';
 import { startLoopbackServer, type Recorded, type Reply } from './loopback-server.js';
 
@@ -96,7 +96,7 @@ afterEach(async () => {
 });
 
 const params = (r: Recorded) => new URLSearchParams(r.body);
-const start = async (reply: (action: string, p: URLSearchParams) => Reply) => {
+const start = async (reply: (action: string, p: URLSearchParams) => Reply | Promise<Reply>) => {
   server = await startLoopbackServer((r) => reply(params(r).get('Action') ?? '', params(r)));
   return server;
 };
@@ -138,6 +138,17 @@ describe('EC2 end to end through the SDK deserialisers (loopback Query API)', ()
     expect(e).toBeInstanceOf(CapacityError);
     expect(e).toMatchObject({ poolId: 'us-east-1b:c5.large', cause: { name: 'InsufficientInstanceCapacity', $metadata: { httpStatusCode: 500 } } });
     expect((e as Error).message).toContain('We currently do not have sufficient c5.large capacity');
+  });
+
+  it('an aborted launch rejects promptly with the signal reason while EC2 has not answered', async () => {
+    const s = await start(() => new Promise<Reply>(() => {}));
+    const compute = createEc2ComputeProvider({ client: clientFor(s.endpoint), launchSpec });
+    const abort = new AbortController();
+    const reason = new Error('termination deadline');
+    const launched = compute.launch({ agentId: 'agent-1', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot' }, { signal: abort.signal, idempotencyToken: 't' });
+    await vi.waitFor(() => expect(s.requests).toHaveLength(1));
+    abort.abort(reason);
+    await expect(launched).rejects.toBe(reason);
   });
 
   it('throttling is retried by the SDK retry strategy with the same ClientToken, then succeeds', async () => {
