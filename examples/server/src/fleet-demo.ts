@@ -65,7 +65,9 @@ const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padSt
 console.log(`\nSEF processed ${days} simulated day(s) of ${fleet.agents.length} agents (primary + replica) in ${(performance.now() / 1000).toFixed(1)} s\n`);
 console.log(`reports accepted ${stats.accepted}, rejected ${stats.rejected} (${Object.entries(stats.rejectedByReason).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 console.log(`merged twins: ${stats.merged.verified} verified (< 0.5 % apart, primary kept), ${stats.merged.averaged} averaged and flagged`);
-console.log(`gaps: ${stats.gaps.detected} detected, ${stats.gaps.filled} filled with ${stats.interpolated} interpolated points, ${stats.gaps.unfillable} left open (> 30 min)`);
+const stored = await storage.prices.countByFlag();
+// `stats.interpolated` counts writes (a point recomputed when a neighbour changes counts again); the store has the result.
+console.log(`gaps: ${stats.gaps.detected} detected, ${stats.gaps.filled} filled (${stored.interpolated} interpolated points stored), ${stats.gaps.unfillable} left open (> 30 min)`);
 console.log(`still buffered ${stats.buffered}, queued ${stats.queued}\n`);
 console.log(line(['agent', 'accepted', 'rejected', 'single', 'verified', 'averaged', 'interp.', 'gaps', 'filled', 'open']));
 for (const a of fleet.agents) {
