@@ -1,0 +1,100 @@
+import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
+import type { Redis } from 'ioredis';
+import { decodeMember, roleChar } from './buffer-codec.js';
+import { withRedis } from './errors.js';
+import { bufferKeys, parseSeriesId, resolvePrefix, seriesId } from './keys.js';
+import { bufferAddScript, bufferReleaseScript } from './scripts/buffer-scripts.js';
+import { defineScript } from './scripts/define.js';
+
+export interface RedisBufferOptions {
+  /** An ioredis client the caller owns (and closes). Without ioredis' own `keyPrefix` option. */
+  readonly client: Redis;
+  /** Prefix of every key; the buffer's keys are `<keyPrefix>buf:*`. Use a hash tag (`{sef}:`) on Redis Cluster. @default 'sef:' */
+  readonly keyPrefix?: string | undefined;
+  /**
+   * Lifetime of the buffer's keys, renewed by every write that holds a report. A safety net for a prefix
+   * nobody sweeps any more; it must be far longer than the window plus the sweep interval, or waiting
+   * reports would vanish unreleased. @default 86_400_000 (24 h)
+   */
+  readonly keyTtlMs?: number;
+  /** Reports per script call: bounds how long one call holds the Redis event loop (about 2 µs per report). @default 1000 */
+  readonly chunkSize?: number;
+  /** Series visited per sweep call, for the same reason. @default 200 */
+  readonly sweepPageSize?: number;
+}
+
+/**
+ * A {@link DedupeBuffer} shared by every SEF instance on one Redis. Each series is a sorted set of its
+ * waiting reports scored by timestamp; pairing, the lower-price rule and expiry run in Lua scripts, so a
+ * primary and its replica added at the same moment through two instances are released exactly once, and
+ * so are expired reports under several sweepers. Many reports go into one script call.
+ * @example
+ * const client = new Redis(process.env.REDIS_URL, redisClientOptions);
+ * const buffer = createRedisBuffer({ client, keyPrefix: 'sef:' });
+ * const released = await buffer.add(reports, Date.now(), { timeTolerance: 30, windowMs: 300_000 });
+ */
+export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
+  const { client } = options;
+  const prefix = resolvePrefix(client, options.keyPrefix);
+  const keys = bufferKeys(prefix);
+  const ttl = options.keyTtlMs ?? 86_400_000;
+  const chunkSize = options.chunkSize ?? 1000;
+  const pageSize = options.sweepPageSize ?? 200;
+  const prefixBytes = Buffer.byteLength(keys.series);
+  const addScript = defineScript(client, bufferAddScript);
+  const releaseScript = defineScript(client, bufferReleaseScript);
+
+  const addChunk = async (reports: readonly SourceReport[], now: number, policy: BufferPolicy): Promise<SourceReport[]> => {
+    const seriesKeys: string[] = [];
+    const keyIndex = new Map<string, number>();
+    const args: (string | number)[] = [String(now), String(policy.timeTolerance), ttl, prefixBytes];
+    for (const r of reports) {
+      const key = keys.series + seriesId(r);
+      let index = keyIndex.get(key);
+      if (index === undefined) {
+        index = seriesKeys.push(key) + 2;
+        keyIndex.set(key, index);
+      }
+      args.push(index, roleChar(r.role), String(r.timestamp), String(r.price), r.instanceId);
+    }
+    const reply = (await addScript(2 + seriesKeys.length, keys.due, keys.count, ...seriesKeys, ...args)) as (number | string)[];
+    const released: SourceReport[] = [];
+    for (let i = 0; i < reply.length; i += 2) {
+      const report = reports[Number(reply[i])]!;
+      released.push(decodeMember(report, String(reply[i + 1])), report);
+    }
+    return released;
+  };
+
+  return {
+    add(reports, now, policy) {
+      if (reports.length === 0) return Promise.resolve([]);
+      return withRedis(client, 'buffer add', async () => {
+        const chunks: SourceReport[][] = [];
+        for (let i = 0; i < reports.length; i += chunkSize) chunks.push(reports.slice(i, i + chunkSize));
+        // Sent together on one connection, the chunks still run in order: a later one sees the earlier ones.
+        const results = await Promise.all(chunks.map((c) => addChunk(c, now, policy)));
+        return results.flat();
+      });
+    },
+    releaseExpired(now, policy) {
+      return withRedis(client, 'buffer sweep', async () => {
+        const out: SourceReport[] = [];
+        for (;;) {
+          const [visited, groups] = (await releaseScript(2, keys.due, keys.count, String(now - policy.windowMs), pageSize, keys.series)) as [
+            number,
+            [string, string[]][],
+          ];
+          for (const [id, members] of groups) {
+            const series = parseSeriesId(id);
+            for (const m of members) out.push(decodeMember(series, m));
+          }
+          if (visited < pageSize) return out;
+        }
+      });
+    },
+    size() {
+      return withRedis(client, 'buffer size', async () => Number((await client.get(keys.count)) ?? 0));
+    },
+  };
+}

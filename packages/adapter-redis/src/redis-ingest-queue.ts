@@ -1,0 +1,94 @@
+import type { IngestQueue, QueueEntry } from '@sef/core';
+import type { Redis } from 'ioredis';
+import { withRedis } from './errors.js';
+import { queueKey, resolvePrefix } from './keys.js';
+import { decodeBatch, encodeBatch } from './queue-codec.js';
+import { defineScript } from './scripts/define.js';
+import { queueAckScript, queueClaimScript } from './scripts/queue-scripts.js';
+
+export interface RedisIngestQueueOptions {
+  /** An ioredis client the caller owns (and closes). Without ioredis' own `keyPrefix` option. */
+  readonly client: Redis;
+  /** Prefix of every key; the stream is `<keyPrefix>queue`. @default 'sef:' */
+  readonly keyPrefix?: string | undefined;
+  /** Consumer group shared by every SEF instance of one deployment. @default 'sef' */
+  readonly group?: string;
+}
+
+/** Ids per acknowledgement call. */
+const ackChunk = 1000;
+
+/**
+ * An {@link IngestQueue} on a Redis stream with one consumer group: `enqueue` is one XADD of the whole
+ * batch; `claim` reclaims entries idle for `minIdleMs` from dead consumers (XAUTOCLAIM) and then reads new
+ * ones; `ack` acknowledges and deletes in one script. The stream is never trimmed, so an unacknowledged
+ * entry stays until acknowledged. Durability is Redis' own: use AOF (`appendfsync everysec` or `always`)
+ * and replicas for a queue that survives a Redis crash.
+ * @example
+ * const queue = createRedisIngestQueue({ client, keyPrefix: 'sef:' });
+ * await queue.enqueue(accepted); // in the stream before the HTTP answer
+ * for (const e of await queue.claim(`${hostname()}-${process.pid}`, { max: 8, minIdleMs: 30_000 })) {
+ *   await store(e.reports);
+ *   await queue.ack([e.id]); // only after the store committed
+ * }
+ */
+export function createRedisIngestQueue(options: RedisIngestQueueOptions): IngestQueue {
+  const { client } = options;
+  const stream = queueKey(resolvePrefix(client, options.keyPrefix));
+  const group = options.group ?? 'sef';
+  const claimScript = defineScript(client, queueClaimScript);
+  const ackScript = defineScript(client, queueAckScript);
+  let groupReady: Promise<void> | undefined;
+
+  // From id 0, so a group created after the first XADD still delivers everything in the stream.
+  const createGroup = async () => {
+    try {
+      await client.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+  };
+
+  const claimOnce = async (consumer: string, max: number, minIdleMs: number): Promise<QueueEntry[]> => {
+    groupReady ??= createGroup().catch((error: unknown) => {
+      groupReady = undefined;
+      throw error;
+    });
+    await groupReady;
+    const rows = (await claimScript(1, stream, group, consumer, max, Math.max(0, Math.floor(minIdleMs)))) as [string, number, string][];
+    return rows.map(([id, deliveries, payload]) => ({ id, deliveries: Number(deliveries), reports: decodeBatch(id, payload) }));
+  };
+
+  return {
+    enqueue(reports) {
+      return withRedis(client, 'queue enqueue', async () => {
+        const id = await client.xadd(stream, '*', 'r', encodeBatch(reports));
+        return id as string;
+      });
+    },
+    claim(consumer, { max, minIdleMs }) {
+      if (max <= 0) return Promise.resolve([]);
+      return withRedis(client, 'queue claim', async () => {
+        try {
+          return await claimOnce(consumer, max, minIdleMs);
+        } catch (error) {
+          // The stream (and with it the group) is gone, e.g. after a Redis restart without persistence.
+          if (!(error instanceof Error && error.message.includes('NOGROUP'))) throw error;
+          groupReady = undefined;
+          return claimOnce(consumer, max, minIdleMs);
+        }
+      });
+    },
+    ack(ids) {
+      if (ids.length === 0) return Promise.resolve();
+      return withRedis(client, 'queue ack', async () => {
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < ids.length; i += ackChunk) calls.push(ackScript(1, stream, group, ...ids.slice(i, i + ackChunk)));
+        await Promise.all(calls);
+      });
+    },
+    pending() {
+      return withRedis(client, 'queue pending', () => client.xlen(stream));
+    },
+  };
+}

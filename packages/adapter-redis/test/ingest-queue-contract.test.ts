@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Redis } from 'ioredis';
+import { runIngestQueueContract } from '../../core/src/testing/ingest-queue.js';
+import { createRedisIngestQueue } from '../src/index.js';
+import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
+
+describe.skipIf(skipRedis)('createRedisIngestQueue against a real Redis', () => {
+  let client: Redis;
+  beforeAll(async () => {
+    client = await connect();
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+
+  runIngestQueueContract({
+    name: 'redis',
+    propertyRuns: 40,
+    setup: async () => {
+      const keyPrefix = testPrefix();
+      return { subject: createRedisIngestQueue({ client, keyPrefix }), teardown: () => dropPrefix(client, keyPrefix) };
+    },
+  });
+});

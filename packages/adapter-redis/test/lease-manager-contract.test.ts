@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Redis } from 'ioredis';
+import { runLeaseManagerContract } from '../../core/src/testing/lease-manager.js';
+import { createRedisLeaseManager } from '../src/index.js';
+import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
+
+describe.skipIf(skipRedis)('createRedisLeaseManager against a real Redis', () => {
+  let client: Redis;
+  beforeAll(async () => {
+    client = await connect();
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+
+  runLeaseManagerContract({
+    name: 'redis',
+    propertyRuns: 40,
+    // Time passes for real against Redis: short leases keep the expiry tests quick.
+    ttlMs: 200,
+    setup: async () => {
+      const keyPrefix = testPrefix();
+      return {
+        subject: createRedisLeaseManager({ client, keyPrefix }),
+        advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        teardown: () => dropPrefix(client, keyPrefix),
+      };
+    },
+  });
+});
