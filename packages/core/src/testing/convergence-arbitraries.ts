@@ -9,9 +9,14 @@ export const gridStep = 300;
 const jitter = fc.integer({ min: -45, max: 45 }); // up to and beyond the 30 s time tolerance
 const present = fc.oneof({ weight: 4, arbitrary: jitter }, { weight: 1, arbitrary: fc.constant(null) });
 
+const rare = fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: jitter });
+
 const slot = fc.record({
   primary: present,
   replica: present,
+  /** A second report in the same slot (an agent retrying with a fresh timestamp): chains of near twins. */
+  extraPrimary: rare,
+  extraReplica: rare,
   /** Price walk of the observation, in 1e-5 USD. */
   drift: fc.integer({ min: -200, max: 200 }),
   /** The replica's deviation, in 0.01 % of the price: below and above the 0.5 % tolerance. */
@@ -37,7 +42,10 @@ export const seriesReports = fc
       if (k >= hole.at && k < hole.at + hole.length) return;
       const base = gridStart + k * gridStep;
       if (s.primary !== null) out.push(report('primary', base + s.primary, units / 1e5));
-      if (s.replica !== null) out.push(report('replica', base + s.replica, Math.round(units * (1 + s.noise / 10_000)) / 1e5));
+      const replicaPrice = Math.round(units * (1 + s.noise / 10_000)) / 1e5;
+      if (s.replica !== null) out.push(report('replica', base + s.replica, replicaPrice));
+      if (s.extraPrimary !== null) out.push(report('primary', base + s.extraPrimary, (units + 7) / 1e5));
+      if (s.extraReplica !== null) out.push(report('replica', base + s.extraReplica, replicaPrice));
     });
     for (const c of out.length > 0 ? conflicts : []) {
       const r = out[c.index % out.length]!;
@@ -72,3 +80,14 @@ export function cut<T>(list: readonly T[], sizes: readonly number[]): T[][] {
   }
   return out;
 }
+
+/**
+ * Reports crowded into a few time tolerances (chains of near twins, 1 to 6 s apart on average), the case
+ * that tests the locality of the pairing: every report may change the twins of its neighbours.
+ */
+export const crowdedReports = fc
+  .uniqueArray(
+    fc.record({ role: fc.constantFrom<Role>('primary', 'replica'), offset: fc.integer({ min: 0, max: 240 }), units: fc.integer({ min: 4900, max: 5100 }) }),
+    { selector: (r) => `${r.role}@${r.offset}`, minLength: 1, maxLength: 40 },
+  )
+  .map((rs) => rs.map((r) => report(r.role, gridStart + r.offset, r.units / 1e5)));

@@ -6,7 +6,7 @@ import type { PriceStore } from '../ports/price-store.js';
 import type { SourceReport } from '../ports/types.js';
 import { storeReports } from '../timeline/index.js';
 import type { ContractOptions } from './contract.js';
-import { asAgent, deliveries, gridStart, seriesReports } from './convergence-arbitraries.js';
+import { asAgent, crowdedReports, deliveries, gridStart, seriesReports } from './convergence-arbitraries.js';
 import { expectedSources, expectTimelineInvariants, shape, storedSources } from './convergence-checks.js';
 import { runConvergenceInterpolationContract } from './convergence-interpolation.js';
 
@@ -56,6 +56,19 @@ export function runConvergenceContract(options: ContractOptions<PriceStore>): vo
           const reference = await oneBatch(reports);
           const split = await delivered(batches, concurrent);
           expect(shape(split)).toEqual(shape(reference));
+          expect(storedSources(reference)).toEqual(expectedSources(reports));
+          expectTimelineInvariants(reference, config);
+        }),
+        runs,
+      );
+    });
+
+    it('converges for reports crowded within a few time tolerances (chains of near twins)', async () => {
+      const arb = crowdedReports.chain((reports) => fc.tuple(fc.constant(reports), deliveries(reports)));
+      await fc.assert(
+        fc.asyncProperty(arb, async ([reports, batches]) => {
+          const reference = await oneBatch(reports);
+          expect(shape(await delivered(batches, false))).toEqual(shape(reference));
           expect(storedSources(reference)).toEqual(expectedSources(reports));
           expectTimelineInvariants(reference, config);
         }),
