@@ -1,2 +1,12 @@
 // Contract test suites, one per port, shared by the in-memory implementations and every adapter.
-export {};
+// Each suite registers vitest tests; call it at the top level of a test file.
+export type { ContractOptions, ContractSetup } from './contract.js';
+export { runPriceStoreContract } from './price-store.js';
+export { runConvergenceContract } from './convergence.js';
+export { runAgentStoreContract } from './agent-store.js';
+export { runPoolStoreContract } from './pool-store.js';
+export { runDedupeBufferContract } from './dedupe-buffer.js';
+export { runIngestQueueContract } from './ingest-queue.js';
+export { runReplicaStoreContract } from './replica-store.js';
+export { runEventStoreContract } from './event-store.js';
+export { runLeaseManagerContract, type LeaseManagerContractOptions, type LeaseManagerSetup } from './lease-manager.js';
