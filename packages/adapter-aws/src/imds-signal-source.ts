@@ -11,6 +11,8 @@ export interface ImdsSignalSourceOptions {
    * The IMDS client, or options for one. Point `endpoint` at a local server in tests (or set
    * `AWS_EC2_METADATA_SERVICE_ENDPOINT`, as the SDK allows).
    * @default new MetadataService({ ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 } })
+   * Pass options rather than a client when you can: a client built from options is replaced after a
+   * failure that would leave the SDK unable to fetch tokens again.
    */
   readonly metadata?: MetadataService | MetadataServiceOptions;
   /** @default systemClock */
@@ -50,15 +52,16 @@ const statusOf = (error: unknown): number | undefined =>
 export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): SignalSource {
   const clock = options.clock ?? systemClock;
   const pollInterval = options.pollInterval ?? 5000;
-  const metadata = options.metadata instanceof MetadataService
-    ? options.metadata
-    : new MetadataService({ ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 }, ...options.metadata });
+  const given = options.metadata instanceof MetadataService ? options.metadata : undefined;
+  const settings = options.metadata instanceof MetadataService ? {} : options.metadata;
+  const create = () => given ?? new MetadataService({ ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 }, ...settings });
 
   return {
     start(handler, onError = () => {}) {
       const abort = new AbortController();
       let instanceId = options.instanceId;
       const current = new Map<SignalType, Notice>();
+      let metadata = create();
 
       /** The body, or undefined when IMDS says there is no notice (404). */
       const read = async (path: string) => {
@@ -66,6 +69,9 @@ export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): S
           return await metadata.request(path, {});
         } catch (error) {
           if (statusOf(error) === 404) return undefined;
+          // One 403/404/405 on the token PUT switches the SDK client to "no token" for good (IMDSv1, or
+          // nothing when v1 is disabled): a client of our own is replaced so the watcher recovers.
+          metadata = create();
           throw error;
         }
       };
@@ -116,11 +122,11 @@ export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): S
       const tick = async () => {
         if (instanceId === undefined) {
           try {
-            instanceId = (await metadata.request(paths.instanceId, {})).trim();
+            instanceId = (await read(paths.instanceId))?.trim() || undefined;
           } catch (error) {
             onError(new ProviderError('IMDS instance-id failed', { cause: error, retryable: true }));
-            return;
           }
+          if (instanceId === undefined) return;
         }
         await check('termination-notice', instanceId);
         await check('rebalance-recommendation', instanceId);

@@ -3,6 +3,7 @@ import type { InterruptionSignal } from '@sef/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createImdsSignalSource } from '../src/index.js';
 import { startImdsServer, type ImdsState } from './imds-server.js';
+import { startLoopbackServer } from './loopback-server.js';
 
 // Real loopback HTTP needs real time: polls every 20 ms, each test well under a second or two.
 const pollInterval = 20;
@@ -120,6 +121,29 @@ describe('IMDSv2 signal watcher', () => {
     t.state.rebalance = rebalanceBody('2020-10-27T08:22:00Z');
     await waitFor(() => expect(t.signals).toHaveLength(1));
     expect(t.errors[0]).toMatchObject({ code: 'PROVIDER', retryable: true });
+  });
+
+  it('token PUTs refused for a while (which leaves an SDK client tokenless for good) do not stop the watcher', async () => {
+    const s: ImdsState = { instanceAction: null, rebalance: rebalanceBody('2020-10-27T08:22:00Z'), expired: new Set() };
+    let refusals = 5;
+    const imds = await startImdsServer(s);
+    const refusing = await startLoopbackServer(async (r) => {
+      if (r.method === 'PUT' && refusals-- > 0) return { status: 404, body: 'Not Found' };
+      const res = await fetch(`${imds.endpoint}${r.url}`, { method: r.method, headers: r.headers as Record<string, string> });
+      return { status: res.status, body: await res.text() };
+    });
+    const signals: InterruptionSignal[] = [];
+    const errors: unknown[] = [];
+    const stop = createImdsSignalSource({ metadata: { endpoint: refusing.endpoint, retries: 0, backoff: 0, httpOptions: { timeout: 500 } }, pollInterval })
+      .start(async (signal) => void signals.push(signal), (e) => errors.push(e));
+    cleanups.push(async () => {
+      await stop();
+      await refusing.close();
+      await imds.close();
+    });
+    await waitFor(() => expect(signals).toHaveLength(1));
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(signals[0]).toMatchObject({ type: 'rebalance-recommendation', instanceId: 'i-1234567890abcdef0' });
   });
 
   it('IMDS unreachable for a while: errors are reported, the notice in force is not emitted again, and a new one is seen after', async () => {
