@@ -26,10 +26,17 @@ export class SlotTable {
   readonly #pools = new Map<string, string>();
   readonly #instanceIds = new Map<string, number>();
   readonly #instances: string[] = [];
+  #lastAgent: string | undefined;
+  #lastPools: Map<string, number> | undefined;
+  #lastInstance: string | undefined;
+  #lastInstanceIndex = -1;
 
   seriesIndex(agentId: string, poolId: string): number {
-    let pools = this.#seriesByAgent.get(agentId);
+    // Batches come from one agent at a time: remember the last agent's pools.
+    let pools = agentId === this.#lastAgent ? this.#lastPools : this.#seriesByAgent.get(agentId);
     if (!pools) this.#seriesByAgent.set(agentId, (pools = new Map()));
+    this.#lastAgent = agentId;
+    this.#lastPools = pools;
     let index = pools.get(poolId);
     if (index === undefined) {
       let pool = this.#pools.get(poolId);
@@ -44,12 +51,15 @@ export class SlotTable {
   }
 
   instanceIndex(instanceId: string): number {
+    if (instanceId === this.#lastInstance) return this.#lastInstanceIndex;
     let i = this.#instanceIds.get(instanceId);
     if (i === undefined) {
       i = this.#instances.length;
       this.#instances.push(instanceId);
       this.#instanceIds.set(instanceId, i);
     }
+    this.#lastInstance = instanceId;
+    this.#lastInstanceIndex = i;
     return i;
   }
 
