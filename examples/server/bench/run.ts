@@ -1,6 +1,6 @@
 // `pnpm bench`: end-to-end ingest of batched reports over HTTP on loopback (reports/s, p99 latency),
 // beside the same server answering no-op routes, measured in one run. Noise is about ±25 % run to run:
-// compare the ratios, not the absolute figures.
+// compare the ratios, not the absolute figures. BENCH_PROFILE=<dir> writes a CPU profile of the server.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const batch = 1000;
 const ticksPerBatch = 8;
 const pools = coreFactory('simulatedPools')().map((p) => p.id).slice(0, batch / ticksPerBatch);
 
-const child = spawn(process.execPath, ['--conditions=@sef/source', '--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url))], {
+const child = spawn(process.execPath, [...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROFILE']] : []), '--conditions=@sef/source', '--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url))], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, LOG_LEVEL: 'warn' },
 });
