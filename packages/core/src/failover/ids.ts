@@ -1,0 +1,22 @@
+import type { InterruptionSignal } from '../ports/types.js';
+
+/** The exactly-once key of a signal: the same notice from any source, at any SEF instance, has one id. */
+export const signalId = (s: Pick<InterruptionSignal, 'instanceId' | 'type' | 'noticeTime'>): string => `${s.instanceId}:${s.type}:${s.noticeTime}`;
+
+/** The provider's idempotency token of one step of one cause (EC2 ClientToken allows 64 ASCII characters). */
+export const stepToken = (causeId: string, step: string): string => {
+  const token = `${causeId}:${step}`;
+  return token.length <= 64 ? token : `${token.slice(0, 40)}~${fnv1a(token)}`;
+};
+
+/** Replica record id for the replica a cause starts. */
+export const replicaIdFor = (causeId: string, step = 'replica'): string => `${causeId}:${step}`;
+
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}

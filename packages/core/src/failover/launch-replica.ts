@@ -1,0 +1,114 @@
+import type { AgentRecord, ReplicaRecord, ReplicaType } from '../ports/types.js';
+import { abortable, timeoutSignal } from './deadline.js';
+import { activeReplica, patchAgent, raiseAlert, type FlowContext } from './context.js';
+import { replicaIdFor, stepToken } from './ids.js';
+import { planLaunch, launchInPlan } from './pools.js';
+import type { StepLog } from './steps.js';
+
+/**
+ * Starts a standby replica in the cheapest safe pool: record (`launching`), launch, point the agent's
+ * replica at it. Returns undefined when no pool is safe (alert raised). Booting to `syncing` is left to
+ * {@link awaitReplicaRunning}, so that the agent's lease is not held for the instance's boot.
+ */
+export async function startReplica(
+  ctx: FlowContext,
+  agent: AgentRecord,
+  type: ReplicaType,
+  causeId: string,
+  token: number,
+  log: StepLog,
+): Promise<ReplicaRecord | undefined> {
+  const plan = await log.run('choose_pool', (s) => planLaunch(ctx, agent, false, s), (p) => p.attempts.map((a) => `${a.poolId}(${a.market})`).slice(0, 3).join(', ') || p.choice.kind);
+  const first = plan.attempts[0];
+  if (!first) {
+    await raiseAlert(ctx, 'no_safe_pool', `No safe pool for a replica of agent ${agent.id}`, agent.id, { causeId });
+    return undefined;
+  }
+  const { replicas } = ctx.storage;
+  let record = await replicas.create(
+    {
+      id: replicaIdFor(causeId), agentId: agent.id, instanceId: null, poolId: first.poolId, market: first.market, replicaType: type,
+      status: 'launching', createdAt: ctx.clock.now(), readyAt: null, endedAt: null, causeId,
+    },
+    { fencingToken: token },
+  );
+  ctx.emit('replica.launching', { replica: record });
+  try {
+    const info = await log.run('launch_replica', (s) => launchInPlan(ctx, plan, { agentId: agent.id, role: 'replica' }, causeId, s), (i) => `${i.instanceId} in ${i.poolId}`);
+    record = await replicas.transition(record.id, ['launching'], 'launching', { instanceId: info.instanceId, poolId: info.poolId, market: info.market }, { fencingToken: token });
+    await patchAgent(ctx, agent.id, token, () => ({ replicaInstanceId: info.instanceId }));
+    return record;
+  } catch (error) {
+    await failReplica(ctx, record, token);
+    throw error;
+  }
+}
+
+/** Waits for the provider to run the replica, then `launching → syncing`; the agent's heartbeat makes it `ready`. */
+export async function awaitReplicaRunning(ctx: FlowContext, replica: ReplicaRecord, signal?: AbortSignal): Promise<ReplicaRecord> {
+  if (!replica.instanceId) return replica;
+  await ctx.compute.waitUntilRunning(replica.instanceId, signal ? { signal } : {});
+  try {
+    return await ctx.storage.replicas.transition(replica.id, ['launching'], 'syncing');
+  } catch {
+    // Already ready (an early heartbeat), or terminated meanwhile: the stored status stands.
+    return (await ctx.storage.replicas.get(replica.id)) ?? replica;
+  }
+}
+
+/** Marks a replica failed and terminates its instance, best effort (under the caller's token). */
+export async function failReplica(ctx: FlowContext, replica: ReplicaRecord, token: number | undefined): Promise<void> {
+  const current = (await ctx.storage.replicas.get(replica.id)) ?? replica;
+  try {
+    await ctx.storage.replicas.transition(current.id, ['launching', 'syncing', 'ready'], 'failed', { endedAt: ctx.clock.now() }, token === undefined ? {} : { fencingToken: token });
+  } catch {
+    // Someone else settled it.
+  }
+  if (current.instanceId) {
+    await ctx.compute.terminate(current.instanceId, { idempotencyToken: stepToken(current.causeId, 'cleanup') }).catch(() => {});
+    const agent = await ctx.storage.agents.get(current.agentId);
+    if (agent?.replicaInstanceId === current.instanceId && token !== undefined) {
+      await patchAgent(ctx, agent.id, token, (a) => (a.replicaInstanceId === current.instanceId ? { replicaInstanceId: null } : {})).catch(() => {});
+    }
+  }
+}
+
+/** Terminates a standby (unused, interrupted, or manual mode turned off) and clears it from the agent. */
+export async function retireReplica(ctx: FlowContext, replica: ReplicaRecord, reason: string, token: number, log: StepLog): Promise<ReplicaRecord> {
+  if (replica.instanceId) {
+    const id = replica.instanceId;
+    await log.run(`terminate_replica`, (s) => ctx.compute.terminate(id, { signal: s, idempotencyToken: stepToken(replica.causeId, 'terminate') }));
+  }
+  const ended = await ctx.storage.replicas.transition(replica.id, ['launching', 'syncing', 'ready'], 'terminated', { endedAt: ctx.clock.now() }, { fencingToken: token });
+  await patchAgent(ctx, replica.agentId, token, (a) => (a.replicaInstanceId === replica.instanceId ? { replicaInstanceId: null } : {}));
+  ctx.emit('replica.terminated', { replica: ended, reason });
+  await ctx.storage.events.appendSystemEvent({ eventType: `replica.${reason}`, agentId: replica.agentId, createdAt: ctx.clock.now(), payload: { replicaId: replica.id, instanceId: replica.instanceId } });
+  return ended;
+}
+
+/** Starts a replica unless the agent has one, and lets it boot in the background. */
+export async function ensureReplica(ctx: FlowContext, agent: AgentRecord, type: ReplicaType, causeId: string, token: number, log: StepLog): Promise<ReplicaRecord | undefined> {
+  const existing = await activeReplica(ctx, agent.id);
+  if (existing) return existing;
+  const started = await startReplica(ctx, agent, type, causeId, token, log);
+  if (started) bootInBackground(ctx, started);
+  return started;
+}
+
+/** Longest a replica may take to run before it is given up (ms). */
+const bootLimitMs = 600_000;
+
+/** Lets a started replica boot after the caller returned; one that never runs is marked failed. */
+export function bootInBackground(ctx: FlowContext, replica: ReplicaRecord): void {
+  ctx.background(`replica ${replica.id} boot`, async () => {
+    const { signal, cancel } = timeoutSignal(ctx.clock, bootLimitMs);
+    try {
+      await abortable(awaitReplicaRunning(ctx, replica, signal), signal);
+    } catch (error) {
+      await failReplica(ctx, replica, undefined);
+      throw error;
+    } finally {
+      cancel();
+    }
+  });
+}

@@ -1,0 +1,86 @@
+import { ConflictError } from '../errors/index.js';
+import type { ReplicaRecord } from '../ports/types.js';
+import { applyModeChange, type ModeChange } from '../modes/mode-rules.js';
+import { updateModes } from '../modes/set-modes.js';
+import { activeReplica, requireAgent, withAgentLease, type FlowContext } from './context.js';
+import { timeoutSignal } from './deadline.js';
+import { stepToken } from './ids.js';
+import { ensureReplica, retireReplica } from './launch-replica.js';
+import { createStepLog, type StepLog } from './steps.js';
+import { promoteReplica } from './termination.js';
+
+/** The record of a manual action: its steps and the replicas it touched. */
+export interface ManualResult {
+  readonly agentId: string;
+  readonly action: string;
+  readonly steps: StepLog['steps'];
+  readonly replica?: ReplicaRecord | undefined;
+  readonly promoted?: ReplicaRecord | undefined;
+}
+
+/** Runs a manual action under the agent's lease and a deadline of `terminationGracePeriod`. */
+async function underLease<T>(ctx: FlowContext, agentId: string, fn: (token: number, log: StepLog) => Promise<T>): Promise<{ value: T; log: StepLog }> {
+  const ms = ctx.config.terminationGracePeriod * 1000;
+  const { signal, cancel } = timeoutSignal(ctx.clock, ms);
+  const log = createStepLog(ctx.clock, signal);
+  try {
+    const value = await withAgentLease(ctx, agentId, ctx.clock.now() + ms, signal, (lease) => fn(lease.token, log));
+    return { value, log };
+  } finally {
+    cancel();
+  }
+}
+
+/**
+ * Changes the mode flags (compare-and-set, with the spec's exclusion) and follows up: manual on starts a
+ * standby, manual off terminates the manual standby (an auto-created one stays).
+ */
+export async function setModes(ctx: FlowContext, agentId: string, change: ModeChange): Promise<ManualResult> {
+  const before = await requireAgent(ctx, agentId);
+  const update = await updateModes(ctx.storage.agents, agentId, change);
+  if (update.changed) ctx.emit('mode.changed', { agentId, modes: update.agent.modes, previous: update.previous });
+  const next = applyModeChange(before.modes, change);
+  const causeId = `manual:${agentId}:${update.agent.version}`;
+  if (next.manualReplica && change.manualReplica === true) {
+    const { value, log } = await underLease(ctx, agentId, async (token, log) => {
+      const agent = await requireAgent(ctx, agentId);
+      // Manual mode may have been turned off again while we waited for the lease.
+      if (!agent.modes.manualReplica) return undefined;
+      return ensureReplica(ctx, agent, 'manual', causeId, token, log);
+    });
+    return { agentId, action: 'manual_enabled', steps: log.steps, replica: value };
+  }
+  if (change.manualReplica === false && update.previous.manualReplica) {
+    const { log } = await underLease(ctx, agentId, async (token, log) => {
+      const agent = await requireAgent(ctx, agentId);
+      if (agent.modes.manualReplica) return;
+      const replica = await activeReplica(ctx, agentId);
+      if (replica?.replicaType === 'manual') await retireReplica(ctx, replica, 'manual_disabled', token, log);
+    });
+    return { agentId, action: 'manual_disabled', steps: log.steps };
+  }
+  return { agentId, action: 'modes_changed', steps: [] };
+}
+
+/**
+ * The manual switch: the replica must be `ready`; promote it, reroute, terminate the old primary and
+ * start the next replica at once. Throws `ConflictError` when manual mode is off or the replica not ready.
+ */
+export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<ManualResult> {
+  const { value, log } = await underLease(ctx, agentId, async (token, log) => {
+    const agent = await requireAgent(ctx, agentId);
+    if (!agent.modes.manualReplica) throw new ConflictError('Manual mode is not active');
+    const replica = await activeReplica(ctx, agentId);
+    if (!replica || replica.status !== 'ready' || !replica.instanceId) {
+      throw new ConflictError(replica ? `Replica is not ready (status ${replica.status})` : 'No replica to switch to');
+    }
+    const causeId = `switch:${agentId}:${replica.id}`;
+    const old = agent.primaryInstanceId;
+    const promotedAgent = await promoteReplica(ctx, agent, replica, causeId, token, log);
+    await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
+    await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId } });
+    const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);
+    return { promoted: (await ctx.storage.replicas.get(replica.id)) ?? replica, next };
+  });
+  return { agentId, action: 'manual_switch', steps: log.steps, promoted: value.promoted, replica: value.next };
+}

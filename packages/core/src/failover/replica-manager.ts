@@ -1,0 +1,107 @@
+import type { RiskScore } from '../events/event-map.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { AgentRecord, InterruptionEventRecord, InterruptionSignal, ReplicaRecord } from '../ports/types.js';
+import type { ModeChange } from '../modes/mode-rules.js';
+import { createRiskScorer } from '../risk/risk-scorer.js';
+import { activeReplica, requireAgent, type FlowContext, type ReplicaManagerDeps } from './context.js';
+import { manualSwitch, setModes, type ManualResult } from './manual.js';
+import { handleSignal, type SignalHandling } from './signal-handler.js';
+import { sweep, type SweepResult } from './sweep.js';
+
+/** What an agent's replica reports about itself: still catching up, or ready to take over. */
+export type ReplicaHeartbeatState = 'syncing' | 'ready';
+
+export interface AgentReplicaStatus {
+  readonly agent: AgentRecord;
+  /** The current standby, if any. */
+  readonly replica: ReplicaRecord | null;
+  /** Every replica of the agent, oldest first. */
+  readonly replicas: readonly ReplicaRecord[];
+  /** The latest handled signals, newest first. */
+  readonly signals: readonly InterruptionEventRecord[];
+}
+
+/** Replica management of one SEF instance; several instances may share the stores and the leases. */
+export interface ReplicaManager {
+  /** Changes mode flags under the spec's exclusion (`Manual mode active` / `Auto mode active`), with follow-ups. */
+  setModes(agentId: string, change: ModeChange): Promise<ManualResult>;
+  enableManualReplica(agentId: string): Promise<ManualResult>;
+  disableManualReplica(agentId: string): Promise<ManualResult>;
+  /** Promotes the ready manual replica, reroutes, terminates the old primary, starts the next replica. */
+  manualSwitch(agentId: string): Promise<ManualResult>;
+  /** Handles a rebalance recommendation or termination notice, exactly once across instances. */
+  handleSignal(signal: InterruptionSignal): Promise<SignalHandling>;
+  /** A replica's agent reports its state; `ready` makes a launching or syncing replica `ready`. */
+  replicaHeartbeat(agentId: string, instanceId: string, state: ReplicaHeartbeatState): Promise<ReplicaRecord>;
+  /** The current interruption risk of the agent's primary (emits `risk.scored`). */
+  scoreRisk(agentId: string): Promise<RiskScore>;
+  /** Housekeeping: unused auto replicas, missing manual standbys, the slow-replica alert. */
+  sweep(): Promise<SweepResult>;
+  status(agentId: string): Promise<AgentReplicaStatus>;
+  /** Resolves when the background work started so far (replicas booting) has settled. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The replica manager: risk, pool choice, modes and failover orchestration over the ports.
+ * @example
+ * const clock = createFakeClock(Date.UTC(2026, 0, 1));
+ * const cloud = createSimulatedCloud({ clock });
+ * const replicas = createReplicaManager({
+ *   storage: createMemoryStorage({ clock }), compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router,
+ *   leases: createMemoryLeaseManager({ clock }), clock, config: parseConfig(), emit: (e, p) => sef.emit(e, p), owner: 'sef-1',
+ * });
+ * await replicas.handleSignal(cloud.signals.notice('i-123', 'termination-notice'));
+ */
+export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
+  const tasks = new Set<Promise<unknown>>();
+  const ctx: FlowContext = {
+    ...deps,
+    risk: createRiskScorer({ events: deps.storage.events, priceFeed: deps.priceFeed, clock: deps.clock, config: deps.config, emit: deps.emit, riskModel: deps.riskModel, heuristic: deps.heuristic }),
+    background(context, work) {
+      const task = work().catch((error: unknown) => deps.emit('error', { error, context }));
+      tasks.add(task);
+      void task.finally(() => tasks.delete(task));
+    },
+  };
+
+  return {
+    setModes: (agentId, change) => setModes(ctx, agentId, change),
+    enableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: true }),
+    disableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: false }),
+    manualSwitch: (agentId) => manualSwitch(ctx, agentId),
+    handleSignal: (signal) => handleSignal(ctx, signal),
+    async replicaHeartbeat(agentId, instanceId, state) {
+      const replica = await deps.storage.replicas.findByInstance(instanceId);
+      if (!replica || replica.agentId !== agentId) throw new NotFoundError(`Instance ${instanceId} is not a replica of agent ${agentId}`);
+      if (state !== 'ready' || replica.status === 'ready') return replica;
+      if (replica.status !== 'launching' && replica.status !== 'syncing') throw new ConflictError(`Replica ${replica.id} is ${replica.status}`);
+      try {
+        const ready = await deps.storage.replicas.transition(replica.id, ['launching', 'syncing'], 'ready', { readyAt: deps.clock.now() });
+        deps.emit('replica.ready', { replica: ready });
+        return ready;
+      } catch (error) {
+        const now = await deps.storage.replicas.get(replica.id);
+        if (now?.status === 'ready') return now;
+        throw error;
+      }
+    },
+    async scoreRisk(agentId) {
+      const agent = await requireAgent(ctx, agentId);
+      return ctx.risk.scoreInstance({ agentId, poolId: agent.poolId, instanceId: agent.primaryInstanceId, launchedAt: agent.primaryLaunchedAt });
+    },
+    sweep: () => sweep(ctx),
+    async status(agentId) {
+      const agent = await requireAgent(ctx, agentId);
+      const [replica, replicas, signals] = await Promise.all([
+        activeReplica(ctx, agentId),
+        deps.storage.replicas.listByAgent(agentId),
+        deps.storage.events.listSignals({ since: 0, agentId, limit: 20 }),
+      ]);
+      return { agent, replica: replica ?? null, replicas, signals };
+    },
+    async idle() {
+      while (tasks.size > 0) await Promise.allSettled([...tasks]);
+    },
+  };
+}

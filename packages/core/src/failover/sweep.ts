@@ -1,0 +1,63 @@
+import type { Alert } from '../events/event-map.js';
+import { activeReplica, raiseAlert, type FlowContext } from './context.js';
+import { timeoutSignal } from './deadline.js';
+import { ensureReplica, retireReplica } from './launch-replica.js';
+import { createStepLog } from './steps.js';
+
+export interface SweepResult {
+  /** Auto replicas terminated because no termination notice followed in time (`terminated_unused`). */
+  readonly terminatedUnused: number;
+  /** Standbys started for agents in manual mode that had none (after a failed launch). */
+  readonly replicasStarted: number;
+  readonly alerts: readonly Alert[];
+}
+
+/** Window of the replica ready-time alert (the spec's 7-day monitoring query). */
+const statsWindowMs = 7 * 86_400_000;
+
+/**
+ * Housekeeping: terminate unused auto replicas (auto-terminate on), restore a manual standby, and raise
+ * the slow-replica alert. Agents whose lease is busy are left for the next sweep.
+ */
+export async function sweep(ctx: FlowContext): Promise<SweepResult> {
+  let terminatedUnused = 0;
+  let replicasStarted = 0;
+  const now = ctx.clock.now();
+  for (const agent of await ctx.storage.agents.list()) {
+    const replica = await activeReplica(ctx, agent.id);
+    const unused = replica?.replicaType === 'auto' && agent.modes.autoTerminate && now - replica.createdAt >= ctx.config.unusedReplicaTimeout * 1000;
+    const missing = !replica && agent.modes.manualReplica;
+    if (!unused && !missing) continue;
+    const lease = await ctx.leases.acquire(`agent:${agent.id}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
+    if (!lease) continue;
+    const { signal, cancel } = timeoutSignal(ctx.clock, ctx.config.terminationGracePeriod * 1000);
+    try {
+      const log = createStepLog(ctx.clock, signal);
+      const fresh = await activeReplica(ctx, agent.id);
+      const current = (await ctx.storage.agents.get(agent.id)) ?? agent;
+      if (unused && fresh?.id === replica?.id && fresh) {
+        await retireReplica(ctx, fresh, 'terminated_unused', lease.token, log);
+        terminatedUnused++;
+      } else if (missing && !fresh && current.modes.manualReplica) {
+        if (await ensureReplica(ctx, current, 'manual', `sweep:${agent.id}:${now}`, lease.token, log)) replicasStarted++;
+      }
+    } catch (error) {
+      ctx.emit('error', { error, context: `sweep of agent ${agent.id}` });
+    } finally {
+      cancel();
+      await ctx.leases.release(lease);
+    }
+  }
+  const alerts: Alert[] = [];
+  for (const s of await ctx.storage.replicas.stats(now - statsWindowMs)) {
+    if (s.avgReadyTimeSec !== null && s.avgReadyTimeSec > ctx.config.replicaReadyTimeAlert) {
+      alerts.push(
+        await raiseAlert(ctx, 'slow_replica_creation', `Average ${s.replicaType} replica ready time ${s.avgReadyTimeSec.toFixed(0)} s exceeds ${ctx.config.replicaReadyTimeAlert} s`, undefined, {
+          replicaType: s.replicaType,
+          avgReadyTimeSec: s.avgReadyTimeSec,
+        }),
+      );
+    }
+  }
+  return { terminatedUnused, replicasStarted, alerts };
+}

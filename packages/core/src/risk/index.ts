@@ -1,0 +1,3 @@
+export { ageFactor, combineRisk, defaultRiskHeuristic, historyFactor, volatilityFactor, type RiskHeuristicOptions } from './factors.js';
+export { createRiskScorer, type InstanceRiskRequest, type RiskScorer, type RiskScorerDeps } from './risk-scorer.js';
+export { byPriceThenRisk, choosePool, emergencyOrder, type PoolChoice, type PoolChoiceRules, type ScoredCandidate } from './pool-choice.js';

@@ -1,0 +1,119 @@
+import { ProviderError } from '../errors/index.js';
+import type { CallOptions, ComputeProvider, InstanceInfo, LaunchRequest } from '../ports/compute-provider.js';
+
+interface SimInstance {
+  readonly instanceId: string;
+  readonly poolId: string;
+  readonly market: LaunchRequest['market'];
+  readonly launchedAt: number;
+  readonly runningAt: number;
+  readonly agentId: string;
+  readonly snapshotIds: readonly string[];
+  terminatedAt: number | null;
+}
+
+export interface SimulatedComputeOptions {
+  readonly now: () => number;
+  /** Latency, hang faults and the call log of the cloud. */
+  readonly call: <T>(method: string, options: CallOptions | undefined, act: () => T | Promise<T>) => Promise<T>;
+  /** Sleeps on the cloud's clock until `at`. */
+  readonly sleepUntil: (at: number, options: CallOptions | undefined) => Promise<void>;
+  /** Time from an accepted launch to `running` (ms). */
+  readonly bootMs: () => number;
+  /** Throws the injected launch faults for this pool, if any. */
+  readonly launchFault: (poolId: string) => void;
+}
+
+/** The simulated compute part of the cloud, with its instance table (for tests to inspect). */
+export interface SimulatedCompute extends ComputeProvider {
+  /** Every instance ever launched or added. */
+  instances(): InstanceInfo[];
+  /** Registers an instance that already runs (an agent's first primary). */
+  addRunning(instance: { instanceId: string; poolId: string; agentId: string; launchedAt?: number }): InstanceInfo;
+  /** Instances launched with `request.snapshotIds`, by instance id (emergency restores). */
+  restoredFrom(instanceId: string): readonly string[];
+}
+
+/** See `createSimulatedCloud`. Idempotency tokens map to the first call's result for every mutating call. */
+export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCompute {
+  const table = new Map<string, SimInstance>();
+  const byToken = new Map<string, unknown>();
+  let seq = 0;
+
+  const info = (i: SimInstance): InstanceInfo => {
+    const now = o.now();
+    const state = i.terminatedAt !== null ? 'terminated' : now >= i.runningAt ? 'running' : 'pending';
+    return { instanceId: i.instanceId, poolId: i.poolId, market: i.market, state, launchedAt: i.launchedAt };
+  };
+  const once = async <T>(token: string | undefined, kind: string, act: () => T | Promise<T>): Promise<T> => {
+    if (token === undefined) return act();
+    const key = `${kind}|${token}`;
+    if (byToken.has(key)) return byToken.get(key) as T;
+    const value = await act();
+    byToken.set(key, value);
+    return value;
+  };
+  const need = (instanceId: string): SimInstance => {
+    const i = table.get(instanceId);
+    if (!i) throw new ProviderError(`InvalidInstanceID.NotFound: ${instanceId}`);
+    return i;
+  };
+
+  return {
+    capabilities: { snapshots: true, onDemand: true },
+    launch(request, options) {
+      return o.call('launch', options, () =>
+        once(options?.idempotencyToken, 'launch', () => {
+          if (request.market === 'spot') o.launchFault(request.poolId);
+          else o.launchFault('');
+          const now = o.now();
+          const instanceId = `i-sim${(++seq).toString(16).padStart(8, '0')}`;
+          const i: SimInstance = {
+            instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(),
+            agentId: request.agentId, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
+          };
+          table.set(instanceId, i);
+          return info(i);
+        }),
+      );
+    },
+    waitUntilRunning(instanceId, options) {
+      return o.call('waitUntilRunning', options, async () => {
+        const i = need(instanceId);
+        await o.sleepUntil(i.runningAt, options);
+        if (i.terminatedAt !== null) throw new ProviderError(`Instance ${instanceId} terminated before it ran`);
+        return info(i);
+      });
+    },
+    terminate(instanceId, options) {
+      return o.call('terminate', options, () => {
+        const i = need(instanceId);
+        if (i.terminatedAt === null) i.terminatedAt = o.now();
+      });
+    },
+    snapshot(instanceId, options) {
+      return o.call('snapshot', options, () =>
+        once(options?.idempotencyToken, 'snapshot', () => {
+          const i = need(instanceId);
+          if (i.terminatedAt !== null) throw new ProviderError(`Instance ${instanceId} is terminated`);
+          return { snapshotIds: [`snap-${instanceId.slice(2)}-${(++seq).toString(16)}`] };
+        }),
+      );
+    },
+    describe(instanceId, options) {
+      return o.call('describe', options, () => {
+        const i = table.get(instanceId);
+        return i ? info(i) : undefined;
+      });
+    },
+    instances: () => [...table.values()].map(info),
+    addRunning({ instanceId, poolId, agentId, launchedAt }) {
+      const at = launchedAt ?? o.now();
+      const i: SimInstance = { instanceId, poolId, market: 'spot', launchedAt: at, runningAt: at, agentId, snapshotIds: [], terminatedAt: null };
+      table.set(instanceId, i);
+      return info(i);
+    },
+    restoredFrom: (instanceId) => table.get(instanceId)?.snapshotIds ?? [],
+  };
+}
+

@@ -1,0 +1,136 @@
+import { CapacityError, ProviderError } from '../errors/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { CallOptions } from '../ports/compute-provider.js';
+import type { PriceFeed } from '../ports/price-feed.js';
+import type { Router } from '../ports/router.js';
+import type { PoolRecord } from '../ports/types.js';
+import { createSimulatedCompute, type SimulatedCompute } from './cloud-compute.js';
+import { createSimulatedPriceFeed, createSimulatedPrices, type SimulatedPrices } from './cloud-prices.js';
+import { createSimulatedSignalSource, type SimulatedSignalSource } from './cloud-signals.js';
+import { simulatedPools } from './pool-catalog.js';
+
+export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'describe' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
+
+/** Latency of each call on the cloud's clock (ms); `boot` is launch-accepted to running. */
+export type SimLatencies = Readonly<Record<SimMethod | 'boot', number>>;
+
+/** Latencies seen on EC2 (launch accepted in ~1 s, running after ~40 s, EIP reassociation ~2 s). */
+export const realisticLatencies: SimLatencies = Object.freeze({
+  launch: 1_200, boot: 40_000, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300,
+  route: 2_000, current: 200, candidatePools: 400, priceHistory: 300,
+});
+
+export const zeroLatencies: SimLatencies = Object.freeze({
+  launch: 0, boot: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
+});
+
+/** Faults to inject; each holds until cleared. */
+export interface SimFaults {
+  /** The next `count` launches fail with `ProviderError`. */
+  failLaunches(count: number): void;
+  /** Launches of spot instances in `poolId` fail with `CapacityError` while `on`. */
+  noCapacity(poolId: string, on?: boolean): void;
+  /** Calls of `method` never answer (they reject only when their signal aborts) while `on`. */
+  hang(method: SimMethod, on?: boolean): void;
+  clear(): void;
+}
+
+export interface SimulatedCloudOptions {
+  readonly clock: Clock;
+  /** Seed of the price model. @default 1 */
+  readonly seed?: number;
+  /** @default zeroLatencies */
+  readonly latencies?: Partial<SimLatencies>;
+  /** @default simulatedPools() */
+  readonly pools?: readonly PoolRecord[];
+  /** Called at the start of every call, before any latency (benchmarks time the first provider call with it). */
+  readonly onCall?: (method: SimMethod, options: CallOptions | undefined) => void;
+}
+
+export interface SimulatedCloud {
+  readonly compute: SimulatedCompute;
+  readonly priceFeed: PriceFeed;
+  readonly router: Router;
+  readonly signals: SimulatedSignalSource;
+  readonly prices: SimulatedPrices;
+  readonly faults: SimFaults;
+  /** Every call so far, in order: method, time, idempotency token. */
+  readonly calls: readonly { method: SimMethod; at: number; token?: string }[];
+}
+
+/**
+ * A simulated cloud behind the ports: compute, prices, routing and signals, with latencies on the given
+ * clock, injectable faults, idempotency tokens honoured, and deterministic prices from a seed.
+ * @example
+ * const clock = createFakeClock(Date.UTC(2026, 0, 1));
+ * const cloud = createSimulatedCloud({ clock, latencies: realisticLatencies });
+ * cloud.faults.noCapacity('us-east-1a:c5.large');
+ * const sef = createReplicaManager({ ...deps, compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router });
+ */
+export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedCloud {
+  const { clock } = options;
+  const latency: SimLatencies = { ...zeroLatencies, ...options.latencies };
+  const pools = options.pools ?? simulatedPools();
+  const hanging = new Set<SimMethod>();
+  const noCapacity = new Set<string>();
+  let failingLaunches = 0;
+  const calls: { method: SimMethod; at: number; token?: string }[] = [];
+
+  const hang = (signal: AbortSignal | undefined) =>
+    new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const wait = async (ms: number, o: CallOptions | undefined) => {
+    if (o?.signal?.aborted) throw o.signal.reason;
+    if (ms > 0) await clock.sleep(ms, o?.signal);
+  };
+  const call = async <T>(method: string, o: CallOptions | undefined, act: () => T | Promise<T>): Promise<T> => {
+    const m = method as SimMethod;
+    options.onCall?.(m, o);
+    calls.push({ method: m, at: clock.now(), ...(o?.idempotencyToken ? { token: o.idempotencyToken } : {}) });
+    if (hanging.has(m)) return hang(o?.signal);
+    await wait(latency[m], o);
+    return act();
+  };
+
+  const compute = createSimulatedCompute({
+    now: () => clock.now(),
+    call,
+    sleepUntil: (at, o) => wait(at - clock.now(), o),
+    bootMs: () => latency.boot,
+    launchFault(poolId) {
+      if (failingLaunches > 0) {
+        failingLaunches--;
+        throw new ProviderError('Simulated launch failure (InternalError)', { retryable: true });
+      }
+      if (noCapacity.has(poolId)) throw new CapacityError(poolId, `InsufficientInstanceCapacity in ${poolId}`);
+    },
+  });
+  const prices = createSimulatedPrices(options.seed ?? 1);
+  const routes = new Map<string, string>();
+
+  return {
+    compute,
+    priceFeed: createSimulatedPriceFeed({ prices, pools, now: () => clock.now(), call }),
+    router: {
+      route: (agentId, instanceId, o) =>
+        call('route', o, () => {
+          const i = compute.instances().find((x) => x.instanceId === instanceId);
+          if (!i || i.state === 'terminated') throw new ProviderError(`Cannot route to ${instanceId}: not running`);
+          routes.set(agentId, instanceId);
+        }),
+      current: (agentId, o) => call('current', o, () => routes.get(agentId)),
+    },
+    signals: createSimulatedSignalSource(clock),
+    prices,
+    faults: {
+      failLaunches: (count) => void (failingLaunches = count),
+      noCapacity: (poolId, on = true) => void (on ? noCapacity.add(poolId) : noCapacity.delete(poolId)),
+      hang: (method, on = true) => void (on ? hanging.add(method) : hanging.delete(method)),
+      clear() {
+        failingLaunches = 0;
+        noCapacity.clear();
+        hanging.clear();
+      },
+    },
+    calls,
+  };
+}
