@@ -15,12 +15,13 @@ import { imageFromSnapshots, snapshotInstance } from './ec2-snapshots.js';
 
 /** How to launch one agent's instances. */
 export interface AgentLaunchSpec {
-  /** The agent's launch template; RunInstances overrides only type, subnet, market and tags. */
+  /** The agent's launch template; RunInstances overrides only type, subnet, market and tags. `version` @default '$Default' */
   readonly launchTemplate?: { readonly id?: string; readonly name?: string; readonly version?: string };
-  /** AMI to launch when the launch template does not name one (or there is no template). */
+  /** AMI to launch when the launch template does not name one (or there is no template). @default the template's AMI */
   readonly imageId?: string;
   /** Subnet of each availability zone the agent may run in: the pool's AZ picks one. */
   readonly subnets: Readonly<Record<string, string>>;
+  /** @default the template's (or the subnet's default) security groups */
   readonly securityGroupIds?: readonly string[];
   /** Highest spot price in USD/h. @default the on-demand price (EC2's default) */
   readonly maxSpotPrice?: string;
