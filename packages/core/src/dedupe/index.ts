@@ -1,2 +1,1 @@
-export { SlotTable } from './slot-table.js';
 export { bufferPolicy } from './policy.js';

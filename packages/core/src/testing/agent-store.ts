@@ -4,7 +4,7 @@ import type { NewAgent } from '../ports/types.js';
 import type { ContractOptions } from './contract.js';
 import { runAgentStoreModesContract } from './agent-store-modes.js';
 
-export const newAgent = (id: string, extra: Partial<NewAgent> = {}): NewAgent => ({
+const newAgent = (id: string, extra: Partial<NewAgent> = {}): NewAgent => ({
   id,
   region: 'us-east-1',
   poolId: 'us-east-1a:c5.large',

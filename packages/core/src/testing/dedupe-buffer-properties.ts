@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { SourceReport } from '../ports/types.js';
 import type { ContractOptions } from './contract.js';
-import { policy, report, sorted } from './dedupe-buffer.js';
+import { policy, report, sorted } from './dedupe-buffer-fixtures.js';
 
 /** Distinct (series, role, timestamp) reports, so that no report may be collapsed into another. */
 const reportsArb = fc

@@ -1,23 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
-import type { Role, SourceReport } from '../ports/types.js';
+import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { ContractOptions } from './contract.js';
+import { policy, report, sorted } from './dedupe-buffer-fixtures.js';
 import { runDedupeBufferPropertyContract } from './dedupe-buffer-properties.js';
-
-export const policy: BufferPolicy = { timeTolerance: 30, windowMs: 300_000 };
-
-export const report = (role: Role, timestamp: number, price: number, agentId = 'a1', poolId = 'us-east-1a:c5.large'): SourceReport => ({
-  agentId,
-  poolId,
-  instanceId: `i-${agentId}-${role}`,
-  timestamp,
-  price,
-  role,
-});
-
-/** Orders released reports so that results can be compared regardless of release order. */
-export const sorted = (rs: readonly SourceReport[]): SourceReport[] =>
-  [...rs].sort((a, b) => a.agentId.localeCompare(b.agentId) || a.poolId.localeCompare(b.poolId) || a.timestamp - b.timestamp || a.role.localeCompare(b.role));
 
 /**
  * The {@link DedupeBuffer} contract: pairing with the nearest twin, the lower price on a repeat, expiry,
