@@ -79,4 +79,23 @@ describe('the background sweep', () => {
     expect(alerts.filter((a) => a.kind === 'high_interpolation_rate')).toHaveLength(1);
     await sef.stop();
   });
+
+  it('merges twins ingested concurrently exactly once, and stop() waits for ingests in flight', async () => {
+    const { storage, sef } = await setup();
+    const merged: number[] = [];
+    sef.on('report.merged', (e) => merged.push(e.timestamp));
+    sef.start();
+    const batches = Array.from({ length: 10 }, (_, k) => T - 3000 + k * 300);
+    const inFlight = batches.flatMap((ts) => [
+      sef.ingest([{ instanceId: 'i-p', poolId: pool, timestamp: ts, price: 0.05 }], { agentId: 'a1' }),
+      sef.ingest([{ instanceId: 'i-r', poolId: pool, timestamp: ts + 2, price: 0.0501 }], { agentId: 'a1' }),
+    ]);
+    await sef.stop();
+    const results = await Promise.all(inFlight);
+    expect(results.every((r) => r.accepted === 1)).toBe(true);
+    expect(merged.sort()).toEqual(batches);
+    const points = await storage.prices.timeline(series, T - 3000, T);
+    expect(points.map((p) => [p.timestamp, p.flag])).toEqual(batches.map((ts) => [ts, 'verified_dual_source']));
+    expect((await sef.stats()).buffered).toBe(0);
+  });
 });
