@@ -24,7 +24,8 @@ export async function waitForStatus(h: Harness, id: string, ok: (s: Status) => b
 export async function readyReplica(h: Harness, id: string, token: string): Promise<string> {
   const on = await h.app.inject({ method: 'POST', url: `/api/agents/${id}/manual-replica/enable`, headers: bearer(h.adminToken) });
   expect(on.statusCode, on.body).toBe(200);
-  const syncing = await waitForStatus(h, id, (s) => s.replica?.status === 'syncing' && s.replica.instance_id !== null);
+  // The agent on the replica reports once its instance exists (launching or syncing).
+  const syncing = await waitForStatus(h, id, (s) => (s.replica?.status === 'launching' || s.replica?.status === 'syncing') && s.replica.instance_id !== null);
   const instanceId = syncing.replica!.instance_id!;
   const beat = await h.app.inject({ method: 'POST', url: `/api/agents/${id}/heartbeat`, headers: bearer(token), payload: { instanceId, state: 'ready' } });
   expect(beat.statusCode, beat.body).toBe(200);
