@@ -55,7 +55,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
     if (instanceId === null) return;
     if (batch.role === 'replica' && sef.replicaHeartbeat) {
       const replica = await sef.storage.replicas.findByInstance(instanceId);
-      if (replica?.status === 'syncing') await sef.replicaHeartbeat(agent.id, instanceId, 'ready');
+      if (replica?.status === 'syncing' || replica?.status === 'launching') await sef.replicaHeartbeat(agent.id, instanceId, 'ready');
     }
     await sef.ingest(batch.reports.map((r) => ({ ...r, instanceId })), { agentId: agent.id });
   }
