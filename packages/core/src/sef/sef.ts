@@ -55,8 +55,8 @@ export class Sef extends EventEmitter<SefEvents> {
   /** Registers an agent with its primary. Throws `ValidationError` for an unknown pool, `ConflictError` for a known id. */
   async registerAgent(agent: AgentRegistration): Promise<AgentRecord> {
     const { storage, clock } = this.#parts;
-    const region = agent.region ?? parsePoolId(agent.poolId)?.region;
     const pool = await storage.pools.get(agent.poolId);
+    const region = agent.region ?? pool?.region ?? parsePoolId(agent.poolId)?.region;
     if (!pool || region === undefined) {
       throw new ValidationError('Cannot register agent', [{ path: 'poolId', code: 'unknown_pool', message: `${agent.poolId.slice(0, 128)} is not a known pool` }]);
     }
