@@ -53,9 +53,11 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
     if (!agent) return;
     const instanceId = batch.role === 'primary' ? agent.primaryInstanceId : agent.replicaInstanceId;
     if (instanceId === null) return;
-    if (batch.role === 'replica' && sef.replicaHeartbeat) {
+    if (batch.role === 'replica') {
       const replica = await sef.storage.replicas.findByInstance(instanceId);
-      if (replica?.status === 'syncing' || replica?.status === 'launching') await sef.replicaHeartbeat(agent.id, instanceId, 'ready');
+      // A replica still booting sends nothing; once it runs, its agent reports prices and `ready`.
+      if (!replica || replica.status === 'launching') return;
+      if (replica.status === 'syncing') await sef.replicaHeartbeat?.(agent.id, instanceId, 'ready');
     }
     await sef.ingest(batch.reports.map((r) => ({ ...r, instanceId })), { agentId: agent.id });
   }
