@@ -67,7 +67,8 @@ console.log(`reports accepted ${stats.accepted}, rejected ${stats.rejected} (${O
 console.log(`merged twins: ${stats.merged.verified} verified (< 0.5 % apart, primary kept), ${stats.merged.averaged} averaged and flagged`);
 const stored = await storage.prices.countByFlag();
 // `stats.interpolated` counts writes (a point recomputed when a neighbour changes counts again); the store has the result.
-console.log(`gaps: ${stats.gaps.detected} detected, ${stats.gaps.filled} filled (${stored.interpolated} interpolated points stored), ${stats.gaps.unfillable} left open (> 30 min)`);
+const c = sef.config;
+console.log(`gaps: ${stats.gaps.detected} detected (> ${c.gapDetectionThreshold / 60} min), ${stats.gaps.filled} filled (any gap up to ${c.interpolationMaxGap / 60} min; ${stored.interpolated} interpolated points stored), ${stats.gaps.unfillable} left open`);
 console.log(`still buffered ${stats.buffered}, queued ${stats.queued}\n`);
 console.log(line(['agent', 'accepted', 'rejected', 'single', 'verified', 'averaged', 'interp.', 'gaps', 'filled', 'open']));
 for (const a of fleet.agents) {
