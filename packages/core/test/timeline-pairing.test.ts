@@ -4,7 +4,7 @@ import type { Role } from '../src/ports/types.js';
 import { pairMutualNearest } from '../src/timeline/pairing.js';
 import type { SourcePoint } from '../src/timeline/source-points.js';
 
-const src = (role: Role, timestamp: number): SourcePoint => ({ role, timestamp, price: 1, origin: -1, partner: null, recompute: false });
+const src = (role: Role, timestamp: number): SourcePoint => ({ role, timestamp, price: 1, origin: -1, sibling: null, partner: null, recompute: false });
 
 /** Pairs as `primary~replica` timestamps. */
 function pairs(primaryTimes: number[], replicaTimes: number[], tolerance = 30): string[] {

@@ -1,6 +1,6 @@
 import type { SeriesChange, SeriesWindow } from '../ports/price-store.js';
 import type { SourceReport, StoredPoint } from '../ports/types.js';
-import { reportNewGaps, gapsOf } from './gaps.js';
+import { reportNewGaps } from './gaps.js';
 import { withInterpolation } from './interpolate.js';
 import { mergePair, singlePoint } from './merge.js';
 import type { OutcomeBuilder, TimelineConfig } from './outcome.js';
@@ -34,24 +34,19 @@ export function deriveSeriesChange(
 
   // Close the recomputed set over twins and over the stored points they came from, so a stored point is
   // either kept whole or rebuilt whole.
-  const bySource: (SourcePoint[] | undefined)[] = new Array(points.length);
   const work: SourcePoint[] = [];
-  for (const list of [primaries, replicas]) {
-    for (const s of list) {
-      if (s.origin >= 0) (bySource[s.origin] ??= []).push(s);
-      if (s.timestamp >= lo - 2 * tol && s.timestamp <= hi + 2 * tol) work.push(s);
-    }
-  }
+  const aLo = lo - 2 * tol;
+  const aHi = hi + 2 * tol;
+  for (const s of primaries) if (s.timestamp >= aLo && s.timestamp <= aHi) work.push(s);
+  for (const s of replicas) if (s.timestamp >= aLo && s.timestamp <= aHi) work.push(s);
   const touched = new Uint8Array(points.length);
   while (work.length > 0) {
     const s = work.pop()!;
     if (s.recompute) continue;
     s.recompute = true;
     if (s.partner !== null && !s.partner.recompute) work.push(s.partner);
-    if (s.origin >= 0 && touched[s.origin] === 0) {
-      touched[s.origin] = 1;
-      for (const other of bySource[s.origin]!) if (!other.recompute) work.push(other);
-    }
+    if (s.sibling !== null && !s.sibling.recompute) work.push(s.sibling);
+    if (s.origin >= 0) touched[s.origin] = 1;
   }
 
   const rebuilt: StoredPoint[] = [];
@@ -60,9 +55,11 @@ export function deriveSeriesChange(
     rebuilt.push(p.partner !== null ? mergePair(series, p, p.partner, config) : singlePoint(series, 'primary', p.timestamp, p.price));
   }
   for (const r of replicas) if (r.recompute && r.partner === null) rebuilt.push(singlePoint(series, 'replica', r.timestamp, r.price));
-  rebuilt.sort((a, b) => a.timestamp - b.timestamp);
+  if (rebuilt.length > 1) rebuilt.sort(byTimestamp);
 
-  const real = mergeSorted(points.filter((p, i) => p.flag !== 'interpolated' && touched[i] === 0), rebuilt);
+  const kept: StoredPoint[] = [];
+  for (let i = 0; i < points.length; i++) if (touched[i] === 0 && points[i]!.flag !== 'interpolated') kept.push(points[i]!);
+  const real = mergeSorted(kept, rebuilt);
   const next = withInterpolation(series, real, config);
   const { upsert, remove } = diffPoints(points, next);
   if (upsert.length === 0 && remove.length === 0) return undefined;
@@ -84,13 +81,12 @@ export function deriveSeriesChange(
   outcome.pointsWritten += upsert.length;
   outcome.interpolatedWritten += interpolatedWritten;
   outcome.pointsRemoved += remove.length;
-  const writtenIn = (from: number, to: number) => {
-    let n = 0;
-    for (const p of upsert) if (p.flag === 'interpolated' && p.timestamp > from && p.timestamp < to) n++;
-    return n;
-  };
-  reportNewGaps(series, gapsOf(points), real, config, writtenIn, outcome);
+  reportNewGaps(series, points, real, upsert, config, outcome);
   return { series, upsert, remove };
+}
+
+function byTimestamp(a: StoredPoint, b: StoredPoint): number {
+  return a.timestamp - b.timestamp;
 }
 
 /** Merges kept and rebuilt real points by timestamp; on a shared timestamp the rebuilt one wins. */

@@ -3,43 +3,38 @@ import type { OutcomeBuilder, TimelineConfig } from './outcome.js';
 
 type GapConfig = Pick<TimelineConfig, 'gapDetectionThreshold' | 'interpolationMaxGap'>;
 
-/** The gaps between consecutive real points of a stored window, as left timestamp → right timestamp. */
-export function gapsOf(points: readonly StoredPoint[]): Map<number, number> {
-  const gaps = new Map<number, number>();
-  let previous: number | undefined;
-  for (const p of points) {
-    if (p.flag === 'interpolated') continue;
-    if (previous !== undefined) gaps.set(previous, p.timestamp);
-    previous = p.timestamp;
-  }
-  return gaps;
-}
-
 /**
- * Reports the gaps between consecutive `real` points that did not exist `before` (so a gap is reported
+ * Reports the gaps between consecutive `real` points that did not exist in `stored` (so a gap is reported
  * once, when it appears): `gap.detected` above `gapDetectionThreshold`, `gap.unfillable` above
- * `interpolationMaxGap`, `gap.filled` when interpolated points were written into it
- * (`writtenIn(from, to)` counts them).
+ * `interpolationMaxGap`, `gap.filled` when `upsert` wrote interpolated points into it. All lists are sorted
+ * by timestamp; one linear walk.
  */
 export function reportNewGaps(
   series: SeriesKey,
-  before: ReadonlyMap<number, number>,
+  stored: readonly StoredPoint[],
   real: readonly StoredPoint[],
+  upsert: readonly StoredPoint[],
   config: GapConfig,
-  writtenIn: (from: number, to: number) => number,
   outcome: OutcomeBuilder,
 ): void {
+  let s = 0; // first stored real point at or after the gap's left end
+  let u = 0; // first upserted point after the gap's left end
   for (let i = 1; i < real.length; i++) {
     const from = real[i - 1]!.timestamp;
     const to = real[i]!.timestamp;
-    if (before.get(from) === to) continue;
+    while (s < stored.length && (stored[s]!.timestamp < from || stored[s]!.flag === 'interpolated')) s++;
+    // The gap existed when `from` was stored real and the next stored real point is `to`.
+    let n = s + 1;
+    while (n < stored.length && stored[n]!.flag === 'interpolated') n++;
+    const existed = s < stored.length && stored[s]!.timestamp === from && n < stored.length && stored[n]!.timestamp === to;
+    while (u < upsert.length && upsert[u]!.timestamp <= from) u++;
+    let written = 0;
+    while (u < upsert.length && upsert[u]!.timestamp < to) if (upsert[u++]!.flag === 'interpolated') written++;
+    if (existed) continue;
     const length = to - from;
     const gap = { series, from, to, length };
     if (length > config.gapDetectionThreshold) outcome.gapsDetected.push(gap);
     if (length > config.interpolationMaxGap) outcome.gapsUnfillable.push(gap);
-    else {
-      const points = writtenIn(from, to);
-      if (points > 0) outcome.gapsFilled.push({ ...gap, points });
-    }
+    else if (written > 0) outcome.gapsFilled.push({ ...gap, points: written });
   }
 }

@@ -3,7 +3,7 @@ export { deriveSeriesChange } from './derive-window.js';
 export { mergePair, singlePoint } from './merge.js';
 export { pairMutualNearest, nearestWithin } from './pairing.js';
 export { interpolateGap, withInterpolation } from './interpolate.js';
-export { gapsOf, reportNewGaps } from './gaps.js';
+export { reportNewGaps } from './gaps.js';
 export { diffPoints, samePoint } from './diff.js';
 export { collectSources, type SourcePoint, type SourceSet } from './source-points.js';
 export { roundPrice, relativeDifference } from './price-math.js';
