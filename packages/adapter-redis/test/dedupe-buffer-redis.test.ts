@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import type { Role, SourceReport } from '@sef/core';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisBuffer } from '../src/index.js';
+import { parseSeriesId, seriesId } from '../src/keys.js';
+import { connect, dropPrefix, keysUnder, skipRedis, testPrefix } from './redis.js';
+
+const policy = { timeTolerance: 30, windowMs: 300_000 };
+const report = (role: Role, timestamp: number, price: number, agentId = 'a1', poolId = 'us-east-1a:c5.large'): SourceReport => ({
+  agentId,
+  poolId,
+  instanceId: `i-${agentId}-${role}`,
+  timestamp,
+  price,
+  role,
+});
+const byKey = (rs: readonly SourceReport[]) => [...rs].sort((a, b) => `${a.agentId}|${a.poolId}|${a.timestamp}|${a.role}`.localeCompare(`${b.agentId}|${b.poolId}|${b.timestamp}|${b.role}`));
+
+describe('series ids in key names', () => {
+  it('round-trip any agent and pool id, colons and non-ASCII included (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (agentId, poolId) => {
+        expect(parseSeriesId(seriesId({ agentId, poolId }))).toEqual({ agentId, poolId });
+      }),
+    );
+  });
+});
+
+describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
+  let client: Redis;
+  let keyPrefix: string;
+  beforeAll(async () => {
+    client = await connect();
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+  beforeEach(() => {
+    keyPrefix = testPrefix();
+  });
+  afterEach(async () => dropPrefix(client, keyPrefix));
+
+  it("holds the spec's primary ($0.0456 at T=1000) as one member of its series' sorted set, every key under the prefix with a TTL", async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, keyTtlMs: 3_600_000 });
+    await buffer.add([report('primary', 1000, 0.0456)], 1_764_000_000_000, policy);
+    const series = `${keyPrefix}buf:s:2:a1:us-east-1a:c5.large`;
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:due`, series].sort());
+    expect(await client.zrange(series, '0', '-1', 'WITHSCORES')).toEqual(['p1000|0.0456|1764000000000|i-a1-primary', '1000']);
+    expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['2:a1:us-east-1a:c5.large', '1764000000000']);
+    expect(await client.get(`${keyPrefix}buf:count`)).toBe('1');
+    for (const key of await keysUnder(client, keyPrefix)) {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(3_500_000);
+      expect(ttl).toBeLessThanOrEqual(3_600_000);
+    }
+  });
+
+  it('keeps series apart whose ids only differ in where the colon falls', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    const a = report('primary', 1000, 1, 'a:b', 'c');
+    const b = report('replica', 1000, 2, 'a', 'b:c');
+    expect(await buffer.add([a, b], 0, policy)).toEqual([]);
+    expect(byKey(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(byKey([a, b]));
+  });
+
+  it('pairs across the chunks of one large add', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, chunkSize: 3 });
+    const primaries = Array.from({ length: 10 }, (_, i) => report('primary', 1000 + i * 300, 1));
+    const replicas = Array.from({ length: 10 }, (_, i) => report('replica', 1005 + i * 300, 2));
+    expect(byKey(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(byKey([...primaries, ...replicas]));
+    expect(await keysUnder(client, `${keyPrefix}buf:s:`)).toEqual([]);
+    expect(await buffer.size()).toBe(0);
+  });
+
+  it('sweeps page by page through many series, each expired report once', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, sweepPageSize: 3 });
+    const held = Array.from({ length: 40 }, (_, i) => report(i % 2 === 0 ? 'primary' : 'replica', 1000 + i * 300, 1, `a${i % 11}`));
+    await buffer.add(held, 0, policy);
+    expect(byKey(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(byKey(held));
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
+    expect(await buffer.size()).toBe(0);
+  });
+
+  it('corrects a stale due time when the earliest report of a series left with its twin', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    await buffer.add([report('primary', 1000, 1)], 0, policy);
+    await buffer.add([report('primary', 2000, 1)], 60_000, policy);
+    await buffer.add([report('replica', 1000, 1)], 70_000, policy);
+    expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('0');
+    expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([]);
+    expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('60000');
+    expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
+  });
+
+  it('keeps prices and timestamps exact through Redis (property)', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    await fc.assert(
+      fc.asyncProperty(fc.double({ min: 1e-6, max: 1000, noNaN: true }), fc.double({ min: 0, max: 4e9, noNaN: true }), async (price, timestamp) => {
+        const r = report('replica', timestamp, price, 'exact');
+        await buffer.add([r], 0, policy);
+        expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([r]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('uses under 150 bytes of Redis memory per waiting report (10 per series, 1,000 series)', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    const reports: SourceReport[] = [];
+    for (let s = 0; s < 1000; s++) {
+      for (let k = 0; k < 10; k++) {
+        reports.push({ agentId: `agent-${s}`, instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1a:c5.large', timestamp: 1_764_000_000 + k * 60, price: 0.0456, role: 'primary' });
+      }
+    }
+    await buffer.add(reports, 1_764_000_000_000, policy);
+    let bytes = 0;
+    for (const key of await keysUnder(client, keyPrefix)) bytes += Number(await client.memory('USAGE', key, 'SAMPLES', '0'));
+    const perReport = bytes / reports.length;
+    console.log(`Redis memory per waiting report (MEMORY USAGE): ${perReport.toFixed(1)} bytes`);
+    expect(await buffer.size()).toBe(10_000);
+    expect(perReport).toBeLessThan(150);
+  });
+});
