@@ -94,6 +94,34 @@ describe('storing reports into the timeline', () => {
     expect([again.gapsDetected, again.gapsFilled]).toEqual([[], []]);
   });
 
+  it('a late report inside a filled gap reports the two new halves as filled, and no detected gap (600 s each)', async () => {
+    const { store, rows } = recordingStore();
+    await storeReports(store, [at('primary', 0, 0.05), at('primary', 1200, 0.06)], config);
+    const outcome = await storeReports(store, [at('primary', 600, 0.07)], config);
+    expect(outcome.gapsDetected).toEqual([]);
+    expect(outcome.gapsFilled.map((g) => [g.from - T, g.to - T, g.points])).toEqual([[0, 600, 1], [600, 1200, 1]]);
+    expect([outcome.pointsWritten, outcome.interpolatedWritten, outcome.pointsRemoved]).toEqual([3, 2, 0]);
+    expect((await rows()).map((r) => r[0])).toEqual([0, 300, 600, 900, 1200]);
+  });
+
+  it('a merge that moves a replica-only point to its primary reshapes the gaps around it', async () => {
+    const { store, rows } = recordingStore();
+    await storeReports(store, [at('primary', 0, 0.05), at('replica', 1220, 0.06), at('primary', 2400, 0.05)], config);
+    expect((await rows()).map((r) => r[0])).toEqual([0, 300, 600, 900, 1220, 1520, 1820, 2120, 2400]);
+    await storeReports(store, [at('primary', 1200, 0.06)], config);
+    expect(await rows()).toEqual([
+      [0, 0.05, 'single_source'],
+      [300, 0.0525, 'interpolated'],
+      [600, 0.055, 'interpolated'],
+      [900, 0.0575, 'interpolated'],
+      [1200, 0.06, 'verified_dual_source'],
+      [1500, 0.0575, 'interpolated'],
+      [1800, 0.055, 'interpolated'],
+      [2100, 0.0525, 'interpolated'],
+      [2400, 0.05, 'single_source'],
+    ]);
+  });
+
   it('a 40-minute gap is left open and emits gap.unfillable', async () => {
     const { store, rows } = recordingStore();
     const outcome = await storeReports(store, [at('primary', 0, 0.05), at('primary', 2400, 0.06)], config);
