@@ -73,6 +73,10 @@ function applyChange(points: StoredPoint[], change: SeriesChange): void {
     merged.push(p);
   }
   while (j < added.length) merged.push(added[j++]!);
+  if (merged.length <= 1000) {
+    points.splice(from, to - from, ...merged);
+    return;
+  }
   // Rebuilt by hand: `splice(from, n, ...merged)` overflows the call stack for large changes.
   const tail = points.slice(to);
   points.length = from;
