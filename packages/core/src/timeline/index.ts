@@ -1,4 +1,4 @@
-export { storeReports, groupBySeries } from './store-reports.js';
+export { storeReports, groupBySeries, type SeriesBatch } from './store-reports.js';
 export { deriveSeriesChange } from './derive-window.js';
 export { mergePair, singlePoint } from './merge.js';
 export { pairMutualNearest, nearestWithin } from './pairing.js';

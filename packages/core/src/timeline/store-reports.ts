@@ -3,7 +3,8 @@ import type { SeriesKey, SourceReport } from '../ports/types.js';
 import { deriveSeriesChange } from './derive-window.js';
 import { emptyOutcome, type TimelineConfig, type TimelineOutcome } from './outcome.js';
 
-interface SeriesBatch {
+/** The new reports of one series in a `storeReports` call, with their time range. */
+export interface SeriesBatch {
   readonly series: SeriesKey;
   readonly reports: SourceReport[];
   lo: number;
