@@ -1,9 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import { DeadlineExceededError } from '../errors/index.js';
 import type { Clock } from '../ports/clock.js';
 
 /** A signal that aborts `ms` from now on `clock` (with `DeadlineExceededError`), or when `parent` aborts. */
 export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): { signal: AbortSignal; cancel: () => void } {
-  const controller = new AbortController();
+  const controller = flowController();
   const onParent = () => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener('abort', onParent, { once: true });
@@ -19,7 +20,7 @@ export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): {
 
 /** A deadline at absolute time `at` (ms on `clock`). */
 export function deadlineSignal(clock: Clock, at: number, what: string): { signal: AbortSignal; cancel: () => void } {
-  const controller = new AbortController();
+  const controller = flowController();
   const abort = () => controller.abort(new DeadlineExceededError(`${what}: deadline ${new Date(at).toISOString()} passed`));
   const ms = at - clock.now();
   if (ms <= 0) {
@@ -56,4 +57,11 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
     );
   });
+}
+
+/** One flow's signal is shared by every concurrent call of the flow (a pool per candidate): no listener cap. */
+function flowController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

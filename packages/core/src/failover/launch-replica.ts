@@ -39,7 +39,8 @@ export async function startReplica(
     await patchAgent(ctx, agent.id, token, () => ({ replicaInstanceId: info.instanceId }));
     return record;
   } catch (error) {
-    await failReplica(ctx, record, token);
+    const failed = record;
+    ctx.background(`cleanup of ${failed.id}`, () => failReplica(ctx, failed, token));
     throw error;
   }
 }

@@ -14,7 +14,12 @@ export interface SignalHandling {
 }
 
 async function findAgent(ctx: FlowContext, signal: InterruptionSignal): Promise<AgentRecord> {
-  const agent = signal.agentId ? await ctx.storage.agents.get(signal.agentId) : await ctx.storage.agents.findByInstance(signal.instanceId);
+  let agent = signal.agentId ? await ctx.storage.agents.get(signal.agentId) : await ctx.storage.agents.findByInstance(signal.instanceId);
+  if (!agent) {
+    // An instance the agent has left behind (a replica promoted and later replaced) is still known by its record.
+    const replica = await ctx.storage.replicas.findByInstance(signal.instanceId);
+    if (replica) agent = await ctx.storage.agents.get(replica.agentId);
+  }
   if (!agent) throw new NotFoundError(`No agent for instance ${signal.instanceId}${signal.agentId ? ` (agent ${signal.agentId})` : ''}`);
   return agent;
 }
@@ -26,8 +31,11 @@ async function findAgent(ctx: FlowContext, signal: InterruptionSignal): Promise<
  * records the signal as failed with an alert.
  */
 export async function handleSignal(ctx: FlowContext, signal: InterruptionSignal): Promise<SignalHandling> {
-  const found = await findAgent(ctx, signal);
   const id = signalId(signal);
+  // A notice already recorded is a duplicate even when its instance is no longer the agent's.
+  const seen = await ctx.storage.events.getSignal(id);
+  if (seen) return { handled: false, event: seen };
+  const found = await findAgent(ctx, signal);
   const detectedAt = ctx.clock.now();
   const { created, event } = await ctx.storage.events.recordSignal({
     id, agentId: found.id, instanceId: signal.instanceId, poolId: await poolOf(ctx, found, signal.instanceId), signalType: signal.type,

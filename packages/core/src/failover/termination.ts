@@ -52,7 +52,9 @@ async function emergencyRecovery(ctx: FlowContext, agent: AgentRecord, causeId: 
     ctx.emit('replica.promoted', { replica: record });
     await log.run('reroute', (s) => ctx.router.route(agent.id, info.instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
   } catch (error) {
-    await failReplica(ctx, record, token);
+    // Cleanup must not hold the failure's record past the deadline.
+    const failed = record;
+    ctx.background(`cleanup of ${failed.id}`, () => failReplica(ctx, failed, token));
     throw error;
   }
 }

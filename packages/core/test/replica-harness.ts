@@ -1,0 +1,89 @@
+import { createFakeClock, type FakeClock } from '../src/clock/index.js';
+import { parseConfig, type SefConfigInput } from '../src/config/index.js';
+import type { SefEvents } from '../src/events/event-map.js';
+import { createReplicaManager, type ReplicaManager } from '../src/failover/index.js';
+import { createMemoryAgentStore } from '../src/memory/agent-store.js';
+import { createMemoryEventStore } from '../src/memory/event-store.js';
+import { FenceRegistry } from '../src/memory/fence-registry.js';
+import { createMemoryLeaseManager } from '../src/memory/lease-manager.js';
+import { createMemoryPoolStore } from '../src/memory/pool-store.js';
+import { createMemoryReplicaStore } from '../src/memory/replica-store.js';
+import type { PriceStore } from '../src/ports/price-store.js';
+import type { RiskModel } from '../src/ports/risk-model.js';
+import type { SefStorage } from '../src/ports/storage.js';
+import type { AgentModes, AgentRecord } from '../src/ports/types.js';
+import { createSimulatedCloud, type SimLatencies, type SimulatedCloud } from '../src/sim/cloud.js';
+import { simulatedPools } from '../src/sim/pool-catalog.js';
+
+export const T0 = Date.UTC(2026, 0, 1, 12);
+export const POOL = 'us-east-1a:c5.large';
+
+export interface Emitted {
+  readonly name: keyof SefEvents;
+  readonly payload: unknown;
+}
+
+export interface Harness {
+  readonly clock: FakeClock;
+  readonly cloud: SimulatedCloud;
+  readonly storage: SefStorage;
+  /** One manager per SEF instance, all sharing the stores, the leases and the cloud. */
+  readonly sefs: readonly ReplicaManager[];
+  readonly sef: ReplicaManager;
+  readonly events: Emitted[];
+  of<K extends keyof SefEvents>(name: K): Parameters<SefEvents[K]>[0][];
+  /** Creates an agent whose primary runs in the simulated cloud. */
+  agent(id: string, extra?: { modes?: Partial<AgentModes>; launchedAt?: number; poolId?: string }): Promise<AgentRecord>;
+  /** Advances the fake clock until `p` settles (timers fire in order, so times stay exact). */
+  settle<T>(p: Promise<T>, stepMs?: number, maxMs?: number): Promise<T>;
+}
+
+export function createHarness(options: { instances?: number; latencies?: Partial<SimLatencies>; config?: SefConfigInput; riskModel?: RiskModel } = {}): Harness {
+  const clock = createFakeClock(T0);
+  const cloud = createSimulatedCloud({ clock, seed: 7, ...(options.latencies ? { latencies: options.latencies } : {}) });
+  const fences = new FenceRegistry();
+  const storage: SefStorage = {
+    prices: {} as PriceStore, // not used by replica management
+    agents: createMemoryAgentStore({ fences, clock }),
+    pools: createMemoryPoolStore(simulatedPools()),
+    replicas: createMemoryReplicaStore({ fences, clock }),
+    events: createMemoryEventStore({ fences }),
+    ping: async () => true,
+  };
+  const leases = createMemoryLeaseManager({ clock });
+  const config = parseConfig(options.config ?? {});
+  const events: Emitted[] = [];
+  const emit = ((name: keyof SefEvents, payload: unknown) => void events.push({ name, payload })) as never;
+  const sefs = Array.from({ length: options.instances ?? 1 }, (_, i) =>
+    createReplicaManager({
+      storage, compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router, leases, clock, config, emit, owner: `sef-${i + 1}`,
+      ...(options.riskModel ? { riskModel: options.riskModel } : {}),
+    }),
+  );
+  const settle = async <T>(p: Promise<T>, stepMs = 250, maxMs = 3_600_000): Promise<T> => {
+    let done = false;
+    const tracked = p.finally(() => void (done = true));
+    tracked.catch(() => {});
+    const end = clock.now() + maxMs;
+    for (;;) {
+      await clock.advance(0);
+      if (done || clock.now() >= end) break;
+      await clock.advance(stepMs);
+    }
+    return tracked;
+  };
+  return {
+    clock, cloud, storage, sefs, sef: sefs[0]!, events,
+    of: (name) => events.filter((e) => e.name === name).map((e) => e.payload) as never,
+    async agent(id, extra = {}) {
+      const poolId = extra.poolId ?? POOL;
+      const launchedAt = extra.launchedAt ?? T0 - 3_600_000;
+      cloud.compute.addRunning({ instanceId: `i-${id}`, poolId, agentId: id, launchedAt });
+      return storage.agents.create({
+        id, region: 'us-east-1', poolId, primaryInstanceId: `i-${id}`, primaryLaunchedAt: launchedAt,
+        modes: { autoSwitch: false, autoTerminate: false, manualReplica: false, ...extra.modes },
+      });
+    },
+    settle,
+  };
+}
