@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AgentModes, InterruptionSignal, SignalType } from '../src/ports/types.js';
+import { realisticLatencies, zeroLatencies, type SimMethod } from '../src/sim/cloud.js';
+import { createHarness, T0, type Harness } from './replica-harness.js';
+
+const DAY = 86_400_000;
+const ID = 'a1';
+
+interface Model {
+  modes: AgentModes;
+  /** How many deliveries of each notice id reported `handled: true`. */
+  handled: Map<string, number>;
+  last?: InterruptionSignal;
+}
+interface Real {
+  h: Harness;
+}
+type Cmd = fc.AsyncCommand<Model, Real, true>;
+
+const settle = <T>(r: Real, p: Promise<T>) => r.h.settle(p, 5_000, 2 * 3_600_000);
+const refusedWith = async (p: Promise<unknown>): Promise<string | undefined> => {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
+
+async function deliver(m: Model, r: Real, signal: InterruptionSignal, sefs: number[]): Promise<void> {
+  const results = await settle(r, Promise.all(sefs.map((i) => r.h.sefs[i]!.handleSignal(signal))));
+  const id = results[0]!.event.id;
+  m.handled.set(id, (m.handled.get(id) ?? 0) + results.filter((x) => x.handled).length);
+  m.last = signal;
+}
+
+/** A new notice for the agent's current primary; after a termination notice, the cloud ends that instance (AWS would). */
+class Notice implements Cmd {
+  constructor(readonly type: SignalType, readonly sefs: number[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    await r.h.clock.advance(1_000);
+    const agent = (await r.h.storage.agents.get(ID))!;
+    const signal = r.h.cloud.signals.notice(agent.primaryInstanceId, this.type);
+    await deliver(m, r, signal, this.sefs);
+    if (this.type === 'termination-notice') await settle(r, r.h.cloud.compute.terminate(signal.instanceId));
+  }
+  toString = () => `Notice(${this.type}, ${this.sefs})`;
+}
+
+class Duplicate implements Cmd {
+  check = (m: Readonly<Model>) => m.last !== undefined;
+  async run(m: Model, r: Real) {
+    await deliver(m, r, { ...m.last!, source: 'eventbridge' }, [0, 1]);
+  }
+  toString = () => 'Duplicate';
+}
+
+class Auto implements Cmd {
+  constructor(readonly on: boolean, readonly sef: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const refusal = await refusedWith(r.h.sefs[this.sef]!.setModes(ID, { autoSwitch: this.on, autoTerminate: this.on }));
+    if (this.on && m.modes.manualReplica) expect(refusal).toBe('Manual mode active');
+    else {
+      expect(refusal).toBeUndefined();
+      m.modes = { ...m.modes, autoSwitch: this.on, autoTerminate: this.on };
+    }
+  }
+  toString = () => `Auto(${this.on}, sef${this.sef})`;
+}
+
+class Manual implements Cmd {
+  constructor(readonly on: boolean, readonly sef: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const sef = r.h.sefs[this.sef]!;
+    const refusal = await refusedWith(settle(r, this.on ? sef.enableManualReplica(ID) : sef.disableManualReplica(ID)));
+    if (this.on && (m.modes.autoSwitch || m.modes.autoTerminate)) expect(refusal).toBe('Auto mode active');
+    else m.modes = { ...m.modes, manualReplica: this.on }; // a failed launch (fault) still leaves the mode on
+    if (!this.on) {
+      await settle(r, r.h.sefs[0]!.idle());
+      const replica = (await r.h.sef.status(ID)).replica;
+      expect(replica?.replicaType ?? 'none').not.toBe('manual');
+    }
+  }
+  toString = () => `Manual(${this.on}, sef${this.sef})`;
+}
+
+class Switch implements Cmd {
+  constructor(readonly sef: number) {}
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    const status = await r.h.sef.status(ID);
+    const refusal = await refusedWith(settle(r, r.h.sefs[this.sef]!.manualSwitch(ID)));
+    if (!status.agent.modes.manualReplica || status.replica?.status !== 'ready') expect(refusal).toBeDefined();
+  }
+  toString = () => `Switch(sef${this.sef})`;
+}
+
+class ReplicaReady implements Cmd {
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    await settle(r, Promise.all(r.h.sefs.map((s) => s.idle())));
+    const replica = (await r.h.sef.status(ID)).replica;
+    if (replica?.instanceId) await r.h.sef.replicaHeartbeat(ID, replica.instanceId, 'ready');
+  }
+  toString = () => 'ReplicaReady';
+}
+
+class Fault implements Cmd {
+  constructor(readonly kind: 'fail' | 'capacity' | SimMethod) {}
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    const f = r.h.cloud.faults;
+    f.clear();
+    if (this.kind === 'fail') f.failLaunches(2);
+    else if (this.kind === 'capacity') for (const az of 'abcdef') f.noCapacity(`us-east-1${az}:c5.large`);
+    else f.hang(this.kind);
+  }
+  toString = () => `Fault(${this.kind})`;
+}
+
+class Heal implements Cmd {
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    r.h.cloud.faults.clear();
+  }
+  toString = () => 'Heal';
+}
+
+class TimePasses implements Cmd {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    await settle(r, r.h.clock.advance(this.ms));
+    await settle(r, r.h.sefs[1]!.sweep());
+  }
+  toString = () => `TimePasses(${this.ms})`;
+}
+
+async function invariants(m: Model, r: Real): Promise<void> {
+  await settle(r, Promise.all(r.h.sefs.map((s) => s.idle())));
+  const { agent, replicas } = await r.h.sef.status(ID);
+  // Never auto and manual together, and the modes are exactly those the model allows.
+  expect(agent.modes.manualReplica && (agent.modes.autoSwitch || agent.modes.autoTerminate)).toBe(false);
+  expect(agent.modes).toEqual(m.modes);
+  // At most one standby, and no instance of the agent runs except its primary and that standby.
+  const standbys = replicas.filter((x) => ['launching', 'syncing', 'ready'].includes(x.status) && x.replicaType !== 'emergency');
+  expect(standbys.length).toBeLessThanOrEqual(1);
+  const live = r.h.cloud.compute.instances().filter((i) => i.state !== 'terminated').map((i) => i.instanceId);
+  const allowed = new Set([agent.primaryInstanceId, ...standbys.map((x) => x.instanceId)]);
+  expect(live.filter((i) => !allowed.has(i))).toEqual([]);
+  // Each notice handled exactly once.
+  for (const [id, n] of m.handled) expect([id, n]).toEqual([id, 1]);
+  // Every failover succeeded before its deadline, or was recorded as failed with an alert.
+  const alerts = await r.h.storage.events.systemEvents({ since: 0, typePrefix: 'alert.failed_failover' });
+  for (const e of await r.h.storage.events.listSignals({ since: 0, agentId: ID })) {
+    expect(e.success).not.toBeNull();
+    if (e.signalType !== 'termination-notice') continue;
+    if (e.success) expect(e.detectedAt + e.responseTimeMs!).toBeLessThanOrEqual(e.actionTime!);
+    else expect(alerts.some((a) => a.payload['signalId'] === e.id)).toBe(true);
+  }
+}
+
+class Checked implements Cmd {
+  constructor(readonly inner: Cmd) {}
+  check = (m: Readonly<Model>) => this.inner.check(m);
+  async run(m: Model, r: Real) {
+    await this.inner.run(m, r);
+    await invariants(m, r);
+  }
+  toString = () => this.inner.toString();
+}
+
+const sef = fc.constantFrom(0, 1);
+const commands = [
+  fc.tuple(fc.boolean(), sef).map(([on, s]) => new Auto(on, s)),
+  fc.tuple(fc.boolean(), sef).map(([on, s]) => new Manual(on, s)),
+  sef.map((s) => new Switch(s)),
+  fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, s))),
+  fc.constant(new Duplicate()),
+  fc.constant(new ReplicaReady()),
+  fc.constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning').map((k) => new Fault(k)),
+  fc.constant(new Heal()),
+  fc.constantFrom(60_000, 1_900_000).map((ms) => new TimePasses(ms)),
+].map((arb) => arb.map((c) => new Checked(c)));
+
+describe('replica management, model-based (two SEF instances sharing one set of stores)', () => {
+  it.each([
+    ['zero', zeroLatencies, 150],
+    ['realistic', realisticLatencies, 60],
+  ] as const)('keeps the modes exclusive, one primary, one standby, every notice handled once, and every failover on time or alerted (%s latencies)', async (_name, latencies, numRuns) => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (cmds) => {
+        const h = createHarness({ instances: 2, latencies, config: { riskWeights: { interruptionHistory: 0.4, instanceAge: 0.6, priceVolatility: 0 }, unusedReplicaTimeout: 1800 } });
+        await h.agent(ID, { launchedAt: T0 - 8 * DAY });
+        const model: Model = { modes: { autoSwitch: false, autoTerminate: false, manualReplica: false }, handled: new Map() };
+        await fc.asyncModelRun(() => ({ model, real: { h } }), cmds);
+      }),
+      { numRuns },
+    );
+  }, 120_000);
+});
