@@ -16,7 +16,7 @@ interface Model {
 interface Real {
   h: Harness;
 }
-type Cmd = fc.AsyncCommand<Model, Real, true>;
+type Cmd = fc.AsyncCommand<Model, Real>;
 
 const settle = <T>(r: Real, p: Promise<T>) => r.h.settle(p, 5_000, 2 * 3_600_000);
 const refusedWith = async (p: Promise<unknown>): Promise<string | undefined> => {
@@ -179,7 +179,7 @@ const commands = [
   fc.tuple(fc.boolean(), sef).map(([on, s]) => new Auto(on, s)),
   fc.tuple(fc.boolean(), sef).map(([on, s]) => new Manual(on, s)),
   sef.map((s) => new Switch(s)),
-  fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, s))),
+  fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, [...s]))),
   fc.constant(new Duplicate()),
   fc.constant(new ReplicaReady()),
   fc.constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning').map((k) => new Fault(k)),
