@@ -1,22 +1,31 @@
 import type { Role, SeriesKey, SourceReport } from '@sef/core';
 
-/** Role as one character in a buffer member. */
+/** Role as one character in a packed report. */
 export const roleChar = (role: Role): string => (role === 'primary' ? 'p' : 'r');
 
 /**
- * Decodes a buffer member `<role><timestamp>|<price>|<arrived ms>|<instanceId>` of `series` back into the
- * report it holds. The arrival time is the buffer's own and is dropped.
+ * A report as the add script takes it: `<role><timestamp>|<price>|<n>:<instanceId>`, `n` the instance
+ * id's length in bytes, so that any id can be cut out again.
  */
-export function decodeMember(series: SeriesKey, member: string): SourceReport {
-  const p1 = member.indexOf('|');
-  const p2 = member.indexOf('|', p1 + 1);
-  const p3 = member.indexOf('|', p2 + 1);
+export function packIncoming(r: SourceReport): string {
+  return `${roleChar(r.role)}${r.timestamp}|${r.price}|${Buffer.byteLength(r.instanceId)}:${r.instanceId}`;
+}
+
+/**
+ * Decodes a waiting entry `<role><timestamp>|<price>|<arrived ms>|<n>:<instanceId>` of `series` back
+ * into the report it holds. The arrival time is the buffer's own and is dropped.
+ */
+export function decodeEntry(series: SeriesKey, entry: string): SourceReport {
+  const p1 = entry.indexOf('|');
+  const p2 = entry.indexOf('|', p1 + 1);
+  const p3 = entry.indexOf('|', p2 + 1);
+  const colon = entry.indexOf(':', p3 + 1);
   return {
     agentId: series.agentId,
-    instanceId: member.slice(p3 + 1),
+    instanceId: entry.slice(colon + 1),
     poolId: series.poolId,
-    timestamp: Number(member.slice(1, p1)),
-    price: Number(member.slice(p1 + 1, p2)),
-    role: member[0] === 'p' ? 'primary' : 'replica',
+    timestamp: Number(entry.slice(1, p1)),
+    price: Number(entry.slice(p1 + 1, p2)),
+    role: entry[0] === 'p' ? 'primary' : 'replica',
   };
 }

@@ -37,12 +37,12 @@ export function parseSeriesId(id: string): SeriesKey {
 
 /** Key names of the dedupe buffer under `prefix`. */
 export const bufferKeys = (prefix: string) => ({
-  /** Sorted set: series id → earliest arrival (ms) of a report waiting in it (may be stale low). */
+  /** Hash: series id → the series' waiting reports, packed and sorted by timestamp. */
+  series: `${prefix}buf:series`,
+  /** Sorted set: series id → earliest arrival (ms) of a report waiting in it. */
   due: `${prefix}buf:due`,
   /** Number of reports waiting. */
   count: `${prefix}buf:count`,
-  /** Prefix of the per-series sorted sets (score: report timestamp). */
-  series: `${prefix}buf:s:`,
 });
 
 /** Key of the ingest stream under `prefix`. */

@@ -1,6 +1,6 @@
 import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { decodeMember, roleChar } from './buffer-codec.js';
+import { decodeEntry, packIncoming } from './buffer-codec.js';
 import { withRedis } from './errors.js';
 import { bufferKeys, parseSeriesId, resolvePrefix, seriesId } from './keys.js';
 import { bufferAddScript, bufferReleaseScript } from './scripts/buffer-scripts.js';
@@ -24,10 +24,11 @@ export interface RedisBufferOptions {
 }
 
 /**
- * A {@link DedupeBuffer} shared by every SEF instance on one Redis. Each series is a sorted set of its
- * waiting reports scored by timestamp; pairing, the lower-price rule and expiry run in Lua scripts, so a
+ * A {@link DedupeBuffer} shared by every SEF instance on one Redis. The waiting reports of a series are
+ * one hash field, sorted by timestamp; pairing, the lower-price rule and expiry run in Lua scripts, so a
  * primary and its replica added at the same moment through two instances are released exactly once, and
- * so are expired reports under several sweepers. Many reports go into one script call.
+ * so are expired reports under several sweepers. Many reports go into one script call, which reads and
+ * writes every series it touches with one HMGET and one HSET.
  * @example
  * const client = new Redis(process.env.REDIS_URL, redisClientOptions);
  * const buffer = createRedisBuffer({ client, keyPrefix: 'sef:' });
@@ -40,28 +41,32 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
   const ttl = options.keyTtlMs ?? 86_400_000;
   const chunkSize = options.chunkSize ?? 1000;
   const pageSize = options.sweepPageSize ?? 200;
-  const prefixBytes = Buffer.byteLength(keys.series);
   const addScript = defineScript(client, bufferAddScript);
   const releaseScript = defineScript(client, bufferReleaseScript);
 
   const addChunk = async (reports: readonly SourceReport[], now: number, policy: BufferPolicy): Promise<SourceReport[]> => {
-    const seriesKeys: string[] = [];
-    const keyIndex = new Map<string, number>();
-    const args: (string | number)[] = [String(now), String(policy.timeTolerance), ttl, prefixBytes];
+    // Grouped by series (arrival order kept within each): the script reads and writes each series once.
+    const groups = new Map<string, { readonly reports: SourceReport[]; packed: string }>();
     for (const r of reports) {
-      const key = keys.series + seriesId(r);
-      let index = keyIndex.get(key);
-      if (index === undefined) {
-        index = seriesKeys.push(key) + 2;
-        keyIndex.set(key, index);
+      const id = seriesId(r);
+      const g = groups.get(id);
+      if (g === undefined) groups.set(id, { reports: [r], packed: packIncoming(r) });
+      else {
+        g.reports.push(r);
+        g.packed += packIncoming(r);
       }
-      args.push(index, roleChar(r.role), String(r.timestamp), String(r.price), r.instanceId);
     }
-    const reply = (await addScript(2 + seriesKeys.length, keys.due, keys.count, ...seriesKeys, ...args)) as (number | string)[];
+    const args: string[] = [String(now), String(policy.timeTolerance), String(ttl)];
+    const order: SourceReport[][] = [];
+    for (const [id, g] of groups) {
+      args.push(id, g.packed);
+      order.push(g.reports);
+    }
+    const reply = (await addScript(3, keys.series, keys.due, keys.count, ...args)) as (number | string)[];
     const released: SourceReport[] = [];
-    for (let i = 0; i < reply.length; i += 2) {
-      const report = reports[Number(reply[i])]!;
-      released.push(decodeMember(report, String(reply[i + 1])), report);
+    for (let i = 0; i < reply.length; i += 3) {
+      const report = order[Number(reply[i]) - 1]![Number(reply[i + 1]) - 1]!;
+      released.push(decodeEntry(report, String(reply[i + 2])), report);
     }
     return released;
   };
@@ -81,13 +86,13 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
       return withRedis(client, 'buffer sweep', async () => {
         const out: SourceReport[] = [];
         for (;;) {
-          const [visited, groups] = (await releaseScript(2, keys.due, keys.count, String(now - policy.windowMs), pageSize, keys.series)) as [
+          const [visited, groups] = (await releaseScript(3, keys.series, keys.due, keys.count, String(now - policy.windowMs), pageSize)) as [
             number,
             [string, string[]][],
           ];
           for (const [id, members] of groups) {
             const series = parseSeriesId(id);
-            for (const m of members) out.push(decodeMember(series, m));
+            for (const m of members) out.push(decodeEntry(series, m));
           }
           if (visited < pageSize) return out;
         }

@@ -41,12 +41,11 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
   });
   afterEach(async () => dropPrefix(client, keyPrefix));
 
-  it("holds the spec's primary ($0.0456 at T=1000) as one member of its series' sorted set, every key under the prefix with a TTL", async () => {
+  it("holds the spec's primary ($0.0456 at T=1000) as an entry of its series' hash field, every key under the prefix with a TTL", async () => {
     const buffer = createRedisBuffer({ client, keyPrefix, keyTtlMs: 3_600_000 });
     await buffer.add([report('primary', 1000, 0.0456)], 1_764_000_000_000, policy);
-    const series = `${keyPrefix}buf:s:2:a1:us-east-1a:c5.large`;
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:due`, series].sort());
-    expect(await client.zrange(series, '0', '-1', 'WITHSCORES')).toEqual(['p1000|0.0456|1764000000000|i-a1-primary', '1000']);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:due`, `${keyPrefix}buf:series`]);
+    expect(await client.hgetall(`${keyPrefix}buf:series`)).toEqual({ '2:a1:us-east-1a:c5.large': 'p1000|0.0456|1764000000000|12:i-a1-primary' });
     expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['2:a1:us-east-1a:c5.large', '1764000000000']);
     expect(await client.get(`${keyPrefix}buf:count`)).toBe('1');
     for (const key of await keysUnder(client, keyPrefix)) {
@@ -82,15 +81,25 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await buffer.size()).toBe(0);
   });
 
-  it('corrects a stale due time when the earliest report of a series left with its twin', async () => {
+  it('moves the due time of a series to its earliest report still waiting when an earlier one left with its twin', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     await buffer.add([report('primary', 1000, 1)], 0, policy);
     await buffer.add([report('primary', 2000, 1)], 60_000, policy);
-    await buffer.add([report('replica', 1000, 1)], 70_000, policy);
     expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('0');
-    expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([]);
+    await buffer.add([report('replica', 1000, 1)], 70_000, policy);
     expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('60000');
+    expect(await buffer.releaseExpired(60_000 + policy.windowMs - 1, policy)).toEqual([]);
     expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
+  });
+
+  it("pairs a 5,000-report backfill of one series with the replica's backfill, sent in reverse order", async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    const primaries = Array.from({ length: 5000 }, (_, i) => report('primary', 1_000_000 + i * 60, 1));
+    const replicas = primaries.map((p) => report('replica', p.timestamp + 2, 2)).reverse();
+    expect(await buffer.add(primaries, 0, policy)).toEqual([]);
+    expect(byKey(await buffer.add(replicas, 0, policy))).toEqual(byKey([...primaries, ...replicas]));
+    expect(await buffer.size()).toBe(0);
   });
 
   it('keeps prices and timestamps exact through Redis (property)', async () => {

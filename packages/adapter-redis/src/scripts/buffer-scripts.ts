@@ -1,112 +1,190 @@
 /*
- * Lua of the dedupe buffer. A waiting report is one member of its series' sorted set, scored by its
- * timestamp: `<role><timestamp>|<price>|<arrived ms>|<instanceId>` (role `p` or `r`; the instance last, so
- * it may contain `|`). Numbers travel as the strings JavaScript printed, so they compare exactly as in JS.
+ * Lua of the dedupe buffer. All waiting reports live in one hash: field = series id, value = the series'
+ * waiting reports, sorted by timestamp, each packed as `<role><timestamp>|<price>|<arrived ms>|<n>:<instanceId>`
+ * (role `p` or `r`; `n` is the instance id's length in bytes, so any id fits). A due index (sorted set)
+ * scores each series by the earliest arrival among its reports. One script call reads every series it
+ * needs with one HMGET and writes them back with one HSET, so the cost per report is Lua work, not Redis
+ * calls. Numbers travel as the strings JavaScript printed, so they compare exactly as in JavaScript.
  */
 
-/** Shared by both scripts: the arrival time and price fields of a member. */
-const parseMember = `
-local function fields(m)
-  local p1 = string.find(m, '|', 2, true)
-  local p2 = string.find(m, '|', p1 + 1, true)
-  local p3 = string.find(m, '|', p2 + 1, true)
-  return tonumber(string.sub(m, 2, p1 - 1)), string.sub(m, p1 + 1, p2 - 1), string.sub(m, p2 + 1, p3 - 1), p2, p3
+/** Shared by both scripts: unpacks a series value into timestamp, arrival and entry arrays. */
+const unpackSeries = `
+local function unpack_series(v, ts, arr, ent)
+  local pos, len = 1, v and #v or 0
+  while pos <= len do
+    local p1 = string.find(v, '|', pos + 1, true)
+    local p2 = string.find(v, '|', p1 + 1, true)
+    local p3 = string.find(v, '|', p2 + 1, true)
+    local c = string.find(v, ':', p3 + 1, true)
+    local stop = c + tonumber(string.sub(v, p3 + 1, c - 1))
+    ts[#ts + 1] = tonumber(string.sub(v, pos + 1, p1 - 1))
+    arr[#arr + 1] = tonumber(string.sub(v, p2 + 1, p3 - 1))
+    ent[#ent + 1] = string.sub(v, pos, stop)
+    pos = stop + 1
+  end
+end
+local function call_in_chunks(cmd, key, list)
+  for j = 1, #list, 1000 do redis.call(cmd, key, unpack(list, j, math.min(j + 999, #list))) end
 end
 `;
 
 /**
- * KEYS: due, count, series keys... ARGV: now, tolerance, ttlMs, prefix byte length, then five per report:
- * key index (into KEYS), role, timestamp, price, instanceId.
- * Returns a flat list: (0-based report index, twin member) for each report released with its twin.
+ * KEYS: hash, due, count. ARGV: now, tolerance, ttlMs, then per series: its id and its incoming reports
+ * packed as `<role><timestamp>|<price>|<n>:<instanceId>`, in arrival order.
+ * Returns a flat list: (series number, report number within the series, twin entry) for each incoming
+ * report released with the twin it found (both numbers 1-based).
  */
 export const bufferAddScript = {
-  name: 'sefBufferAdd',
-  lua: `${parseMember}
-local now, tol, ttl, plen = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local out, delta, held, touched = {}, 0, {}, {}
-local i = 5
-while i <= #ARGV do
-  local key, role, tsS, price, inst = KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local ts = tonumber(tsS)
-  -- one wider than the tolerance: Lua prints bounds with 14 digits; the exact test is below
-  local near = redis.call('ZRANGEBYSCORE', key, ts - tol - 1, ts + tol + 1)
-  local dup, twin, twinD, twinTs
-  for _, m in ipairs(near) do
-    local mts = fields(m)
-    if string.sub(m, 1, 1) == role then
-      if mts == ts then dup = m end
-    else
-      local d = math.abs(mts - ts)
-      -- the nearest twin; on a tie the earlier one, so the choice does not depend on member order
-      if d <= tol and (twin == nil or d < twinD or (d == twinD and mts < twinTs)) then
-        twin, twinD, twinTs = m, d, mts
-      end
-    end
-  end
-  if dup then
-    local _, oldPrice, arrived = fields(dup)
-    -- the same observation again: keep the lower price, so arrival order does not matter
-    if tonumber(price) < tonumber(oldPrice) then
-      redis.call('ZREM', key, dup)
-      redis.call('ZADD', key, tsS, role .. tsS .. '|' .. price .. '|' .. arrived .. '|' .. inst)
-      touched[key] = true
-    end
-  elseif twin then
-    redis.call('ZREM', key, twin)
-    out[#out + 1] = (i - 5) / 5
-    out[#out + 1] = twin
-    delta = delta - 1
-  else
-    redis.call('ZADD', key, tsS, role .. tsS .. '|' .. price .. '|' .. now .. '|' .. inst)
-    delta = delta + 1
-    held[key] = true
-    touched[key] = true
-  end
-  i = i + 5
+  name: 'sefBufferAdd2',
+  lua: `${unpackSeries}
+local now, tol, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local nowN = tonumber(now)
+local ids = {}
+for j = 4, #ARGV, 2 do ids[#ids + 1] = ARGV[j] end
+local values = {}
+for j = 1, #ids, 1000 do
+  local got = redis.call('HMGET', KEYS[1], unpack(ids, j, math.min(j + 999, #ids)))
+  for k = 1, #got do values[j + k - 1] = got[k] end
 end
-for key in pairs(held) do redis.call('ZADD', KEYS[1], 'LT', now, string.sub(key, plen + 1)) end
-for key in pairs(touched) do redis.call('PEXPIRE', key, ttl) end
-if delta ~= 0 then redis.call('INCRBY', KEYS[2], delta) end
-if next(held) then
+local out, delta, sets, dels, dues, undue = {}, 0, {}, {}, {}, {}
+for s = 1, #ids do
+  local ts, arr, ent = {}, {}, {}
+  unpack_series(values[s], ts, arr, ent)
+  local changed = false
+  local incoming, pos, k = ARGV[3 + 2 * s], 1, 0
+  while pos <= #incoming do
+    k = k + 1
+    local p1 = string.find(incoming, '|', pos + 1, true)
+    local p2 = string.find(incoming, '|', p1 + 1, true)
+    local c = string.find(incoming, ':', p2 + 1, true)
+    local stop = c + tonumber(string.sub(incoming, p2 + 1, c - 1))
+    local role, tsS, price = string.sub(incoming, pos, pos), string.sub(incoming, pos + 1, p1 - 1), string.sub(incoming, p1 + 1, p2 - 1)
+    local inst = string.sub(incoming, p2 + 1, stop)
+    pos = stop + 1
+    local t = tonumber(tsS)
+    -- first waiting report with timestamp >= t - tol - 1; the exact test |dt| <= tol is below
+    local lo, hi = 1, #ts
+    while lo <= hi do
+      local mid = math.floor((lo + hi) / 2)
+      if ts[mid] < t - tol - 1 then lo = mid + 1 else hi = mid - 1 end
+    end
+    local dup, twin, twinD
+    local i = lo
+    while i <= #ts and ts[i] <= t + tol + 1 do
+      if string.sub(ent[i], 1, 1) == role then
+        if ts[i] == t then dup = i end
+      else
+        -- the nearest twin; ascending order makes the earlier one win a tie
+        local d = math.abs(ts[i] - t)
+        if d <= tol and (twin == nil or d < twinD) then twin, twinD = i, d end
+      end
+      i = i + 1
+    end
+    if dup then
+      local e = ent[dup]
+      local q1 = string.find(e, '|', 2, true)
+      local q2 = string.find(e, '|', q1 + 1, true)
+      local q3 = string.find(e, '|', q2 + 1, true)
+      -- the same observation again: keep the lower price, so arrival order does not matter
+      if tonumber(price) < tonumber(string.sub(e, q1 + 1, q2 - 1)) then
+        ent[dup] = role .. tsS .. '|' .. price .. '|' .. string.sub(e, q2 + 1, q3 - 1) .. '|' .. inst
+        changed = true
+      end
+    elseif twin then
+      out[#out + 1] = s
+      out[#out + 1] = k
+      out[#out + 1] = ent[twin]
+      table.remove(ts, twin)
+      table.remove(arr, twin)
+      table.remove(ent, twin)
+      delta = delta - 1
+      changed = true
+    else
+      -- after every waiting report with the same timestamp: equal timestamps keep arrival order
+      local at = lo
+      while at <= #ts and ts[at] <= t do at = at + 1 end
+      table.insert(ts, at, t)
+      table.insert(arr, at, nowN)
+      table.insert(ent, at, role .. tsS .. '|' .. price .. '|' .. now .. '|' .. inst)
+      delta = delta + 1
+      changed = true
+    end
+  end
+  if changed then
+    if #ent == 0 then
+      dels[#dels + 1] = ids[s]
+      undue[#undue + 1] = ids[s]
+    else
+      sets[#sets + 1] = ids[s]
+      sets[#sets + 1] = table.concat(ent)
+      local earliest = arr[1]
+      for j = 2, #arr do if arr[j] < earliest then earliest = arr[j] end end
+      dues[#dues + 1] = string.format('%.17g', earliest)
+      dues[#dues + 1] = ids[s]
+    end
+  end
+end
+if #sets > 0 then call_in_chunks('HSET', KEYS[1], sets) end
+if #dels > 0 then call_in_chunks('HDEL', KEYS[1], dels) end
+if #dues > 0 then call_in_chunks('ZADD', KEYS[2], dues) end
+if #undue > 0 then call_in_chunks('ZREM', KEYS[2], undue) end
+if delta ~= 0 then redis.call('INCRBY', KEYS[3], delta) end
+if #sets > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
 return out
 `,
 } as const;
 
 /**
- * KEYS: due, count. ARGV: cutoff (ms; reports that arrived at or before it are released), series per call,
- * series key prefix. Returns { series visited, { series id, { members... } }... }; the caller calls again
- * while a full page of series was visited.
+ * KEYS: hash, due, count. ARGV: cutoff (ms; reports that arrived at or before it are released), series
+ * per call. Returns { series visited, { series id, { entries... } }... }; the caller calls again while a
+ * full page of series was visited.
  */
 export const bufferReleaseScript = {
-  name: 'sefBufferRelease',
-  lua: `${parseMember}
-local cutoff, limit, sprefix = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, limit)
-local out, n = {}, 0
-for _, id in ipairs(ids) do
-  local key = sprefix .. id
-  local gone, earliest, earliestS = {}, nil, nil
-  for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    local _, _, arrivedS = fields(m)
-    local arrived = tonumber(arrivedS)
-    if arrived <= cutoff then
-      gone[#gone + 1] = m
-    elseif earliest == nil or arrived < earliest then
-      earliest, earliestS = arrived, arrivedS
+  name: 'sefBufferRelease2',
+  lua: `${unpackSeries}
+local cutoff, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff, 'LIMIT', 0, limit)
+if #ids == 0 then return { 0, {} } end
+local values = redis.call('HMGET', KEYS[1], unpack(ids))
+local out, n, sets, dels, dues = {}, 0, {}, {}, {}
+for s = 1, #ids do
+  local ts, arr, ent = {}, {}, {}
+  unpack_series(values[s], ts, arr, ent)
+  local gone, keep, earliest = {}, {}, nil
+  for j = 1, #ent do
+    if arr[j] <= cutoff then
+      gone[#gone + 1] = ent[j]
+    else
+      keep[#keep + 1] = ent[j]
+      if earliest == nil or arr[j] < earliest then earliest = arr[j] end
     end
   end
   if #gone > 0 then
-    for j = 1, #gone, 1000 do redis.call('ZREM', key, unpack(gone, j, math.min(j + 999, #gone))) end
-    out[#out + 1] = { id, gone }
+    out[#out + 1] = { ids[s], gone }
     n = n + #gone
   end
-  -- the index score may have been stale (a twin left since); set it to the true earliest arrival
-  if earliest then redis.call('ZADD', KEYS[1], earliestS, id) else redis.call('ZREM', KEYS[1], id) end
+  if #keep == 0 then
+    dels[#dels + 1] = ids[s]
+  else
+    if #gone > 0 then
+      sets[#sets + 1] = ids[s]
+      sets[#sets + 1] = table.concat(keep)
+    end
+    dues[#dues + 1] = string.format('%.17g', earliest)
+    dues[#dues + 1] = ids[s]
+  end
 end
-if n > 0 then redis.call('DECRBY', KEYS[2], n) end
+if #sets > 0 then call_in_chunks('HSET', KEYS[1], sets) end
+if #dels > 0 then
+  call_in_chunks('HDEL', KEYS[1], dels)
+  call_in_chunks('ZREM', KEYS[2], dels)
+end
+if #dues > 0 then call_in_chunks('ZADD', KEYS[2], dues) end
+if n > 0 then redis.call('DECRBY', KEYS[3], n) end
 return { #ids, out }
 `,
 } as const;

@@ -1,0 +1,113 @@
+// `pnpm bench`: buffered reports/s through the Redis DedupeBuffer and IngestQueue (pipelined: several calls
+// in flight on one connection, many reports per call), beside redis-benchmark -P 100 SET/XADD on the same
+// server in the same run, plus Redis memory per waiting report. Compare the ratios, not absolute figures.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { SourceReport } from '@sef/core';
+import { Redis } from 'ioredis';
+import { createRedisBuffer, createRedisIngestQueue } from '../src/index.js';
+
+const url = new URL(process.env.SEF_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const host = url.hostname;
+const port = url.port || '6379';
+const prefix = `bench-${randomUUID()}:`;
+const policy = { timeTolerance: 30, windowMs: 300_000 };
+
+/** One redis-benchmark run of a custom command; returns requests per second. */
+function redisBenchmark(args: string[]): number {
+  const csv = execFileSync('redis-benchmark', ['-h', host, '-p', port, '-P', '100', '-n', '300000', '-q', '--csv', ...args], { encoding: 'utf8' });
+  const row = csv.trim().split('\n').at(-1)!.split(',');
+  return Number(JSON.parse(row[1]!));
+}
+
+/** Reports of `series` series, each observed by the primary and the replica (3 s apart). */
+function reportsOf(series: number, perSeries: number): SourceReport[] {
+  const out: SourceReport[] = [];
+  for (let k = 0; k < perSeries; k++) {
+    for (let s = 0; s < series; s++) {
+      const agentId = `agent-${s}`;
+      const ts = 1_764_000_000 + k * 60;
+      out.push({ agentId, instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1a:c5.large', timestamp: ts, price: 0.0456, role: 'primary' });
+      out.push({ agentId, instanceId: 'i-0fedcba9876543210', poolId: 'us-east-1a:c5.large', timestamp: ts + 3, price: 0.0458, role: 'replica' });
+    }
+  }
+  return out;
+}
+
+/** Runs `work` over `batches` with `inFlight` calls outstanding at a time; returns seconds. */
+async function timed<T>(batches: readonly T[], inFlight: number, work: (b: T) => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < batches.length) await work(batches[next++]!);
+    }),
+  );
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const client = new Redis(`redis://${host}:${port}`);
+if (client.status !== 'ready') await once(client, 'ready');
+try {
+  const setRps = redisBenchmark(['SET', `${prefix}rb:set`, 'x']);
+  const xaddRps = redisBenchmark(['XADD', `${prefix}rb:xadd`, '*', 'r', 'x']);
+  await client.del(`${prefix}rb:set`, `${prefix}rb:xadd`);
+
+  // DedupeBuffer: 400,000 reports, every primary followed (a batch later) by its replica's twin.
+  const reports = reportsOf(2000, 100);
+  const buffer = createRedisBuffer({ client, keyPrefix: `${prefix}b:` });
+  await buffer.add(reports.slice(0, 10_000), 0, policy); // warm the script cache
+  await buffer.releaseExpired(Number.MAX_SAFE_INTEGER, policy);
+  const bufferSec = await timed(chunk(reports, 1000), 4, (b) => buffer.add(b, 1_764_000_000_000, policy));
+  const leftover = await buffer.size();
+  const bufferRps = reports.length / bufferSec;
+
+  // IngestQueue: the same reports, 500 per entry (one HTTP request's worth), 8 enqueues in flight.
+  const queue = createRedisIngestQueue({ client, keyPrefix: `${prefix}q:` });
+  const queueSec = await timed(chunk(reports, 500), 8, (b) => queue.enqueue(b));
+  const queueRps = reports.length / queueSec;
+  const claimSec = await timed([0], 1, async () => {
+    for (let got = await queue.claim('bench', { max: 100, minIdleMs: 60_000 }); got.length > 0; got = await queue.claim('bench', { max: 100, minIdleMs: 60_000 })) {
+      await queue.ack(got.map((e) => e.id));
+    }
+  });
+
+  // Memory per waiting report: 100,000 lone primaries in 10,000 series (nothing pairs).
+  await buffer.releaseExpired(Number.MAX_SAFE_INTEGER, policy);
+  const memPrefix = `${prefix}m:`;
+  const lone = reportsOf(10_000, 10).filter((r) => r.role === 'primary');
+  const memBuffer = createRedisBuffer({ client, keyPrefix: memPrefix });
+  const usedBefore = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+  for (const b of chunk(lone, 1000)) await memBuffer.add(b, 1_764_000_000_000, policy);
+  const usedAfter = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+  let usage = 0;
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${memPrefix}*`, 'COUNT', 1000);
+    for (const k of keys) usage += Number(await client.memory('USAGE', k, 'SAMPLES', '0'));
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  const waiting = await memBuffer.size();
+
+  console.log(`Redis ${host}:${port}, ${fmt(reports.length)} reports per run`);
+  console.log(`redis-benchmark -P 100  SET ${fmt(setRps)}/s   XADD ${fmt(xaddRps)}/s`);
+  console.log(`DedupeBuffer.add        ${fmt(bufferRps)} reports/s (1,000 per call, 4 in flight; ${fmt(reports.length - leftover)} released as pairs)  ratio to SET ${(bufferRps / setRps).toFixed(2)}`);
+  console.log(`IngestQueue.enqueue     ${fmt(queueRps)} reports/s (500 per entry, 8 in flight)  ratio to XADD ${(queueRps / xaddRps).toFixed(2)}`);
+  console.log(`IngestQueue claim+ack   ${fmt(reports.length / claimSec)} reports/s (100 entries per claim, one consumer)`);
+  console.log(`memory per waiting report: ${(usage / waiting).toFixed(1)} bytes (MEMORY USAGE of the keys), ${((usedAfter - usedBefore) / waiting).toFixed(1)} bytes (INFO used_memory delta); ${fmt(waiting)} reports in 10,000 series`);
+  const target = 0.3;
+  const ok = bufferRps / setRps >= target && queueRps / xaddRps >= target;
+  console.log(`target ratio >= ${target}: ${ok ? 'met' : 'NOT met'}`);
+} finally {
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await client.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  await client.quit();
+}
