@@ -21,15 +21,20 @@ function redisBenchmark(args: string[]): number {
   return Number(JSON.parse(row[1]!));
 }
 
-/** Reports of `series` series, each observed by the primary and the replica (3 s apart). */
+/**
+ * Reports of `series` series, each observed by the primary and the replica (3 s apart). Per round the
+ * primaries of every series come first and the replicas after, so twins meet in different calls: every
+ * primary waits in Redis and every replica pairs with one waiting there.
+ */
 function reportsOf(series: number, perSeries: number): SourceReport[] {
   const out: SourceReport[] = [];
   for (let k = 0; k < perSeries; k++) {
+    const ts = 1_764_000_000 + k * 60;
     for (let s = 0; s < series; s++) {
-      const agentId = `agent-${s}`;
-      const ts = 1_764_000_000 + k * 60;
-      out.push({ agentId, instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1a:c5.large', timestamp: ts, price: 0.0456, role: 'primary' });
-      out.push({ agentId, instanceId: 'i-0fedcba9876543210', poolId: 'us-east-1a:c5.large', timestamp: ts + 3, price: 0.0458, role: 'replica' });
+      out.push({ agentId: `agent-${s}`, instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1a:c5.large', timestamp: ts, price: 0.0456, role: 'primary' });
+    }
+    for (let s = 0; s < series; s++) {
+      out.push({ agentId: `agent-${s}`, instanceId: 'i-0fedcba9876543210', poolId: 'us-east-1a:c5.large', timestamp: ts + 3, price: 0.0458, role: 'replica' });
     }
   }
   return out;
@@ -57,7 +62,7 @@ try {
   const xaddRps = redisBenchmark(['XADD', `${prefix}rb:xadd`, '*', 'r', 'x']);
   await client.del(`${prefix}rb:set`, `${prefix}rb:xadd`);
 
-  // DedupeBuffer: 400,000 reports, every primary followed (a batch later) by its replica's twin.
+  // DedupeBuffer: 400,000 reports, every primary followed (calls later) by its replica's twin.
   const reports = reportsOf(2000, 100);
   const buffer = createRedisBuffer({ client, keyPrefix: `${prefix}b:` });
   await buffer.add(reports.slice(0, 10_000), 0, policy); // warm the script cache
