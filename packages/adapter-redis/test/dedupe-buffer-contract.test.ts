@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Redis } from 'ioredis';
-import { runDedupeBufferContract } from '../../core/src/testing/dedupe-buffer.js';
+import { runDedupeBufferContract } from '@sef/core/testing';
 import { createRedisBuffer } from '../src/index.js';
 import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Redis } from 'ioredis';
-import { runIngestQueueContract } from '../../core/src/testing/ingest-queue.js';
+import { runIngestQueueContract } from '@sef/core/testing';
 import { createRedisIngestQueue } from '../src/index.js';
 import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Redis } from 'ioredis';
-import { runLeaseManagerContract } from '../../core/src/testing/lease-manager.js';
+import { runLeaseManagerContract } from '@sef/core/testing';
 import { createRedisLeaseManager } from '../src/index.js';
 import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
 

@@ -63,7 +63,7 @@ describe.skipIf(skipRedis)('createRedisLeaseManager: fencing and what Redis hold
     expect(renewed.expiresAt).toBeGreaterThanOrEqual(lease.expiresAt + 3_000);
   });
 
-  it('keeps the buffer, the queue and the leases of one prefix apart from other prefixes', async () => {
+  it('keeps the leases under one prefix apart from those under another', async () => {
     const other = `${keyPrefix}other:`;
     const a = createRedisLeaseManager({ client, keyPrefix });
     const b = createRedisLeaseManager({ client, keyPrefix: other });
