@@ -81,29 +81,35 @@ try {
     }
   });
 
-  // Memory per waiting report: 100,000 lone primaries in 10,000 series (nothing pairs).
+  // Memory per waiting report: 100,000 lone primaries (nothing pairs), 10 per series and 1 per series.
   await buffer.releaseExpired(Number.MAX_SAFE_INTEGER, policy);
-  const memPrefix = `${prefix}m:`;
-  const lone = reportsOf(10_000, 10).filter((r) => r.role === 'primary');
-  const memBuffer = createRedisBuffer({ client, keyPrefix: memPrefix });
-  const usedBefore = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
-  for (const b of chunk(lone, 1000)) await memBuffer.add(b, 1_764_000_000_000, policy);
-  const usedAfter = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
-  let usage = 0;
-  for (let cursor = '0'; ; ) {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${memPrefix}*`, 'COUNT', 1000);
-    for (const k of keys) usage += Number(await client.memory('USAGE', k, 'SAMPLES', '0'));
-    cursor = next;
-    if (cursor === '0') break;
-  }
-  const waiting = await memBuffer.size();
+  const memory = async (series: number, perSeries: number) => {
+    const memPrefix = `${prefix}m${series}:`;
+    const lone = reportsOf(series, perSeries).filter((r) => r.role === 'primary');
+    const memBuffer = createRedisBuffer({ client, keyPrefix: memPrefix });
+    const usedBefore = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+    for (const b of chunk(lone, 1000)) await memBuffer.add(b, 1_764_000_000_000, policy);
+    const usedAfter = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+    let usage = 0;
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${memPrefix}*`, 'COUNT', 1000);
+      for (const k of keys) usage += Number(await client.memory('USAGE', k, 'SAMPLES', '0'));
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    const waiting = await memBuffer.size();
+    return `${(usage / waiting).toFixed(1)} bytes (MEMORY USAGE of the keys), ${((usedAfter - usedBefore) / waiting).toFixed(1)} bytes (INFO used_memory delta); ${fmt(waiting)} reports, ${perSeries} per series`;
+  };
+  const memory10 = await memory(10_000, 10);
+  const memory1 = await memory(100_000, 1);
 
   console.log(`Redis ${host}:${port}, ${fmt(reports.length)} reports per run`);
   console.log(`redis-benchmark -P 100  SET ${fmt(setRps)}/s   XADD ${fmt(xaddRps)}/s`);
   console.log(`DedupeBuffer.add        ${fmt(bufferRps)} reports/s (1,000 per call, 4 in flight; ${fmt(reports.length - leftover)} released as pairs)  ratio to SET ${(bufferRps / setRps).toFixed(2)}`);
   console.log(`IngestQueue.enqueue     ${fmt(queueRps)} reports/s (500 per entry, 8 in flight)  ratio to XADD ${(queueRps / xaddRps).toFixed(2)}`);
   console.log(`IngestQueue claim+ack   ${fmt(reports.length / claimSec)} reports/s (100 entries per claim, one consumer)`);
-  console.log(`memory per waiting report: ${(usage / waiting).toFixed(1)} bytes (MEMORY USAGE of the keys), ${((usedAfter - usedBefore) / waiting).toFixed(1)} bytes (INFO used_memory delta); ${fmt(waiting)} reports in 10,000 series`);
+  console.log(`memory per waiting report: ${memory10}`);
+  console.log(`memory per waiting report: ${memory1}`);
   const target = 0.3;
   const ok = bufferRps / setRps >= target && queueRps / xaddRps >= target;
   console.log(`target ratio >= ${target}: ${ok ? 'met' : 'NOT met'}`);
