@@ -49,6 +49,22 @@ class Notice implements Cmd {
   toString = () => `Notice(${this.type}, ${this.sefs})`;
 }
 
+/** A rebalance at one instance, a termination notice at the other and a manual switch, all at once. */
+class Race implements Cmd {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    await r.h.clock.advance(1_000);
+    const agent = (await r.h.storage.agents.get(ID))!;
+    const rb = r.h.cloud.signals.notice(agent.primaryInstanceId, 'rebalance-recommendation');
+    const tn = r.h.cloud.signals.notice(agent.primaryInstanceId, 'termination-notice');
+    const [a, b] = await settle(r, Promise.all([r.h.sefs[0]!.handleSignal(rb), r.h.sefs[1]!.handleSignal(tn), refusedWith(r.h.sefs[0]!.manualSwitch(ID))]));
+    for (const x of [a, b]) m.handled.set(x.event.id, (m.handled.get(x.event.id) ?? 0) + (x.handled ? 1 : 0));
+    m.last = tn;
+    await settle(r, r.h.cloud.compute.terminate(tn.instanceId));
+  }
+  toString = () => 'Race';
+}
+
 class Duplicate implements Cmd {
   check = (m: Readonly<Model>) => m.last !== undefined;
   async run(m: Model, r: Real) {
@@ -181,6 +197,7 @@ const commands = [
   sef.map((s) => new Switch(s)),
   fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, [...s]))),
   fc.constant(new Duplicate()),
+  fc.constant(new Race()),
   fc.constant(new ReplicaReady()),
   fc.constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning').map((k) => new Fault(k)),
   fc.constant(new Heal()),

@@ -46,48 +46,65 @@ export async function handleSignal(ctx: FlowContext, signal: InterruptionSignal)
   const deadline = signal.actionTime ?? detectedAt + ctx.config.terminationGracePeriod * 1000;
   const { signal: abort, cancel } = deadlineSignal(ctx.clock, deadline, `${signal.type} ${id}`);
   const log = createStepLog(ctx.clock, abort);
-  let token: number | undefined;
-  let result: FlowResult;
-  let failure: unknown;
-  try {
-    result = await withAgentLease(ctx, found.id, deadline, abort, async (lease) => {
-      token = lease.token;
-      const agent = (await ctx.storage.agents.get(found.id)) ?? found;
-      if (agent.primaryInstanceId === signal.instanceId) {
-        return signal.type === 'termination-notice' ? handleTermination(ctx, agent, id, lease.token, log) : handleRebalance(ctx, agent, id, lease.token, log);
+
+  const finish = async (result: FlowResult, failure: unknown, token: number | undefined): Promise<InterruptionEventRecord> => {
+    const end = failure === undefined ? (result.servedAt ?? ctx.clock.now()) : ctx.clock.now();
+    const completed = await ctx.storage.events.completeSignal(
+      id,
+      { responseTimeMs: Math.max(0, end - detectedAt), success: result.success, outcome: result.outcome, steps: log.steps },
+      token === undefined ? {} : { fencingToken: token },
+    );
+    const kind = signal.type === 'termination-notice' ? 'termination' : 'rebalance';
+    await ctx.storage.events.appendSystemEvent({ eventType: `${kind}.${result.outcome}`, agentId: found.id, createdAt: ctx.clock.now(), payload: { signalId: id } });
+    if (signal.type === 'termination-notice') {
+      if (failure === undefined) ctx.emit('failover.completed', { event: completed, steps: log.steps });
+      else {
+        ctx.emit('failover.failed', { event: completed, steps: log.steps, error: errorText(failure) });
+        await raiseAlert(ctx, 'failed_failover', `Failover of agent ${found.id} failed: ${errorText(failure)}`, found.id, { signalId: id });
       }
-      const replica = await activeReplica(ctx, agent.id);
-      if (replica && replica.instanceId === signal.instanceId) {
-        if (signal.type === 'termination-notice') return handleReplicaTermination(ctx, agent, replica, id, lease.token, log);
-        log.note('decide', 'rebalance recommendation for the replica: monitor');
-        return { outcome: 'monitor_replica', success: true };
-      }
-      log.note('decide', `instance ${signal.instanceId} is no longer the agent's primary or replica`);
-      return { outcome: 'stale_instance', success: true };
-    });
-  } catch (error) {
-    failure = error;
-    result = { outcome: 'failed', success: false };
-  } finally {
-    cancel();
-  }
-  const end = failure === undefined ? (result.servedAt ?? ctx.clock.now()) : ctx.clock.now();
-  const completed = await ctx.storage.events.completeSignal(
-    id,
-    { responseTimeMs: Math.max(0, end - detectedAt), success: result.success, outcome: result.outcome, steps: log.steps },
-    token === undefined ? {} : { fencingToken: token },
-  );
-  await ctx.storage.events.appendSystemEvent({ eventType: `${signal.type === 'termination-notice' ? 'termination' : 'rebalance'}.${result.outcome}`, agentId: found.id, createdAt: ctx.clock.now(), payload: { signalId: id } });
-  if (signal.type === 'termination-notice') {
-    if (failure === undefined) ctx.emit('failover.completed', { event: completed, steps: log.steps });
-    else {
-      ctx.emit('failover.failed', { event: completed, steps: log.steps, error: errorText(failure) });
-      await raiseAlert(ctx, 'failed_failover', `Failover of agent ${found.id} failed: ${errorText(failure)}`, found.id, { signalId: id });
+    } else if (failure !== undefined) {
+      ctx.emit('error', { error: failure, context: `rebalance ${id}` });
     }
-  } else if (failure !== undefined) {
-    ctx.emit('error', { error: failure, context: `rebalance ${id}` });
+    return completed;
+  };
+
+  const flow = async (token: number): Promise<FlowResult> => {
+    const agent = (await ctx.storage.agents.get(found.id)) ?? found;
+    if (agent.primaryInstanceId === signal.instanceId) {
+      return signal.type === 'termination-notice' ? handleTermination(ctx, agent, id, token, log) : handleRebalance(ctx, agent, id, token, log);
+    }
+    const replica = await activeReplica(ctx, agent.id);
+    if (replica && replica.instanceId === signal.instanceId) {
+      if (signal.type === 'termination-notice') return handleReplicaTermination(ctx, agent, replica, id, token, log);
+      log.note('decide', 'rebalance recommendation for the replica: monitor');
+      return { outcome: 'monitor_replica', success: true };
+    }
+    log.note('decide', `instance ${signal.instanceId} is no longer the agent's primary or replica`);
+    return { outcome: 'stale_instance', success: true };
+  };
+
+  const failed: FlowResult = { outcome: 'failed', success: false };
+  try {
+    // The outcome is written while the lease is still held, so its fencing token is still the newest.
+    const completed = await withAgentLease(ctx, found.id, deadline, abort, async (lease) => {
+      let result: FlowResult;
+      let failure: unknown;
+      try {
+        result = await flow(lease.token);
+      } catch (error) {
+        failure = error;
+        result = failed;
+      }
+      cancel();
+      return finish(result, failure, lease.token);
+    });
+    return { handled: true, event: completed };
+  } catch (error) {
+    cancel();
+    // No lease before the deadline: nothing was done; the notice is recorded as failed.
+    if ((await ctx.storage.events.getSignal(id))?.success !== null) throw error;
+    return { handled: true, event: await finish(failed, error, undefined) };
   }
-  return { handled: true, event: completed };
 }
 
 /** The pool the signalled instance runs in: the history factor counts interruptions per pool. */

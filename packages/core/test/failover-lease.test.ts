@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { realisticLatencies } from '../src/sim/cloud.js';
+import { createHarness } from './replica-harness.js';
+
+describe('one SEF instance at a time acts on an agent (the per-agent lease)', () => {
+  it('a sweep at one instance and a manual enable at the other, at once, start one standby, not two', async () => {
+    const h = createHarness({ instances: 2, latencies: realisticLatencies });
+    await h.agent('a1');
+    h.cloud.faults.failLaunches(1);
+    await expect(h.settle(h.sefs[0]!.enableManualReplica('a1'))).rejects.toMatchObject({ code: 'PROVIDER' });
+    await h.settle(Promise.all(h.sefs.map((s) => s.idle())));
+    // Manual mode is on with no standby: both instances now try to give it one, each under its own cause.
+    await h.settle(Promise.all([h.sefs[0]!.sweep(), h.sefs[1]!.enableManualReplica('a1')]));
+    await h.settle(Promise.all(h.sefs.map((s) => s.idle())));
+    const live = h.cloud.compute.instances().filter((i) => i.state !== 'terminated');
+    expect(live).toHaveLength(2); // the primary and one standby
+    expect((await h.sef.status('a1')).replicas.filter((r) => r.status !== 'failed')).toHaveLength(1);
+  });
+});
