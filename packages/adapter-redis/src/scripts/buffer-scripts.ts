@@ -9,17 +9,18 @@
 
 /** Shared by both scripts: unpacks a series value into timestamp, arrival and entry arrays. */
 const unpackSeries = `
+local find, sub, tonumber, concat, insert, remove = string.find, string.sub, tonumber, table.concat, table.insert, table.remove
 local function unpack_series(v, ts, arr, ent)
   local pos, len = 1, v and #v or 0
   while pos <= len do
-    local p1 = string.find(v, '|', pos + 1, true)
-    local p2 = string.find(v, '|', p1 + 1, true)
-    local p3 = string.find(v, '|', p2 + 1, true)
-    local c = string.find(v, ':', p3 + 1, true)
-    local stop = c + tonumber(string.sub(v, p3 + 1, c - 1))
-    ts[#ts + 1] = tonumber(string.sub(v, pos + 1, p1 - 1))
-    arr[#arr + 1] = tonumber(string.sub(v, p2 + 1, p3 - 1))
-    ent[#ent + 1] = string.sub(v, pos, stop)
+    local p1 = find(v, '|', pos + 1, true)
+    local p2 = find(v, '|', p1 + 1, true)
+    local p3 = find(v, '|', p2 + 1, true)
+    local c = find(v, ':', p3 + 1, true)
+    local stop = c + tonumber(sub(v, p3 + 1, c - 1))
+    ts[#ts + 1] = tonumber(sub(v, pos + 1, p1 - 1))
+    arr[#arr + 1] = tonumber(sub(v, p2 + 1, p3 - 1))
+    ent[#ent + 1] = sub(v, pos, stop)
     pos = stop + 1
   end
 end
@@ -54,12 +55,12 @@ for s = 1, #ids do
   local incoming, pos, k = ARGV[3 + 2 * s], 1, 0
   while pos <= #incoming do
     k = k + 1
-    local p1 = string.find(incoming, '|', pos + 1, true)
-    local p2 = string.find(incoming, '|', p1 + 1, true)
-    local c = string.find(incoming, ':', p2 + 1, true)
-    local stop = c + tonumber(string.sub(incoming, p2 + 1, c - 1))
-    local role, tsS, price = string.sub(incoming, pos, pos), string.sub(incoming, pos + 1, p1 - 1), string.sub(incoming, p1 + 1, p2 - 1)
-    local inst = string.sub(incoming, p2 + 1, stop)
+    local p1 = find(incoming, '|', pos + 1, true)
+    local p2 = find(incoming, '|', p1 + 1, true)
+    local c = find(incoming, ':', p2 + 1, true)
+    local stop = c + tonumber(sub(incoming, p2 + 1, c - 1))
+    local role, tsS, price = sub(incoming, pos, pos), sub(incoming, pos + 1, p1 - 1), sub(incoming, p1 + 1, p2 - 1)
+    local inst = sub(incoming, p2 + 1, stop)
     pos = stop + 1
     local t = tonumber(tsS)
     -- first waiting report with timestamp >= t - tol - 1; the exact test |dt| <= tol is below
@@ -71,7 +72,7 @@ for s = 1, #ids do
     local dup, twin, twinD
     local i = lo
     while i <= #ts and ts[i] <= t + tol + 1 do
-      if string.sub(ent[i], 1, 1) == role then
+      if sub(ent[i], 1, 1) == role then
         if ts[i] == t then dup = i end
       else
         -- the nearest twin; ascending order makes the earlier one win a tie
@@ -82,30 +83,30 @@ for s = 1, #ids do
     end
     if dup then
       local e = ent[dup]
-      local q1 = string.find(e, '|', 2, true)
-      local q2 = string.find(e, '|', q1 + 1, true)
-      local q3 = string.find(e, '|', q2 + 1, true)
+      local q1 = find(e, '|', 2, true)
+      local q2 = find(e, '|', q1 + 1, true)
+      local q3 = find(e, '|', q2 + 1, true)
       -- the same observation again: keep the lower price, so arrival order does not matter
-      if tonumber(price) < tonumber(string.sub(e, q1 + 1, q2 - 1)) then
-        ent[dup] = role .. tsS .. '|' .. price .. '|' .. string.sub(e, q2 + 1, q3 - 1) .. '|' .. inst
+      if tonumber(price) < tonumber(sub(e, q1 + 1, q2 - 1)) then
+        ent[dup] = role .. tsS .. '|' .. price .. '|' .. sub(e, q2 + 1, q3 - 1) .. '|' .. inst
         changed = true
       end
     elseif twin then
       out[#out + 1] = s
       out[#out + 1] = k
       out[#out + 1] = ent[twin]
-      table.remove(ts, twin)
-      table.remove(arr, twin)
-      table.remove(ent, twin)
+      remove(ts, twin)
+      remove(arr, twin)
+      remove(ent, twin)
       delta = delta - 1
       changed = true
     else
       -- after every waiting report with the same timestamp: equal timestamps keep arrival order
       local at = lo
       while at <= #ts and ts[at] <= t do at = at + 1 end
-      table.insert(ts, at, t)
-      table.insert(arr, at, nowN)
-      table.insert(ent, at, role .. tsS .. '|' .. price .. '|' .. now .. '|' .. inst)
+      insert(ts, at, t)
+      insert(arr, at, nowN)
+      insert(ent, at, role .. tsS .. '|' .. price .. '|' .. now .. '|' .. inst)
       delta = delta + 1
       changed = true
     end
@@ -116,7 +117,7 @@ for s = 1, #ids do
       undue[#undue + 1] = ids[s]
     else
       sets[#sets + 1] = ids[s]
-      sets[#sets + 1] = table.concat(ent)
+      sets[#sets + 1] = concat(ent)
       local earliest = arr[1]
       for j = 2, #arr do if arr[j] < earliest then earliest = arr[j] end end
       dues[#dues + 1] = string.format('%.17g', earliest)
@@ -172,7 +173,7 @@ for s = 1, #ids do
   else
     if #gone > 0 then
       sets[#sets + 1] = ids[s]
-      sets[#sets + 1] = table.concat(keep)
+      sets[#sets + 1] = concat(keep)
     end
     dues[#dues + 1] = string.format('%.17g', earliest)
     dues[#dues + 1] = ids[s]
