@@ -17,3 +17,23 @@ describe('one SEF instance at a time acts on an agent (the per-agent lease)', ()
     expect((await h.sef.status('a1')).replicas.filter((r) => r.status !== 'failed')).toHaveLength(1);
   });
 });
+
+describe('a replica whose boot watcher went away (another SEF process crashed)', () => {
+  it('is settled by the sweep from the provider: running → syncing, gone → failed', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    await h.agent('a2');
+    for (const [id, state] of [['a1', 'running'], ['a2', 'gone']] as const) {
+      const inst = h.cloud.compute.addRunning({ instanceId: `i-${id}-r`, poolId: 'us-east-1b:c5.large', agentId: id });
+      if (state === 'gone') await h.cloud.compute.terminate(inst.instanceId);
+      await h.storage.replicas.create({ id: `r-${id}`, agentId: id, instanceId: inst.instanceId, poolId: inst.poolId, market: 'spot', replicaType: 'manual', status: 'launching', createdAt: h.clock.now(), readyAt: null, endedAt: null, causeId: `c-${id}` });
+    }
+    await h.clock.advance(899_000);
+    await h.settle(h.sef.sweep());
+    expect((await h.storage.replicas.get('r-a1'))?.status).toBe('launching');
+    await h.clock.advance(1_000);
+    await h.settle(h.sef.sweep());
+    expect((await h.storage.replicas.get('r-a1'))?.status).toBe('syncing');
+    expect((await h.storage.replicas.get('r-a2'))?.status).toBe('failed');
+  });
+});

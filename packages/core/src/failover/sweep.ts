@@ -1,7 +1,8 @@
 import type { Alert } from '../events/event-map.js';
 import { activeReplica, raiseAlert, type FlowContext } from './context.js';
 import { timeoutSignal } from './deadline.js';
-import { ensureReplica, retireReplica } from './launch-replica.js';
+import type { ReplicaRecord } from '../ports/types.js';
+import { ensureReplica, failReplica, retireReplica } from './launch-replica.js';
 import { createStepLog } from './steps.js';
 
 export interface SweepResult {
@@ -12,12 +13,22 @@ export interface SweepResult {
   readonly alerts: readonly Alert[];
 }
 
+/** A replica still `launching` after this long is checked with the provider (ms). */
+const stuckAfterMs = 900_000;
+
+async function recoverStuck(ctx: FlowContext, replica: ReplicaRecord): Promise<void> {
+  const info = await ctx.compute.describe(replica.instanceId!);
+  if (info?.state === 'running') await ctx.storage.replicas.transition(replica.id, ['launching'], 'syncing');
+  else if (!info || info.state === 'terminated' || info.state === 'shutting-down') await failReplica(ctx, replica, undefined);
+}
+
 /** Window of the replica ready-time alert (the spec's 7-day monitoring query). */
 const statsWindowMs = 7 * 86_400_000;
 
 /**
- * Housekeeping: terminate unused auto replicas (auto-terminate on), restore a manual standby, and raise
- * the slow-replica alert. Agents whose lease is busy are left for the next sweep.
+ * Housekeeping: terminate unused auto replicas (auto-terminate on), restore a manual standby, settle
+ * replicas stuck in `launching` (their watcher went away), and raise the slow-replica alert. Agents whose
+ * lease is busy are left for the next sweep.
  */
 export async function sweep(ctx: FlowContext): Promise<SweepResult> {
   let terminatedUnused = 0;
@@ -27,6 +38,12 @@ export async function sweep(ctx: FlowContext): Promise<SweepResult> {
     const replica = await activeReplica(ctx, agent.id);
     const unused = replica?.replicaType === 'auto' && agent.modes.autoTerminate && now - replica.createdAt >= ctx.config.unusedReplicaTimeout * 1000;
     const missing = !replica && agent.modes.manualReplica;
+    // A replica whose boot was being watched by a process that went away stays `launching`: ask the provider.
+    const stuck = replica?.status === 'launching' && replica.instanceId !== null && now - replica.createdAt >= stuckAfterMs;
+    if (stuck && replica) {
+      await recoverStuck(ctx, replica).catch((error: unknown) => ctx.emit('error', { error, context: `sweep of replica ${replica.id}` }));
+      continue;
+    }
     if (!unused && !missing) continue;
     const lease = await ctx.leases.acquire(`agent:${agent.id}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
     if (!lease) continue;
