@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { coreFactory } from '../src/compose/core-exports.js';
+import { simulatedPools } from '@sef/core';
 
 const duration = Number(process.env['BENCH_DURATION'] ?? 10);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 const batch = 1000;
 const ticksPerBatch = 8;
-const pools = coreFactory('simulatedPools')().map((p) => p.id).slice(0, batch / ticksPerBatch);
+const pools = simulatedPools().map((p) => p.id).slice(0, batch / ticksPerBatch);
 
 const child = spawn(process.execPath, [...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROFILE']] : []), '--conditions=@sef/source', '--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url))], {
   stdio: ['ignore', 'pipe', 'inherit'],

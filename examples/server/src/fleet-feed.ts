@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError } from '@sef/core';
+import { ConflictError, createFleetSimulation, type FleetBatch } from '@sef/core';
 import type { Logger } from 'pino';
-import { coreFactory, type FleetBatchLike } from './compose/core-exports.js';
 import type { ServerSef } from './sef-api.js';
 
 export interface FleetFeedOptions {
@@ -27,7 +26,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
   const { sef, log } = options;
   const now = options.now ?? (() => Date.now());
   const history = options.history ?? 21_600;
-  const fleet = coreFactory('createFleetSimulation')({ seed: options.seed ?? 1, agents: options.agents ?? 4, start: now() - history * 1000, duration: history + 30 * 86_400 });
+  const fleet = createFleetSimulation({ seed: options.seed ?? 1, agents: options.agents ?? 4, start: now() - history * 1000, duration: history + 30 * 86_400 });
   const abort = new AbortController();
 
   async function setUp(): Promise<void> {
@@ -48,7 +47,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
     if (auto) await tryMode(`auto mode for ${auto.id}`, sef.setModes && (() => sef.setModes!(auto.id, { autoSwitch: true, autoTerminate: true })));
   }
 
-  async function send(batch: FleetBatchLike): Promise<void> {
+  async function send(batch: FleetBatch): Promise<void> {
     const agent = await sef.storage.agents.get(batch.agentId);
     if (!agent) return;
     const instanceId = batch.role === 'primary' ? agent.primaryInstanceId : agent.replicaInstanceId;

@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { configFromEnv, systemClock, type DedupeBuffer, type SefConfig } from '@sef/core';
+import { configFromEnv, createSef, simulatedPools, systemClock, type DedupeBuffer, type SefConfig } from '@sef/core';
 import type { Logger } from 'pino';
 import type { ServerSef } from '../sef-api.js';
-import { coreFactory, type CreateSefOptions } from './core-exports.js';
 import type { ServerSettings } from './settings.js';
 
 /** A composed SEF: the instance, what the server shares with it, and how to close what was opened. */
@@ -80,10 +79,9 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       backends.cloud = `aws (${settings.AWS_REGION})`;
     }
 
-    const options: CreateSefOptions = { ...deps, config, clock: systemClock, instanceId };
-    const sef = coreFactory('createSef')(options);
+    const sef: ServerSef = createSef({ ...deps, config, clock: systemClock, instanceId });
     // The simulated cloud's pools must be known to the storage, whichever storage it is (upsert is idempotent).
-    if (settings.SEF_CLOUD === 'simulated') await sef.storage.pools.upsert(coreFactory('simulatedPools')());
+    if (settings.SEF_CLOUD === 'simulated') await sef.storage.pools.upsert(simulatedPools());
     await sef.start();
     return {
       sef,

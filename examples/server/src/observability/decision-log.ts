@@ -1,4 +1,3 @@
-import type { SefEvents } from '@sef/core';
 import type { Logger } from 'pino';
 import type { ServerSef } from '../sef-api.js';
 import type { AlertBook } from './alert-book.js';
@@ -8,25 +7,24 @@ import type { AlertBook } from './alert-book.js';
  * data as structured fields. Per-report acceptances are debug-level: they are the bulk, not decisions.
  */
 export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): void {
-  const on = <K extends keyof SefEvents>(event: K, fn: SefEvents[K]) => sef.on(event, fn);
-  on('report.accepted', ({ report }) => log.debug({ report }, 'SEF: report accepted'));
-  on('report.rejected', ({ index, issues }) => log.info({ index, reasons: issues.map((i) => i.code), issues }, 'SEF: report rejected'));
-  on('report.merged', (e) => log.info(e, `SEF: merged primary and replica reports as ${e.flag}`));
-  on('gap.detected', (e) => log.info(e, `SEF: gap of ${e.length}s detected`));
-  on('gap.filled', (e) => log.info(e, `SEF: gap of ${e.length}s filled with ${e.points} interpolated point(s)`));
-  on('gap.unfillable', (e) => log.warn(e, `SEF: gap of ${e.length}s left open (too long to interpolate)`));
-  on('risk.scored', (e) => log.info(e, `SEF: risk ${e.score.toFixed(3)} for agent ${e.agentId} (${e.source})`));
-  on('risk.model_fallback', (e) => log.warn(e, `SEF: risk model ${e.model} failed (${e.reason}); heuristic used`));
-  on('replica.launching', ({ replica }) => log.info({ replica }, `SEF: launching ${replica.replicaType} replica for agent ${replica.agentId} in ${replica.poolId}`));
-  on('replica.ready', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} ready`));
-  on('replica.promoted', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} promoted to primary of agent ${replica.agentId}`));
-  on('replica.terminated', ({ replica, reason }) => log.info({ replica, reason }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} terminated (${reason})`));
-  on('failover.completed', ({ event, steps }) => log.info({ event, steps }, `SEF: ${event.signalType} for agent ${event.agentId} handled in ${event.responseTimeMs ?? '?'} ms (${event.outcome ?? 'done'})`));
-  on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
-  on('mode.changed', (e) => log.info(e, `SEF: modes of agent ${e.agentId} changed`));
-  on('alert', (a) => {
+  sef.on('report.accepted', ({ report }) => log.debug({ report }, 'SEF: report accepted'));
+  sef.on('report.rejected', ({ index, issues }) => log.info({ index, reasons: issues.map((i) => i.code), issues }, 'SEF: report rejected'));
+  sef.on('report.merged', (e) => log.info(e, `SEF: merged primary and replica reports as ${e.flag}`));
+  sef.on('gap.detected', (e) => log.info(e, `SEF: gap of ${e.length}s detected`));
+  sef.on('gap.filled', (e) => log.info(e, `SEF: gap of ${e.length}s filled with ${e.points} interpolated point(s)`));
+  sef.on('gap.unfillable', (e) => log.warn(e, `SEF: gap of ${e.length}s left open (too long to interpolate)`));
+  sef.on('risk.scored', (e) => log.info(e, `SEF: risk ${e.score.toFixed(3)} for agent ${e.agentId} (${e.source})`));
+  sef.on('risk.model_fallback', (e) => log.warn(e, `SEF: risk model ${e.model} failed (${e.reason}); heuristic used`));
+  sef.on('replica.launching', ({ replica }) => log.info({ replica }, `SEF: launching ${replica.replicaType} replica for agent ${replica.agentId} in ${replica.poolId}`));
+  sef.on('replica.ready', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} ready`));
+  sef.on('replica.promoted', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} promoted to primary of agent ${replica.agentId}`));
+  sef.on('replica.terminated', ({ replica, reason }) => log.info({ replica, reason }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} terminated (${reason})`));
+  sef.on('failover.completed', ({ event, steps }) => log.info({ event, steps }, `SEF: ${event.signalType} for agent ${event.agentId} handled in ${event.responseTimeMs ?? '?'} ms (${event.outcome ?? 'done'})`));
+  sef.on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
+  sef.on('mode.changed', (e) => log.info(e, `SEF: modes of agent ${e.agentId} changed`));
+  sef.on('alert', (a) => {
     alerts.raise(a);
     log.warn(a, `SEF: ALERT ${a.kind}: ${a.message}`);
   });
-  on('error', ({ error, context }) => log.error({ err: error, context }, `SEF: background error in ${context}`));
+  sef.on('error', ({ error, context }) => log.error({ err: error, context }, `SEF: background error in ${context}`));
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
 import { hashToken, newAgentToken } from '../http/tokens.js';
-import { acceptedCount } from '../sef-api.js';
 import { agentView, guard, replicaApi, requireAgent, type RouteContext } from './context.js';
 
 /** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
@@ -32,7 +31,7 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
     const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id });
     return reply.code(202).send({
-      accepted: acceptedCount(result),
+      accepted: result.accepted,
       rejected: result.rejected.map((x) => ({ index: x.index, errors: x.issues })),
     });
   });
