@@ -68,8 +68,9 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     const primaries = Array.from({ length: 10 }, (_, i) => report('primary', 1000 + i * 300, 1));
     const replicas = Array.from({ length: 10 }, (_, i) => report('replica', 1005 + i * 300, 2));
     expect(byKey(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(byKey([...primaries, ...replicas]));
-    expect(await keysUnder(client, `${keyPrefix}buf:s:`)).toEqual([]);
     expect(await buffer.size()).toBe(0);
+    // What is left is one pair record per pair, kept for one window.
+    expect(Object.values(await client.hgetall(`${keyPrefix}buf:series`)).join('').split('x')).toHaveLength(11);
   });
 
   it('sweeps page by page through many series, each expired report once', async () => {
@@ -90,7 +91,25 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('60000');
     expect(await buffer.releaseExpired(60_000 + policy.windowMs - 1, policy)).toEqual([]);
     expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
+    // The record of the pair made at 70 s goes one window later, releasing nothing.
+    expect(await buffer.releaseExpired(70_000 + policy.windowMs, policy)).toEqual([]);
     expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
+  });
+
+  it('gives a report added again the twin it was released with, for one window (a lost reply, or a crash before the pair was stored)', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    const primary = report('primary', 1000, 0.0456);
+    const replica = report('replica', 1002, 0.0458);
+    await buffer.add([primary], 0, policy);
+    expect(await buffer.add([replica], 5_000, policy)).toEqual([primary, replica]);
+    // The queue redelivers the replica's batch: the primary comes out again rather than being lost.
+    expect(await buffer.add([replica], 40_000, policy)).toEqual([primary, replica]);
+    expect(await buffer.size()).toBe(0);
+    expect(await buffer.releaseExpired(5_000 + policy.windowMs, policy)).toEqual([]);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
+    // After the window the same report is a new one again and waits.
+    expect(await buffer.add([replica], 400_000, policy)).toEqual([]);
+    expect(await buffer.size()).toBe(1);
   });
 
   it("pairs a 5,000-report backfill of one series with the replica's backfill, sent in reverse order", async () => {

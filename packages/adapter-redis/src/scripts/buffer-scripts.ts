@@ -1,8 +1,11 @@
 /*
  * Lua of the dedupe buffer. All waiting reports live in one hash: field = series id, value = the series'
  * waiting reports, sorted by timestamp, each packed as `<role><timestamp>|<price>|<arrived ms>|<n>:<instanceId>`
- * (role `p` or `r`; `n` is the instance id's length in bytes, so any id fits). A due index (sorted set)
- * scores each series by the earliest arrival among its reports. One script call reads every series it
+ * (role `p` or `r`; `n` is the instance id's length in bytes, so any id fits). Beside them, for one window,
+ * a record of each pair released: `x<role><timestamp>|<paired ms>|<twin entry>`, keyed by the report that
+ * found the twin, so that the same report added again (a redelivery after a lost reply or a crash before
+ * the pair was stored) gets the same twin back instead of losing it. A due index (sorted set) scores each
+ * series by the earliest arrival (or pairing) among its entries. One script call reads every series it
  * needs with one HMGET and writes them back with one HSET, so the cost per report is Lua work, not Redis
  * calls. Numbers travel as the strings JavaScript printed, so they compare exactly as in JavaScript.
  */
@@ -10,19 +13,37 @@
 /** Shared by both scripts: unpacks a series value into timestamp, arrival and entry arrays. */
 const unpackSeries = `
 local find, sub, tonumber, concat, insert, remove = string.find, string.sub, tonumber, table.concat, table.insert, table.remove
+-- end (inclusive) of the waiting entry that starts at pos
+local function entry_end(v, pos)
+  local p1 = find(v, '|', pos + 1, true)
+  local p2 = find(v, '|', p1 + 1, true)
+  local p3 = find(v, '|', p2 + 1, true)
+  local c = find(v, ':', p3 + 1, true)
+  return c + tonumber(sub(v, p3 + 1, c - 1)), p1, p2, p3
+end
 local function unpack_series(v, ts, arr, ent)
   local pos, len = 1, v and #v or 0
   while pos <= len do
-    local p1 = find(v, '|', pos + 1, true)
-    local p2 = find(v, '|', p1 + 1, true)
-    local p3 = find(v, '|', p2 + 1, true)
-    local c = find(v, ':', p3 + 1, true)
-    local stop = c + tonumber(sub(v, p3 + 1, c - 1))
-    ts[#ts + 1] = tonumber(sub(v, pos + 1, p1 - 1))
-    arr[#arr + 1] = tonumber(sub(v, p2 + 1, p3 - 1))
-    ent[#ent + 1] = sub(v, pos, stop)
-    pos = stop + 1
+    if sub(v, pos, pos) == 'x' then
+      local q1 = find(v, '|', pos + 2, true)
+      local q2 = find(v, '|', q1 + 1, true)
+      local stop = entry_end(v, q2 + 1)
+      ts[#ts + 1] = tonumber(sub(v, pos + 2, q1 - 1))
+      arr[#arr + 1] = tonumber(sub(v, q1 + 1, q2 - 1))
+      ent[#ent + 1] = sub(v, pos, stop)
+      pos = stop + 1
+    else
+      local stop, p1, p2, p3 = entry_end(v, pos)
+      ts[#ts + 1] = tonumber(sub(v, pos + 1, p1 - 1))
+      arr[#arr + 1] = tonumber(sub(v, p2 + 1, p3 - 1))
+      ent[#ent + 1] = sub(v, pos, stop)
+      pos = stop + 1
+    end
   end
+end
+-- the twin entry kept in a pair record
+local function record_twin(e)
+  return sub(e, find(e, '|', find(e, '|', 3, true) + 1, true) + 1)
 end
 local function call_in_chunks(cmd, key, list)
   for j = 1, #list, 1000 do redis.call(cmd, key, unpack(list, j, math.min(j + 999, #list))) end
@@ -33,10 +54,10 @@ end
  * KEYS: hash, due, count. ARGV: now, tolerance, ttlMs, then per series: its id and its incoming reports
  * packed as `<role><timestamp>|<price>|<n>:<instanceId>`, in arrival order.
  * Returns a flat list: (series number, report number within the series, twin entry) for each incoming
- * report released with the twin it found (both numbers 1-based).
+ * report released with the twin it found, or found again in a pair record (both numbers 1-based).
  */
 export const bufferAddScript = {
-  name: 'sefBufferAdd2',
+  name: 'sefBufferAdd3',
   lua: `${unpackSeries}
 local now, tol, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local nowN = tonumber(now)
@@ -69,10 +90,13 @@ for s = 1, #ids do
       local mid = math.floor((lo + hi) / 2)
       if ts[mid] < t - tol - 1 then lo = mid + 1 else hi = mid - 1 end
     end
-    local dup, twin, twinD
+    local dup, twin, twinD, replay
     local i = lo
     while i <= #ts and ts[i] <= t + tol + 1 do
-      if sub(ent[i], 1, 1) == role then
+      local kind = sub(ent[i], 1, 1)
+      if kind == 'x' then
+        if ts[i] == t and sub(ent[i], 2, 2) == role then replay = i end
+      elseif kind == role then
         if ts[i] == t then dup = i end
       else
         -- the nearest twin; ascending order makes the earlier one win a tie
@@ -81,7 +105,12 @@ for s = 1, #ids do
       end
       i = i + 1
     end
-    if dup then
+    if replay then
+      -- this report already found its twin: hand the same pair out again, change nothing
+      out[#out + 1] = s
+      out[#out + 1] = k
+      out[#out + 1] = record_twin(ent[replay])
+    elseif dup then
       local e = ent[dup]
       local q1 = find(e, '|', 2, true)
       local q2 = find(e, '|', q1 + 1, true)
@@ -92,12 +121,19 @@ for s = 1, #ids do
         changed = true
       end
     elseif twin then
+      local e = ent[twin]
       out[#out + 1] = s
       out[#out + 1] = k
-      out[#out + 1] = ent[twin]
+      out[#out + 1] = e
       remove(ts, twin)
       remove(arr, twin)
       remove(ent, twin)
+      -- the pair record sits where the report would have waited
+      local at = lo
+      while at <= #ts and ts[at] <= t do at = at + 1 end
+      insert(ts, at, t)
+      insert(arr, at, nowN)
+      insert(ent, at, 'x' .. role .. tsS .. '|' .. now .. '|' .. e)
       delta = delta - 1
       changed = true
     else
@@ -145,7 +181,7 @@ return out
  * full page of series was visited.
  */
 export const bufferReleaseScript = {
-  name: 'sefBufferRelease2',
+  name: 'sefBufferRelease3',
   lua: `${unpackSeries}
 local cutoff, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff, 'LIMIT', 0, limit)
@@ -156,8 +192,12 @@ for s = 1, #ids do
   local ts, arr, ent = {}, {}, {}
   unpack_series(values[s], ts, arr, ent)
   local gone, keep, earliest = {}, {}, nil
+  local pruned = false
   for j = 1, #ent do
-    if arr[j] <= cutoff then
+    if arr[j] <= cutoff and sub(ent[j], 1, 1) == 'x' then
+      -- a pair record whose window has passed: nothing to release, just forget it
+      pruned = true
+    elseif arr[j] <= cutoff then
       gone[#gone + 1] = ent[j]
     else
       keep[#keep + 1] = ent[j]
@@ -171,7 +211,7 @@ for s = 1, #ids do
   if #keep == 0 then
     dels[#dels + 1] = ids[s]
   else
-    if #gone > 0 then
+    if #gone > 0 or pruned then
       sets[#sets + 1] = ids[s]
       sets[#sets + 1] = concat(keep)
     end
