@@ -80,7 +80,7 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
 }
 
 async function dropBackends(id: string, composition: Composition): Promise<void> {
-  const redis = composition.redis as { scan(c: string, ...a: (string | number)[]): Promise<[string, string[]]>; del(...k: string[]): Promise<number> };
+  const redis = composition.redis!;
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);

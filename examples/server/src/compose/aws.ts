@@ -1,0 +1,61 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { createEc2ComputeProvider, createEc2PriceFeed, createElasticIpRouter } from '@sef/adapter-aws';
+import { ConfigError, type ComputeProvider, type PriceFeed, type Router } from '@sef/core';
+import { z } from 'zod';
+
+/** `a=x,b=y` → `{ a: 'x', b: 'y' }`. */
+const pairs = z
+  .string()
+  .regex(/^([^=,\s]+=[^=,\s]+)(,[^=,\s]+=[^=,\s]+)*$/, 'expected key=value pairs separated by commas')
+  .transform((s) => Object.fromEntries(s.split(',').map((p) => p.split('=') as [string, string])));
+const list = z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected a comma-separated list').transform((s) => s.split(','));
+
+/** The EC2 settings of the fleet, one for every agent (`SEF_CLOUD=aws`). */
+const awsSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  /** Subnet per availability zone the agents may run in: `us-east-1a=subnet-1,us-east-1b=subnet-2`. */
+  SEF_AWS_SUBNETS: pairs,
+  /** Instance types the agents may move to: `c5.large,m5.large`. */
+  SEF_AWS_INSTANCE_TYPES: list,
+  /** The agents' launch template name (or `SEF_AWS_IMAGE_ID`). */
+  SEF_AWS_LAUNCH_TEMPLATE: z.string().min(1).optional(),
+  SEF_AWS_IMAGE_ID: z.string().min(1).optional(),
+  /** Elastic IP allocation of each agent: `agent-1=eipalloc-1,agent-2=eipalloc-2`. */
+  SEF_AWS_EIP_ALLOCATIONS: pairs,
+});
+
+export interface AwsCloud {
+  readonly compute: ComputeProvider;
+  readonly priceFeed: PriceFeed;
+  readonly router: Router;
+  close(): void;
+}
+
+/** Builds the EC2 providers from the environment; a missing or bad setting names itself. */
+export function awsCloudFromEnv(env: Readonly<Record<string, string | undefined>>): AwsCloud {
+  const parsed = awsSchema.safeParse(Object.fromEntries(Object.keys(awsSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]])));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message })));
+  const s = parsed.data;
+  if (s.SEF_AWS_LAUNCH_TEMPLATE === undefined && s.SEF_AWS_IMAGE_ID === undefined) {
+    throw new ConfigError([{ path: 'SEF_AWS_LAUNCH_TEMPLATE', code: 'required', message: 'set SEF_AWS_LAUNCH_TEMPLATE or SEF_AWS_IMAGE_ID' }]);
+  }
+  const client = new EC2Client({ region: s.AWS_REGION });
+  const launchSpec = {
+    subnets: s.SEF_AWS_SUBNETS,
+    ...(s.SEF_AWS_LAUNCH_TEMPLATE !== undefined ? { launchTemplate: { name: s.SEF_AWS_LAUNCH_TEMPLATE } } : {}),
+    ...(s.SEF_AWS_IMAGE_ID !== undefined ? { imageId: s.SEF_AWS_IMAGE_ID } : {}),
+  };
+  return {
+    compute: createEc2ComputeProvider({ client, launchSpec: () => launchSpec }),
+    priceFeed: createEc2PriceFeed({ client, instanceTypes: s.SEF_AWS_INSTANCE_TYPES, availabilityZones: Object.keys(s.SEF_AWS_SUBNETS) }),
+    router: createElasticIpRouter({
+      client,
+      allocationId: (agentId) => {
+        const id = s.SEF_AWS_EIP_ALLOCATIONS[agentId];
+        if (id === undefined) throw new ConfigError([{ path: 'SEF_AWS_EIP_ALLOCATIONS', code: 'missing', message: `no Elastic IP allocation for agent ${agentId}` }]);
+        return id;
+      },
+    }),
+    close: () => client.destroy(),
+  };
+}
