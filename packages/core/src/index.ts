@@ -9,3 +9,16 @@ export { validateReports, type ValidationContext, type ValidationResult, type Re
 export { storeReports, type TimelineOutcome, type TimelineConfig, type MergedPair, type FilledGap } from './timeline/index.js';
 export { createFleetSimulation, type FleetOptions, type FleetSimulation, type FleetAgent, type FleetBatch, type RawReport } from './sim/fleet.js';
 export { simulatedPools, simulatedZones, simulatedInstanceTypes, poolId, parsePoolId } from './sim/pool-catalog.js';
+export * from './failover/index.js';
+export * from './risk/index.js';
+export * from './modes/index.js';
+export {
+  createSimulatedCloud,
+  realisticLatencies,
+  zeroLatencies,
+  type SimulatedCloud,
+  type SimulatedCloudOptions,
+  type SimLatencies,
+  type SimFaults,
+  type SimMethod,
+} from './sim/cloud.js';

@@ -5,6 +5,11 @@ import { createMemoryDedupeBuffer } from '../memory/dedupe-buffer.js';
 import { createMemoryIngestQueue } from '../memory/ingest-queue.js';
 import { createMemoryStorage } from '../memory/storage.js';
 import { simulatedPools } from '../sim/pool-catalog.js';
+import { createSimulatedCloud } from '../sim/cloud.js';
+import { createMemoryLeaseManager } from '../memory/lease-manager.js';
+import { createReplicaManager } from '../failover/replica-manager.js';
+import type { SefEmit } from '../failover/emit.js';
+import type { SefEvents } from '../events/event-map.js';
 import { Counters } from './counters.js';
 import type { SefOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
@@ -29,7 +34,24 @@ export function createSef(options: SefOptions = {}): Sef {
   const buffer = options.buffer ?? createMemoryDedupeBuffer();
   const queue = options.queue ?? createMemoryIngestQueue({ clock });
   const counters = new Counters();
+  const cloud = options.cloud ?? createSimulatedCloud({ clock });
+  const leases = options.leases ?? createMemoryLeaseManager({ clock });
+  const owner = options.instanceId ?? 'sef';
   return new Sef((events) => {
+    const replicas = createReplicaManager({
+      storage,
+      compute: cloud.compute,
+      priceFeed: cloud.priceFeed,
+      router: cloud.router,
+      leases,
+      clock,
+      config,
+      owner,
+      // eventemitter3's emit is typed per event; the manager's emit is the same function, generically typed.
+      emit: ((event: keyof SefEvents, ...args: unknown[]) => events.emit(event, ...(args as [never]))) as SefEmit,
+      riskModel: options.riskModel,
+      heuristic: options.riskHeuristic,
+    });
     const pipeline = new Pipeline({
       storage,
       buffer,
@@ -39,7 +61,7 @@ export function createSef(options: SefOptions = {}): Sef {
       policy: bufferPolicy(config),
       counters,
       events,
-      consumer: options.instanceId ?? 'sef',
+      consumer: owner,
       reclaimAfter: options.reclaimAfter ?? 60_000,
     });
     const sweeper = new Sweeper({
@@ -52,7 +74,10 @@ export function createSef(options: SefOptions = {}): Sef {
         await pipeline.releaseExpired();
         await pipeline.drain();
       },
+      housekeeping: async () => {
+        await replicas.sweep();
+      },
     });
-    return { config, storage, buffer, queue, clock, counters, pipeline, sweeper };
+    return { config, storage, buffer, queue, clock, counters, pipeline, sweeper, replicas, signalSources: options.signalSources ?? [] };
   });
 }

@@ -3,6 +3,13 @@ import type { Clock } from '../ports/clock.js';
 import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { IngestQueue } from '../ports/ingest-queue.js';
 import type { SefStorage } from '../ports/storage.js';
+import type { ComputeProvider } from '../ports/compute-provider.js';
+import type { LeaseManager } from '../ports/lease-manager.js';
+import type { PriceFeed } from '../ports/price-feed.js';
+import type { RiskModel } from '../ports/risk-model.js';
+import type { Router } from '../ports/router.js';
+import type { SignalSource } from '../ports/signal-source.js';
+import type { RiskHeuristicOptions } from '../risk/factors.js';
 import type { RejectedReport } from '../validation/index.js';
 
 /** What `createSef` takes. Everything has an in-memory default, so `createSef()` runs on its own. */
@@ -23,6 +30,19 @@ export interface SefOptions {
   readonly sweepInterval?: number;
   /** A queue entry handed out but not acknowledged for this long is taken over by another consumer (ms). @default 60000 */
   readonly reclaimAfter?: number;
+  /**
+   * The cloud: where replicas are launched, prices read and traffic routed. Give all three (e.g. from
+   * `@sef/adapter-aws`) or none. @default a simulated cloud on `clock` (`createSimulatedCloud`)
+   */
+  readonly cloud?: { readonly compute: ComputeProvider; readonly priceFeed: PriceFeed; readonly router: Router };
+  /** Per-agent leases with fencing tokens; share one (Redis) between SEF processes. @default createMemoryLeaseManager({ clock }) */
+  readonly leases?: LeaseManager;
+  /** Where interruption signals come from besides `handleSignal` calls (IMDS, EventBridge); started by `start()`. @default [] */
+  readonly signalSources?: readonly SignalSource[];
+  /** An optional external risk model, consulted under `config.riskModelTimeout` and never depended on. @default undefined */
+  readonly riskModel?: RiskModel;
+  /** Constants of the built-in risk heuristic. @default defaultRiskHeuristic */
+  readonly riskHeuristic?: RiskHeuristicOptions;
 }
 
 export interface IngestOptions {

@@ -13,6 +13,13 @@ import { Counters } from './counters.js';
 import type { IngestOptions, IngestResult, SefStats } from './options.js';
 import type { Pipeline } from './pipeline.js';
 import type { Sweeper } from './sweeper.js';
+import type { AgentReplicaStatus, ReplicaHeartbeatState, ReplicaManager } from '../failover/replica-manager.js';
+import type { ManualResult } from '../failover/manual.js';
+import type { SignalHandling } from '../failover/signal-handler.js';
+import type { ModeChange } from '../modes/mode-rules.js';
+import type { RiskScore } from '../events/event-map.js';
+import type { SignalSource } from '../ports/signal-source.js';
+import type { InterruptionSignal, ReplicaRecord } from '../ports/types.js';
 
 /** What a `Sef` is built from (see `createSef`). */
 export interface SefParts {
@@ -24,6 +31,8 @@ export interface SefParts {
   readonly counters: Counters;
   readonly pipeline: Pipeline;
   readonly sweeper: Sweeper;
+  readonly replicas: ReplicaManager;
+  readonly signalSources: readonly SignalSource[];
 }
 
 /** A new agent: its primary instance and pool; the region comes from the pool id unless given. */
@@ -43,6 +52,7 @@ export class Sef extends EventEmitter<SefEvents> {
   readonly storage: SefStorage;
   readonly #parts: SefParts;
   readonly #inFlight = new Set<Promise<unknown>>();
+  #stopSources: (() => Promise<void>)[] = [];
 
   /** @internal Use `createSef`. */
   constructor(build: (events: EventEmitter<SefEvents>) => SefParts) {
@@ -107,20 +117,73 @@ export class Sef extends EventEmitter<SefEvents> {
     await this.#parts.pipeline.drain();
   }
 
-  /** Starts the background sweep (expired windows, left-over queue entries, alerts). */
+  /** Starts the background sweep (expired windows, left-over queue entries, replicas, alerts) and the signal sources. */
   start(): void {
+    if (this.#parts.sweeper.running) return;
     this.#parts.sweeper.start();
+    this.#stopSources = this.#parts.signalSources.map((source) =>
+      source.start(
+        async (signal) => {
+          await this.handleSignal(signal);
+        },
+        (error) => this.emit('error', { error, context: 'signal source' }),
+      ),
+    );
   }
 
-  /** Stops the sweep and waits for work in progress: ingests, the sweep, then drains the queue. */
+  /** Stops the sources and the sweep and waits for work in progress: ingests, flows, the sweep, then drains the queue. */
   async stop(): Promise<void> {
+    const sources = this.#stopSources;
+    this.#stopSources = [];
+    await Promise.allSettled(sources.map((stop) => stop()));
     await this.#parts.sweeper.stop();
     await Promise.allSettled([...this.#inFlight]);
+    await this.#parts.replicas.idle();
     try {
       await this.#parts.pipeline.drain();
     } catch (error) {
       this.emit('error', { error, context: 'stop' });
     }
+  }
+
+  /** Turns mode flags on or off under the mutual exclusion (`ConflictError`: `Manual mode active` / `Auto mode active`). */
+  setModes(agentId: string, change: ModeChange): Promise<ManualResult> {
+    return this.#track(this.#parts.replicas.setModes(agentId, change));
+  }
+
+  /** Manual mode: refused while an auto flag is on; starts a hot standby and keeps one running. */
+  enableManualReplica(agentId: string): Promise<ManualResult> {
+    return this.#track(this.#parts.replicas.enableManualReplica(agentId));
+  }
+
+  /** Leaves manual mode: terminates the standby and stops creating them. */
+  disableManualReplica(agentId: string): Promise<ManualResult> {
+    return this.#track(this.#parts.replicas.disableManualReplica(agentId));
+  }
+
+  /** Promotes the ready replica, reroutes, terminates the old primary and starts the next replica (`ConflictError` if not ready). */
+  manualSwitch(agentId: string): Promise<ManualResult> {
+    return this.#track(this.#parts.replicas.manualSwitch(agentId));
+  }
+
+  /** Handles a rebalance recommendation or termination notice, exactly once across SEF instances sharing the stores. */
+  handleSignal(signal: InterruptionSignal): Promise<SignalHandling> {
+    return this.#track(this.#parts.replicas.handleSignal(signal));
+  }
+
+  /** A replica reports its state; `ready` makes it eligible for promotion. */
+  replicaHeartbeat(agentId: string, instanceId: string, state: ReplicaHeartbeatState): Promise<ReplicaRecord> {
+    return this.#track(this.#parts.replicas.replicaHeartbeat(agentId, instanceId, state));
+  }
+
+  /** The current interruption risk of the agent's primary, with its factors (emits `risk.scored`). */
+  scoreRisk(agentId: string): Promise<RiskScore> {
+    return this.#parts.replicas.scoreRisk(agentId);
+  }
+
+  /** The agent with its standby, every replica, and the latest handled signals. */
+  replicaStatus(agentId: string): Promise<AgentReplicaStatus> {
+    return this.#parts.replicas.status(agentId);
   }
 
   get running(): boolean {

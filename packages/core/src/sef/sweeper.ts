@@ -13,6 +13,8 @@ export interface SweeperDeps {
   readonly interval: number;
   /** The work of one sweep besides the alert check (release expired reports, drain the queue). */
   readonly work: () => Promise<void>;
+  /** Work done once per `cleanupInterval` (unused replicas, missing standbys, replica alerts). */
+  readonly housekeeping?: () => Promise<void>;
 }
 
 const dayMs = 86_400_000;
@@ -81,6 +83,11 @@ export class Sweeper {
       await this.#checkInterpolationRate(now);
     } catch (error) {
       events.emit('error', { error, context: 'interpolation alert check' });
+    }
+    try {
+      await this.deps.housekeeping?.();
+    } catch (error) {
+      events.emit('error', { error, context: 'replica housekeeping' });
     }
   }
 
