@@ -39,12 +39,9 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
       }
     }
     const [manual, auto] = fleet.agents;
-    const tryMode = async (what: string, f: (() => Promise<unknown>) | undefined) => {
-      if (!f) return log.warn(`simulated fleet: ${what} skipped: replica management not available in this @sef/core`);
-      await f().catch((error: unknown) => log.warn({ err: error }, `simulated fleet: ${what} failed`));
-    };
-    if (manual) await tryMode(`manual replica for ${manual.id}`, sef.enableManualReplica && (() => sef.enableManualReplica!(manual.id)));
-    if (auto) await tryMode(`auto mode for ${auto.id}`, sef.setModes && (() => sef.setModes!(auto.id, { autoSwitch: true, autoTerminate: true })));
+    const tryMode = (what: string, f: () => Promise<unknown>) => f().catch((error: unknown) => log.warn({ err: error }, `simulated fleet: ${what} failed`));
+    if (manual) await tryMode(`manual replica for ${manual.id}`, () => sef.enableManualReplica(manual.id));
+    if (auto) await tryMode(`auto mode for ${auto.id}`, () => sef.setModes(auto.id, { autoSwitch: true, autoTerminate: true }));
   }
 
   async function send(batch: FleetBatch): Promise<void> {
@@ -56,7 +53,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
       const replica = await sef.storage.replicas.findByInstance(instanceId);
       // A replica still booting sends nothing; once it runs, its agent reports prices and `ready`.
       if (!replica || replica.status === 'launching') return;
-      if (replica.status === 'syncing') await sef.replicaHeartbeat?.(agent.id, instanceId, 'ready');
+      if (replica.status === 'syncing') await sef.replicaHeartbeat(agent.id, instanceId, 'ready');
     }
     await sef.ingest(batch.reports.map((r) => ({ ...r, instanceId })), { agentId: agent.id });
   }

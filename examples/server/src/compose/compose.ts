@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
-import { configFromEnv, createSef, simulatedPools, systemClock, type DedupeBuffer, type SefConfig } from '@sef/core';
+import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type DedupeBuffer, type SefConfig, type SefOptions } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -34,7 +34,7 @@ export interface Composition {
 export async function composeFromEnv(settings: ServerSettings, env: Readonly<Record<string, string | undefined>>, log: Logger): Promise<Composition> {
   const config = configFromEnv(env);
   const closers: (() => Promise<unknown>)[] = [];
-  const deps: Record<string, unknown> = {};
+  const deps: { -readonly [K in keyof SefOptions]: SefOptions[K] } = {};
   const backends = { storage: 'memory', buffer: 'memory', cloud: 'simulated' };
   let buffer: DedupeBuffer | undefined;
   let redis: Redis | undefined;
@@ -50,7 +50,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       closers.push(() => pool.end());
       const schema = settings.SEF_PG_SCHEMA !== undefined ? { schema: settings.SEF_PG_SCHEMA } : {};
       await migrate(pool, schema);
-      deps['storage'] = createPostgresStorage({ pool, ...schema });
+      deps.storage = createPostgresStorage({ pool, ...schema });
       backends.storage = 'postgres';
     }
     if (settings.REDIS_URL !== undefined) {
@@ -62,16 +62,21 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       redis = client;
       const o = { client, keyPrefix: settings.SEF_REDIS_PREFIX };
       buffer = createRedisBuffer(o);
-      deps['buffer'] = buffer;
-      deps['queue'] = createRedisIngestQueue(o);
-      deps['leases'] = createRedisLeaseManager(o);
+      deps.buffer = buffer;
+      deps.queue = createRedisIngestQueue(o);
+      deps.leases = createRedisLeaseManager(o);
       backends.buffer = 'redis';
     }
     if (settings.SEF_CLOUD === 'aws') {
       const aws = awsCloudFromEnv(env);
       closers.push(async () => aws.close());
-      Object.assign(deps, { compute: aws.compute, priceFeed: aws.priceFeed, router: aws.router });
+      deps.cloud = { compute: aws.compute, priceFeed: aws.priceFeed, router: aws.router };
       backends.cloud = `aws (${settings.AWS_REGION})`;
+    } else {
+      // EC2-like latencies by default, so the dashboard shows replicas launching, syncing and ready.
+      const latencies = settings.SEF_SIM_LATENCY === 'realistic' ? realisticLatencies : {};
+      deps.cloud = createSimulatedCloud({ clock: systemClock, latencies });
+      backends.cloud = `simulated (${settings.SEF_SIM_LATENCY} latencies)`;
     }
 
     const sef: ServerSef = createSef({ ...deps, config, clock: systemClock, instanceId });

@@ -29,6 +29,7 @@ const settingsSchema = z.object({
   REDIS_URL: text,
   SEF_REDIS_PREFIX: z.string().min(1).default('sef:'),
   SEF_CLOUD: z.enum(['simulated', 'aws']).default('simulated'),
+  SEF_SIM_LATENCY: z.enum(['realistic', 'zero']).default('realistic'),
   AWS_REGION: text,
   SEF_SHUTDOWN_TIMEOUT: int(30),
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
 import { hashToken, newAgentToken } from '../http/tokens.js';
-import { agentView, guard, replicaApi, requireAgent, type RouteContext } from './context.js';
+import { agentView, guard, requireAgent, type RouteContext } from './context.js';
 
 /** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
 export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -38,14 +38,14 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   r.post('/api/agents/:id/heartbeat', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: heartbeatBody } }, async (request) => {
     await requireAgent(ctx, request.params.id);
-    const result = await replicaApi(ctx.sef).replicaHeartbeat(request.params.id, request.body.instanceId, request.body.state);
+    const result = await ctx.sef.replicaHeartbeat(request.params.id, request.body.instanceId, request.body.state);
     return { ok: true, result: result ?? null };
   });
 
   r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
     const agent = await requireAgent(ctx, request.params.id);
     const b = request.body;
-    const result = await replicaApi(ctx.sef).handleSignal({
+    const result = await ctx.sef.handleSignal({
       type: b.signal_type,
       agentId: agent.id,
       instanceId: b.instanceId ?? agent.primaryInstanceId,

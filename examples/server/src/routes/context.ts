@@ -1,9 +1,9 @@
-import { NotFoundError, UnavailableError, type AgentRecord, type DedupeBuffer } from '@sef/core';
+import { NotFoundError, type AgentRecord, type DedupeBuffer } from '@sef/core';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Audience, Authenticate } from '../http/auth.js';
 import type { AlertBook } from '../observability/alert-book.js';
-import type { ReplicaApi, ServerSef } from '../sef-api.js';
+import type { ServerSef } from '../sef-api.js';
 
 /** Everything a route module needs, built once by `buildServer`. */
 export interface RouteContext {
@@ -36,15 +36,6 @@ export async function requireAgent(ctx: RouteContext, id: string): Promise<Agent
   const agent = await ctx.sef.storage.agents.get(id);
   if (!agent) throw new NotFoundError(`Unknown agent ${id}`);
   return agent;
-}
-
-const replicaMethods = ['setModes', 'enableManualReplica', 'disableManualReplica', 'manualSwitch', 'handleSignal', 'replicaHeartbeat'] as const;
-
-/** The replica-management methods of the core, or 503 while this build of the core lacks them. */
-export function replicaApi(sef: ServerSef): ReplicaApi {
-  const missing = replicaMethods.filter((m) => typeof sef[m] !== 'function');
-  if (missing.length > 0) throw new UnavailableError(`Replica management is not available in this build of @sef/core (missing ${missing.join(', ')})`);
-  return sef as ServerSef & ReplicaApi;
 }
 
 /** Unix ms → unix seconds (the API's unit), null kept. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AgentModes } from '@sef/core';
 import { agentParams, emptyBody } from '../http/schemas.js';
-import { agentView, guard, replicaApi, requireAgent, type RouteContext } from './context.js';
+import { agentView, guard, requireAgent, type RouteContext } from './context.js';
 
 /** The admin's controls: the mode toggles (409 on the mutual exclusion) and the manual switch. */
 export function modeRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -13,15 +13,15 @@ export function modeRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   r.post('/api/agents/:id/manual-replica/enable', opts, async (request) => {
     await requireAgent(ctx, request.params.id);
-    return respond(request.params.id, await replicaApi(ctx.sef).enableManualReplica(request.params.id));
+    return respond(request.params.id, await ctx.sef.enableManualReplica(request.params.id));
   });
   r.post('/api/agents/:id/manual-replica/disable', opts, async (request) => {
     await requireAgent(ctx, request.params.id);
-    return respond(request.params.id, await replicaApi(ctx.sef).disableManualReplica(request.params.id));
+    return respond(request.params.id, await ctx.sef.disableManualReplica(request.params.id));
   });
   r.post('/api/agents/:id/manual-switch', opts, async (request) => {
     await requireAgent(ctx, request.params.id);
-    return respond(request.params.id, await replicaApi(ctx.sef).manualSwitch(request.params.id));
+    return respond(request.params.id, await ctx.sef.manualSwitch(request.params.id));
   });
 
   const toggles: readonly [string, keyof AgentModes][] = [
@@ -32,7 +32,7 @@ export function modeRoutes(app: FastifyInstance, ctx: RouteContext): void {
     for (const on of [true, false]) {
       r.post(`/api/agents/:id/${path}/${on ? 'enable' : 'disable'}`, opts, async (request) => {
         await requireAgent(ctx, request.params.id);
-        return respond(request.params.id, await replicaApi(ctx.sef).setModes(request.params.id, { [flag]: on }));
+        return respond(request.params.id, await ctx.sef.setModes(request.params.id, { [flag]: on }));
       });
     }
   }
