@@ -43,6 +43,11 @@ export const bufferKeys = (prefix: string) => ({
   due: `${prefix}buf:due`,
   /** Number of reports waiting. */
   count: `${prefix}buf:count`,
+  /**
+   * Hash per window-long time bucket: `<series id>|<role><timestamp>` of a report that found its twin →
+   * `<paired ms>|<twin entry>`. Bucket `b` holds the pairs made in `[b·window, (b+1)·window)`.
+   */
+  paired: (bucket: number) => `${prefix}buf:paired:${bucket}`,
 });
 
 /** Key of the ingest stream under `prefix`. */

@@ -56,13 +56,16 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
         g.packed += packIncoming(r);
       }
     }
-    const args: string[] = [String(now), String(policy.timeTolerance), String(ttl)];
+    // Pair records are looked up in this window's bucket and the one before, so each lives at least a
+    // window; a bucket lives three windows after its last write (room for clock skew between instances).
+    const bucket = Math.floor(now / policy.windowMs);
+    const args: string[] = [String(now), String(policy.timeTolerance), String(ttl), String(3 * policy.windowMs)];
     const order: SourceReport[][] = [];
     for (const [id, g] of groups) {
       args.push(id, g.packed);
       order.push(g.reports);
     }
-    const reply = (await addScript(3, keys.series, keys.due, keys.count, ...args)) as (number | string)[];
+    const reply = (await addScript(5, keys.series, keys.due, keys.count, keys.paired(bucket), keys.paired(bucket - 1), ...args)) as (number | string)[];
     const released: SourceReport[] = [];
     for (let i = 0; i < reply.length; i += 3) {
       const report = order[Number(reply[i]) - 1]![Number(reply[i + 1]) - 1]!;
@@ -86,7 +89,7 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
       return withRedis(client, 'buffer sweep', async () => {
         const out: SourceReport[] = [];
         for (;;) {
-          const [visited, groups] = (await releaseScript(3, keys.series, keys.due, keys.count, String(now - policy.windowMs), pageSize)) as [
+          const [more, groups] = (await releaseScript(3, keys.series, keys.due, keys.count, String(now - policy.windowMs), pageSize)) as [
             number,
             [string, string[]][],
           ];
@@ -94,7 +97,7 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
             const series = parseSeriesId(id);
             for (const m of members) out.push(decodeEntry(series, m));
           }
-          if (visited < pageSize) return out;
+          if (Number(more) === 0) return out;
         }
       });
     },

@@ -70,7 +70,10 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(byKey(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(byKey([...primaries, ...replicas]));
     expect(await buffer.size()).toBe(0);
     // What is left is one pair record per pair, kept for one window.
-    expect(Object.values(await client.hgetall(`${keyPrefix}buf:series`)).join('').split('x')).toHaveLength(11);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
+    expect(await client.hlen(`${keyPrefix}buf:paired:0`)).toBe(10);
+    expect(await client.hget(`${keyPrefix}buf:paired:0`, '2:a1:us-east-1a:c5.large|r1005')).toBe('0|p1000|1|0|12:i-a1-primary');
+    expect(await client.pttl(`${keyPrefix}buf:paired:0`)).toBeGreaterThan(3 * policy.windowMs - 10_000);
   });
 
   it('sweeps page by page through many series, each expired report once', async () => {
@@ -91,9 +94,9 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('60000');
     expect(await buffer.releaseExpired(60_000 + policy.windowMs - 1, policy)).toEqual([]);
     expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
-    // The record of the pair made at 70 s goes one window later, releasing nothing.
     expect(await buffer.releaseExpired(70_000 + policy.windowMs, policy)).toEqual([]);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
+    // Only the record of the pair made at 70 s is left, in a bucket that expires by itself.
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
   });
 
   it('gives a report added again the twin it was released with, for one window (a lost reply, or a crash before the pair was stored)', async () => {
@@ -106,9 +109,10 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await buffer.add([replica], 40_000, policy)).toEqual([primary, replica]);
     expect(await buffer.size()).toBe(0);
     expect(await buffer.releaseExpired(5_000 + policy.windowMs, policy)).toEqual([]);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
-    // After the window the same report is a new one again and waits.
-    expect(await buffer.add([replica], 400_000, policy)).toEqual([]);
+    // Still within the next window (records live one to two windows) ...
+    expect(await buffer.add([replica], 2 * policy.windowMs - 1, policy)).toEqual([primary, replica]);
+    // ... and after that the same report is a new one again and waits.
+    expect(await buffer.add([replica], 2 * policy.windowMs, policy)).toEqual([]);
     expect(await buffer.size()).toBe(1);
   });
 
