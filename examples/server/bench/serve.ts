@@ -10,7 +10,7 @@ const settings = settingsFromEnv({ ...process.env, SEF_SIMULATED_FLEET: '0' });
 const log = pino({ level: 'warn' });
 const composition = await composeFromEnv(settings, process.env, log);
 const adminToken = 'bench-admin';
-const app = await buildServer({ sef: composition.sef, adminToken, logger: log, rateLimit: { max: 1e9 } });
+const app = await buildServer({ sef: composition.sef, adminToken, logger: log, rateLimit: { max: 1e9 }, onAgentRegistered: composition.adoptAgent });
 // The baselines: the same server answering routes that do nothing (one of them parses the same body).
 app.get('/bench/noop', async () => ({ ok: true }));
 app.post('/bench/noop', async (request) => ({ ok: true, n: (request.body as { reports: unknown[] }).reports.length }));

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { DedupeBuffer } from '@sef/core';
+import type { AgentRecord, DedupeBuffer } from '@sef/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pino, type Logger } from 'pino';
@@ -46,6 +46,8 @@ export interface ServerOptions {
   readonly buffer?: Pick<DedupeBuffer, 'size'>;
   /** Unix ms. @default Date.now */
   readonly now?: () => number;
+  /** Called with every agent registered through the API (the composition's `adoptAgent`). */
+  readonly onAgentRegistered?: (agent: AgentRecord) => void | Promise<void>;
   /** How long an alert stays listed as active after it was last raised (ms). @default 3600000 */
   readonly alertActiveForMs?: number;
 }
@@ -103,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     now,
     limitAgent,
     lastRisk,
+    onAgentRegistered: options.onAgentRegistered,
   };
   agentRoutes(app, ctx);
   statusRoutes(app, ctx);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, createFleetSimulation, type FleetBatch } from '@sef/core';
+import { ConflictError, createFleetSimulation, type AgentRecord, type FleetBatch } from '@sef/core';
 import type { Logger } from 'pino';
 import type { ServerSef } from './sef-api.js';
 
@@ -14,6 +14,8 @@ export interface FleetFeedOptions {
   readonly history?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Called with each agent the feed registers (the composition's `adoptAgent`). */
+  readonly onAgentRegistered?: (agent: AgentRecord) => void;
 }
 
 /**
@@ -32,7 +34,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
   async function setUp(): Promise<void> {
     for (const a of fleet.agents) {
       try {
-        await sef.registerAgent({ id: a.id, instanceId: a.primaryInstanceId, poolId: a.poolId });
+        options.onAgentRegistered?.(await sef.registerAgent({ id: a.id, instanceId: a.primaryInstanceId, poolId: a.poolId }));
         log.info({ agentId: a.id, poolId: a.poolId }, `simulated fleet: registered ${a.id}`);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;

@@ -30,6 +30,7 @@ const app = await buildServer({
     ...(composition.redis !== undefined ? { redis: composition.redis, nameSpace: `${settings.SEF_REDIS_PREFIX}rate-limit:` } : {}),
   },
   ...(composition.buffer ? { buffer: composition.buffer } : {}),
+  onAgentRegistered: composition.adoptAgent,
 });
 await app.listen({ port: settings.PORT, host: settings.HOST }).catch(fail);
 
@@ -46,7 +47,7 @@ if (!settings.SEF_AUTH) {
   process.stdout.write(`\nDashboard: ${base}/ (enter the admin token)\n\n`);
 }
 
-const fleet = settings.SEF_SIMULATED_FLEET ? startFleetFeed({ sef: composition.sef, log, agents: settings.SEF_FLEET_AGENTS }) : undefined;
+const fleet = settings.SEF_SIMULATED_FLEET ? startFleetFeed({ sef: composition.sef, log, agents: settings.SEF_FLEET_AGENTS, onAgentRegistered: composition.adoptAgent }) : undefined;
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

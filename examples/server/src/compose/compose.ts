@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
-import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type DedupeBuffer, type SefConfig, type SefOptions } from '@sef/core';
+import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -18,6 +18,11 @@ export interface Composition {
   readonly buffer: DedupeBuffer | undefined;
   /** The Redis client when Redis is configured: the rate limit shares it. */
   readonly redis: Redis | undefined;
+  /**
+   * Makes a newly registered agent's primary known to the cloud. The simulated cloud only knows instances
+   * it launched, while a real agent's primary already runs; EC2 needs nothing.
+   */
+  adoptAgent(agent: AgentRecord): void;
   /** Which backends run, for the start banner. */
   readonly backends: { readonly storage: string; readonly buffer: string; readonly cloud: string };
   /** Stops SEF (draining its queue) and closes every client opened here. */
@@ -38,6 +43,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
   const backends = { storage: 'memory', buffer: 'memory', cloud: 'simulated' };
   let buffer: DedupeBuffer | undefined;
   let redis: Redis | undefined;
+  let simulated: SimulatedCloud | undefined;
   const instanceId = settings.SEF_INSTANCE_ID ?? `${hostname()}-${process.pid}`;
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.error({ err: error }, 'close failed'));
@@ -75,19 +81,30 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
     } else {
       // EC2-like latencies by default, so the dashboard shows replicas launching, syncing and ready.
       const latencies = settings.SEF_SIM_LATENCY === 'realistic' ? realisticLatencies : {};
-      deps.cloud = createSimulatedCloud({ clock: systemClock, latencies });
+      simulated = createSimulatedCloud({ clock: systemClock, latencies });
+      deps.cloud = simulated;
       backends.cloud = `simulated (${settings.SEF_SIM_LATENCY} latencies)`;
     }
 
     const sef: ServerSef = createSef({ ...deps, config, clock: systemClock, instanceId });
     // The simulated cloud's pools must be known to the storage, whichever it is (upsert is idempotent).
-    if (settings.SEF_CLOUD === 'simulated') await sef.storage.pools.upsert(simulatedPools());
+    const adoptAgent = (agent: AgentRecord) => {
+      if (simulated && !simulated.compute.instances().some((i) => i.instanceId === agent.primaryInstanceId)) {
+        simulated.compute.addRunning({ instanceId: agent.primaryInstanceId, poolId: agent.poolId, agentId: agent.id, launchedAt: agent.primaryLaunchedAt });
+      }
+    };
+    if (simulated) {
+      await sef.storage.pools.upsert(simulatedPools());
+      // Agents already in a durable storage keep running in the simulated cloud after a restart.
+      for (const agent of await sef.storage.agents.list()) adoptAgent(agent);
+    }
     sef.start();
     return {
       sef,
       config,
       buffer,
       redis,
+      adoptAgent,
       backends,
       async close() {
         try {

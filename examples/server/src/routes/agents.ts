@@ -12,6 +12,7 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.post('/api/agents', { onRequest: guard(ctx, 'admin'), schema: { body: registerBody } }, async (request, reply) => {
     const { id, instanceId, poolId, region } = request.body;
     const created = await ctx.sef.registerAgent(region === undefined ? { id, instanceId, poolId } : { id, instanceId, poolId, region });
+    await ctx.onAgentRegistered?.(created);
     const token = newAgentToken(id);
     const agent = await setTokenHash(ctx, created.id, hashToken(token));
     return reply.code(201).send({ agent: agentView(agent), token });

@@ -63,6 +63,7 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
     rateLimit,
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(composition.buffer ? { buffer: composition.buffer } : {}),
+    onAgentRegistered: composition.adoptAgent,
   });
   await app.ready();
   return {
