@@ -53,38 +53,41 @@ end
  * report released with the twin it found, or found again in a pair record (both numbers 1-based).
  */
 export const bufferAddScript = {
-  name: 'sefBufferAdd5',
+  name: 'sefBufferAdd6',
   lua: `${unpackSeries}
 local now, tol, ttl, recTtl = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local nowN = tonumber(now)
--- split the incoming reports first: their record fields are looked up with one HMGET per bucket
-local ids, reps, fields = {}, {}, {}
+-- split the incoming reports first: their record fields are looked up with one HMGET per bucket.
+-- Flat arrays of string positions, not a table per report: Lua's allocations are the cost here.
+local ids, src, first, count, fields, starts, ends = {}, {}, {}, {}, {}, {}, {}
+local n = 0
 for j = 5, #ARGV, 2 do
   local id, incoming, pos = ARGV[j], ARGV[j + 1], 1
   ids[#ids + 1] = id
-  local list = {}
+  src[#ids] = incoming
+  first[#ids] = n + 1
   while pos <= #incoming do
     local p1 = find(incoming, '|', pos + 1, true)
     local p2 = find(incoming, '|', p1 + 1, true)
     local c = find(incoming, ':', p2 + 1, true)
     local stop = c + tonumber(sub(incoming, p2 + 1, c - 1))
-    local role, tsS = sub(incoming, pos, pos), sub(incoming, pos + 1, p1 - 1)
-    list[#list + 1] = { role, tsS, sub(incoming, p1 + 1, p2 - 1), sub(incoming, p2 + 1, stop) }
-    fields[#fields + 1] = id .. '|' .. role .. tsS
+    n = n + 1
+    fields[n] = id .. '|' .. sub(incoming, pos, p1 - 1)
+    starts[n] = pos
+    ends[n] = stop
     pos = stop + 1
   end
-  reps[#reps + 1] = list
+  count[#ids] = n - first[#ids] + 1
 end
 local values, records, older = hmget(KEYS[1], ids), hmget(KEYS[4], fields), hmget(KEYS[5], fields)
 local out, delta, sets, dels, dues, undue, recs, fresh = {}, 0, {}, {}, {}, {}, {}, {}
-local g = 0
 for s = 1, #ids do
   local ts, arr, ent = {}, {}, {}
   unpack_series(values[s], ts, arr, ent)
   local changed = false
-  for k, r in ipairs(reps[s]) do
-    g = g + 1
-    local role, tsS, price, inst = r[1], r[2], r[3], r[4]
+  local incoming = src[s]
+  for k = 1, count[s] do
+    local g = first[s] + k - 1
     local found = records[g] or older[g]
     local record = found and sub(found, find(found, '|', 1, true) + 1) or fresh[fields[g]]
     if record then
@@ -93,7 +96,10 @@ for s = 1, #ids do
       out[#out + 1] = k
       out[#out + 1] = record
     else
-      local t = tonumber(tsS)
+      local pos = starts[g]
+      local role = sub(incoming, pos, pos)
+      local p1 = find(incoming, '|', pos + 1, true)
+      local t = tonumber(sub(incoming, pos + 1, p1 - 1))
       -- first waiting report with timestamp >= t - tol - 1; the exact test |dt| <= tol is below
       local lo, hi = 1, #ts
       while lo <= hi do
@@ -112,14 +118,15 @@ for s = 1, #ids do
         end
         i = i + 1
       end
+      local p2 = find(incoming, '|', p1 + 1, true)
       if dup then
         local e = ent[dup]
         local q1 = find(e, '|', 2, true)
         local q2 = find(e, '|', q1 + 1, true)
         local q3 = find(e, '|', q2 + 1, true)
         -- the same observation again: keep the lower price, so arrival order does not matter
-        if tonumber(price) < tonumber(sub(e, q1 + 1, q2 - 1)) then
-          ent[dup] = role .. tsS .. '|' .. price .. '|' .. sub(e, q2 + 1, q3 - 1) .. '|' .. inst
+        if tonumber(sub(incoming, p1 + 1, p2 - 1)) < tonumber(sub(e, q1 + 1, q2 - 1)) then
+          ent[dup] = sub(incoming, pos, p2) .. sub(e, q2 + 1, q3) .. sub(incoming, p2 + 1, ends[g])
           changed = true
         end
       elseif twin then
@@ -141,7 +148,7 @@ for s = 1, #ids do
         while at <= #ts and ts[at] <= t do at = at + 1 end
         insert(ts, at, t)
         insert(arr, at, nowN)
-        insert(ent, at, role .. tsS .. '|' .. price .. '|' .. now .. '|' .. inst)
+        insert(ent, at, sub(incoming, pos, p2) .. now .. '|' .. sub(incoming, p2 + 1, ends[g]))
         delta = delta + 1
         changed = true
       end
