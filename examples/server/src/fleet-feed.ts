@@ -31,7 +31,7 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
   const fleet = createFleetSimulation({ seed: options.seed ?? 1, agents: options.agents ?? 4, start: now() - history * 1000, duration: history + 30 * 86_400 });
   const abort = new AbortController();
 
-  async function setUp(): Promise<void> {
+  async function registerAll(): Promise<void> {
     for (const a of fleet.agents) {
       try {
         options.onAgentRegistered?.(await sef.registerAgent({ id: a.id, instanceId: a.primaryInstanceId, poolId: a.poolId }));
@@ -40,6 +40,11 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
         if (!(error instanceof ConflictError)) throw error;
       }
     }
+  }
+
+  // After the history: reports of an agent with a replica wait for their twin, so history fed after
+  // the modes would only show up once the dedupe window has passed.
+  async function setModes(): Promise<void> {
     const [manual, auto] = fleet.agents;
     const tryMode = (what: string, f: () => Promise<unknown>) => f().catch((error: unknown) => log.warn({ err: error }, `simulated fleet: ${what} failed`));
     if (manual) await tryMode(`manual replica for ${manual.id}`, () => sef.enableManualReplica(manual.id));
@@ -61,14 +66,17 @@ export function startFleetFeed(options: FleetFeedOptions): { stop(): Promise<voi
   }
 
   const done = (async () => {
-    await setUp();
+    await registerAll();
     const batches = fleet.batches();
     let fedHistory = false;
     for (let next = batches.next(); !next.done && !abort.signal.aborted; next = batches.next()) {
       const wait = next.value.at - now();
       if (wait > 0) {
-        if (!fedHistory) log.info('simulated fleet: history fed, now reporting in real time');
-        fedHistory = true;
+        if (!fedHistory) {
+          fedHistory = true;
+          log.info('simulated fleet: history fed, now reporting in real time');
+          await setModes();
+        }
         await sleep(wait, undefined, { signal: abort.signal }).catch(() => undefined);
         if (abort.signal.aborted) break;
       }

@@ -130,8 +130,13 @@ function renderChart(series, poolId) {
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
     return e;
   };
+  const label = (attrs, text) => {
+    const t = node('text', { 'font-size': 11, fill: '#6b7280', ...attrs });
+    t.textContent = text;
+    svg.append(t);
+  };
   svg.replaceChildren();
-  if (points.length === 0) return svg.append(node('text', { x: 20, y: 30, fill: '#6b7280' })).lastChild.append('No stored points yet.');
+  if (points.length === 0) return label({ x: 20, y: 30, 'font-size': 13 }, 'No stored points yet.');
   const [W, H, P] = [1000, 260, 30];
   const t0 = points[0].timestamp, t1 = points.at(-1).timestamp || t0 + 1;
   const prices = points.map((p) => p.price);
@@ -149,11 +154,6 @@ function renderChart(series, poolId) {
     shape.lastChild.textContent = `${time(p.timestamp)} $${p.price} ${p.data_quality_flag}`;
     svg.append(shape);
   }
-  const label = (attrs, text) => {
-    const t = node('text', { 'font-size': 11, fill: '#6b7280', ...attrs });
-    t.textContent = text;
-    svg.append(t);
-  };
   label({ x: 2, y: y(hi) - 6 }, `$${hi.toFixed(4)}`);
   label({ x: 2, y: y(lo) + 16 }, `$${lo.toFixed(4)}`);
   label({ x: P, y: H - 6 }, time(t0));
