@@ -17,7 +17,7 @@ export interface RedisBufferOptions {
    * reports would vanish unreleased. @default 86_400_000 (24 h)
    */
   readonly keyTtlMs?: number;
-  /** Reports per script call: bounds how long one call holds the Redis event loop (about 2 µs per report). @default 1000 */
+  /** Reports per script call: bounds how long one call holds the Redis event loop (a few µs per report). @default 1000 */
   readonly chunkSize?: number;
   /** Series visited per sweep call, for the same reason. @default 200 */
   readonly sweepPageSize?: number;

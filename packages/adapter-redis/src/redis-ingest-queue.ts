@@ -38,23 +38,28 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
   const group = options.group ?? 'sef';
   const claimScript = defineScript(client, queueClaimScript);
   const ackScript = defineScript(client, queueAckScript);
-  let groupReady: Promise<void> | undefined;
+  let groupReady = false;
 
-  // From id 0, so a group created after the first XADD still delivers everything in the stream.
-  const createGroup = async () => {
+  /**
+   * Creates the group from id 0, so that a group created after the first XADD still delivers everything.
+   * False while the stream does not exist: nothing to claim then, and a claim leaves no empty stream behind.
+   */
+  const ensureGroup = async (): Promise<boolean> => {
     try {
-      await client.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+      await client.xgroup('CREATE', stream, group, '0');
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+      const message = error instanceof Error ? error.message : '';
+      if (message.includes('requires the key to exist')) return false;
+      if (!message.startsWith('BUSYGROUP')) throw error;
     }
+    return true;
   };
 
   const claimOnce = async (consumer: string, max: number, minIdleMs: number): Promise<QueueEntry[]> => {
-    groupReady ??= createGroup().catch((error: unknown) => {
-      groupReady = undefined;
-      throw error;
-    });
-    await groupReady;
+    if (!groupReady) {
+      if (!(await ensureGroup())) return [];
+      groupReady = true;
+    }
     const rows = (await claimScript(1, stream, group, consumer, max, Math.max(0, Math.floor(minIdleMs)))) as [string, number, string][];
     return rows.map(([id, deliveries, payload]) => ({ id, deliveries: Number(deliveries), reports: decodeBatch(id, payload) }));
   };
@@ -74,7 +79,7 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
         } catch (error) {
           // The stream (and with it the group) is gone, e.g. after a Redis restart without persistence.
           if (!(error instanceof Error && error.message.includes('NOGROUP'))) throw error;
-          groupReady = undefined;
+          groupReady = false;
           return claimOnce(consumer, max, minIdleMs);
         }
       });

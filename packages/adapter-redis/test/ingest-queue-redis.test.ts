@@ -91,6 +91,15 @@ describe.skipIf(skipRedis)('createRedisIngestQueue: what Redis holds', () => {
     expect((await queue.claim('c1', { max: 10, minIdleMs: 60_000 })).map((e) => e.id)).toEqual([id]);
   });
 
+  it('leaves no key behind when it claims from a queue nothing was ever enqueued to', async () => {
+    const queue = createRedisIngestQueue({ client, keyPrefix });
+    expect(await queue.claim('c1', { max: 10, minIdleMs: 0 })).toEqual([]);
+    expect(await queue.pending()).toBe(0);
+    expect(await keysUnder(client, keyPrefix)).toEqual([]);
+    const id = await queue.enqueue(batch(1));
+    expect((await queue.claim('c1', { max: 10, minIdleMs: 0 })).map((e) => e.id)).toEqual([id]);
+  });
+
   it('shares one consumer group between two queue objects, as two SEF instances do', async () => {
     const a = createRedisIngestQueue({ client, keyPrefix });
     const b = createRedisIngestQueue({ client: other, keyPrefix });
