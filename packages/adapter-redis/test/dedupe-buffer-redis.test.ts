@@ -125,6 +125,22 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await buffer.size()).toBe(0);
   });
 
+  it('releases each expired single exactly once with three sweepers on three connections', async () => {
+    const others = await Promise.all([connect(), connect()]);
+    try {
+      const sweepers = [client, ...others].map((c) => createRedisBuffer({ client: c, keyPrefix, sweepPageSize: 7 }));
+      const held = Array.from({ length: 3000 }, (_, i) => report(i % 2 === 0 ? 'primary' : 'replica', 1000 + Math.floor(i / 300) * 300, 1, `a${i % 300}`));
+      await sweepers[0]!.add(held, 0, policy);
+      expect(await sweepers[0]!.size()).toBe(3000);
+      const released = (await Promise.all(sweepers.map((b) => b.releaseExpired(policy.windowMs, policy)))).flat();
+      expect(released).toHaveLength(3000);
+      expect(byKey(released)).toEqual(byKey(held));
+      expect(await sweepers[0]!.size()).toBe(0);
+    } finally {
+      await Promise.all(others.map((c) => c.quit()));
+    }
+  });
+
   it('keeps prices and timestamps exact through Redis (property)', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     await fc.assert(
