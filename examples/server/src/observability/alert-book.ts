@@ -15,6 +15,7 @@ export function createAlertBook(options: AlertBookOptions) {
   const alerts = new Map<string, Alert & { count: number }>();
 
   return {
+    activeForMs,
     raise(alert: Alert): void {
       const key = `${alert.kind}|${alert.agentId ?? ''}`;
       const previous = alerts.get(key);

@@ -38,9 +38,24 @@ export function monitoringRoutes(app: FastifyInstance, ctx: RouteContext): void 
     return { avg_response_sec: s.avgResponseSec, fastest_sec: s.fastestSec, slowest_sec: s.slowestSec, successful: s.successful, total_events: s.totalEvents };
   });
 
-  r.get('/api/alerts', { onRequest: admin }, async () => ({
-    alerts: ctx.alerts.active().map((a) => ({ kind: a.kind, message: a.message, agent_id: a.agentId ?? null, at: sec(a.at), count: a.count, details: a.details ?? {} })),
-  }));
+  // This process's alerts, plus those other SEF instances recorded in the shared event store (`alert.<kind>`).
+  r.get('/api/alerts', { onRequest: admin }, async () => {
+    const since = ctx.now() - ctx.alerts.activeForMs;
+    const stored = await storage.events.systemEvents({ since, typePrefix: 'alert.', limit: 500 });
+    const byKey = new Map<string, { kind: string; message: string; agent_id: string | null; at: number | null; count: number; details: Record<string, unknown> }>();
+    for (const e of [...stored].reverse()) {
+      const kind = e.eventType.slice('alert.'.length);
+      const key = `${kind}|${e.agentId ?? ''}`;
+      const { message, ...details } = e.payload as { message?: unknown };
+      byKey.set(key, { kind, message: typeof message === 'string' ? message : kind, agent_id: e.agentId, at: sec(e.createdAt), count: (byKey.get(key)?.count ?? 0) + 1, details });
+    }
+    for (const a of ctx.alerts.active()) {
+      const key = `${a.kind}|${a.agentId ?? ''}`;
+      const seen = byKey.get(key);
+      if (!seen || (seen.at ?? 0) <= (sec(a.at) ?? 0)) byKey.set(key, { kind: a.kind, message: a.message, agent_id: a.agentId ?? null, at: sec(a.at), count: Math.max(a.count, seen?.count ?? 0), details: { ...(a.details ?? {}) } });
+    }
+    return { alerts: [...byKey.values()].sort((a, b) => (b.at ?? 0) - (a.at ?? 0)) };
+  });
 
   r.get('/metrics', async (_request, reply) => {
     const text = await ctx.metrics.metrics();

@@ -236,6 +236,13 @@ export function runEndpointSuite(backend: Backend): void {
         expect(messages.some((m) => m.startsWith('SEF: ALERT unfillable_gap'))).toBe(true);
       });
 
+      it('alerts recorded by another SEF instance in the shared event store are listed too', async () => {
+        await register(h, 'a1');
+        await h.sef.storage.events.appendSystemEvent({ eventType: 'alert.failed_failover', agentId: 'a1', createdAt: Date.now(), payload: { message: 'Failover of a1 failed', signalId: 's1' } });
+        const alerts = (await h.app.inject({ method: 'GET', url: '/api/alerts', headers: bearer(h.adminToken) })).json<{ alerts: unknown[] }>().alerts;
+        expect(alerts).toEqual([expect.objectContaining({ kind: 'failed_failover', agent_id: 'a1', message: 'Failover of a1 failed', details: { signalId: 's1' } })]);
+      });
+
       it('/metrics exposes reports by flag, rejections by reason, gaps, replica ready time, failover durations and alerts', async () => {
         const { token, instanceId } = await register(h, 'a1');
         const t0 = gridTime(3);
