@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentStore } from '../ports/agent-store.js';
 import type { AgentModes } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 
 type Flag = keyof AgentModes;
 const flags: readonly Flag[] = ['autoSwitch', 'autoTerminate', 'manualReplica'];
@@ -11,13 +11,7 @@ const flags: readonly Flag[] = ['autoSwitch', 'autoTerminate', 'manualReplica'];
 export function runAgentStoreModesContract(options: ContractOptions<AgentStore>): void {
   describe(`AgentStore mode exclusion (${options.name})`, () => {
     let store: AgentStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      store = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
 
     const agent = (id: string) => store.create({ id, region: 'us-east-1', poolId: 'us-east-1a:c5.large', primaryInstanceId: `i-${id}` });
 

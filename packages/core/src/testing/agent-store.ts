@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentStore } from '../ports/agent-store.js';
 import type { NewAgent } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { runAgentStoreModesContract } from './agent-store-modes.js';
 
 const newAgent = (id: string, extra: Partial<NewAgent> = {}): NewAgent => ({
@@ -21,13 +21,7 @@ const newAgent = (id: string, extra: Partial<NewAgent> = {}): NewAgent => ({
 export function runAgentStoreContract(options: ContractOptions<AgentStore>): void {
   describe(`AgentStore contract (${options.name})`, () => {
     let store: AgentStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      store = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
 
     it('creates an agent with no replica, all modes off, and refuses the same id twice', async () => {
       const a = await store.create(newAgent('a1', { primaryLaunchedAt: 1_000, createdAt: 2_000 }));

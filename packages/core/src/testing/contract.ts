@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest';
+
 /** What a contract suite gets from the implementation under test. */
 export interface ContractSetup<T> {
   readonly subject: T;
@@ -15,4 +17,21 @@ export interface ContractOptions<T> {
   readonly setup: () => Promise<ContractSetup<T>>;
   /** fast-check runs for the property tests inside the suite; fewer against a real server. @default 100 */
   readonly propertyRuns?: number;
+}
+
+/**
+ * Registers the per-test setup and teardown of a contract suite: before each test a fresh subject from
+ * `options.setup()` is handed to `use`; after it, the subject's teardown runs.
+ */
+export function useContractSubject<T>(options: ContractOptions<T>, use: (subject: T) => void): void {
+  let teardown: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const setup = await options.setup();
+    use(setup.subject);
+    teardown = setup.teardown;
+  });
+  afterEach(async () => {
+    await teardown?.();
+    teardown = undefined;
+  });
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import type { PriceStore } from '../ports/price-store.js';
 import type { Role, SourceReport } from '../ports/types.js';
 import { storeReports } from '../timeline/index.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { gridStart } from './convergence-arbitraries.js';
 import { expectTimelineInvariants, shape } from './convergence-checks.js';
 
@@ -17,13 +17,7 @@ const price = fc.integer({ min: 1000, max: 9000 }).map((u) => u / 1e5);
 export function runConvergenceInterpolationContract(options: ContractOptions<PriceStore>): void {
   describe(`Timeline interpolation (${options.name})`, () => {
     let store: PriceStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const setup = await options.setup();
-      store = setup.subject;
-      teardown = setup.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
     const runs = { numRuns: options.propertyRuns ?? 100 };
     const fresh = () => {
       const agentId = `interp-${randomUUID()}`;

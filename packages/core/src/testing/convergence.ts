@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import type { PriceStore } from '../ports/price-store.js';
 import type { SourceReport } from '../ports/types.js';
 import { storeReports } from '../timeline/index.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { asAgent, crowdedReports, deliveries, gridStart, seriesReports } from './convergence-arbitraries.js';
 import { expectedSources, expectTimelineInvariants, shape, storedSources } from './convergence-checks.js';
 import { runConvergenceInterpolationContract } from './convergence-interpolation.js';
@@ -26,13 +26,7 @@ const span = [gridStart - 86_400, gridStart + 86_400] as const;
 export function runConvergenceContract(options: ContractOptions<PriceStore>): void {
   describe(`Timeline convergence (${options.name})`, () => {
     let store: PriceStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const setup = await options.setup();
-      store = setup.subject;
-      teardown = setup.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
     const runs = { numRuns: options.propertyRuns ?? 100 };
 
     /** Stores the reports in one batch under a fresh agent and returns that timeline. */

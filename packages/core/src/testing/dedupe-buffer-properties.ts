@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { SourceReport } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { policy, report, sorted } from './dedupe-buffer-fixtures.js';
 
 /** Distinct (series, role, timestamp) reports, so that no report may be collapsed into another. */
@@ -22,13 +22,7 @@ const reportsArb = fc
 export function runDedupeBufferPropertyContract(options: ContractOptions<DedupeBuffer>): void {
   describe(`DedupeBuffer properties (${options.name})`, () => {
     let buffer: DedupeBuffer;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      buffer = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (buffer = subject));
 
     it('releases every report exactly once, whatever the batching and sweeps, and pairs only twins', async () => {
       let run = 0;

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { policy, report, sorted } from './dedupe-buffer-fixtures.js';
 import { runDedupeBufferPropertyContract } from './dedupe-buffer-properties.js';
 
@@ -13,13 +13,7 @@ import { runDedupeBufferPropertyContract } from './dedupe-buffer-properties.js';
 export function runDedupeBufferContract(options: ContractOptions<DedupeBuffer>): void {
   describe(`DedupeBuffer contract (${options.name})`, () => {
     let buffer: DedupeBuffer;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      buffer = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (buffer = subject));
 
     it("releases the spec's primary ($0.0456 at T=1000) together with its replica ($0.0458 at T=1000)", async () => {
       expect(await buffer.add([report('primary', 1000, 0.0456)], 0, policy)).toEqual([]);

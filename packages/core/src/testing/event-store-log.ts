@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../ports/event-store.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 
@@ -8,13 +8,7 @@ const t0 = Date.UTC(2026, 0, 1);
 export function runEventStoreLogContract(options: ContractOptions<EventStore>): void {
   describe(`EventStore system events (${options.name})`, () => {
     let store: EventStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      store = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
 
     it('returns system events since a time, newest first, with their payload', async () => {
       await store.appendSystemEvent({ eventType: 'rebalance.replica_started', agentId: 'a1', createdAt: t0 + 1, payload: { risk: 0.42 } });

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore, SignalOutcome } from '../ports/event-store.js';
 import type { InterruptionEventRecord } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 import { runEventStoreLogContract } from './event-store-log.js';
 
 const t0 = Date.UTC(2026, 0, 1);
@@ -39,13 +39,7 @@ const done = (responseTimeMs: number, success = true): SignalOutcome => ({
 export function runEventStoreContract(options: ContractOptions<EventStore>): void {
   describe(`EventStore contract (${options.name})`, () => {
     let store: EventStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      store = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
 
     it('records a signal once: the second record of the same id is not created and returns the first', async () => {
       const first = await store.recordSignal(newSignalEvent('s1'));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IngestQueue } from '../ports/ingest-queue.js';
 import type { SourceReport } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 
 const hour = 3_600_000;
 const batch = (n: number, from = 0): SourceReport[] =>
@@ -17,13 +17,7 @@ const batch = (n: number, from = 0): SourceReport[] =>
 export function runIngestQueueContract(options: ContractOptions<IngestQueue>): void {
   describe(`IngestQueue contract (${options.name})`, () => {
     let queue: IngestQueue;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      queue = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (queue = subject));
 
     it('hands out an enqueued batch with its reports and removes it only on ack', async () => {
       const id = await queue.enqueue(batch(3));

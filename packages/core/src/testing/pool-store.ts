@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PoolStore } from '../ports/pool-store.js';
 import type { PoolRecord } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 
 const pool = (az: string, type: string): PoolRecord => ({ id: `${az}:${type}`, region: az.slice(0, -1), availabilityZone: az, instanceType: type });
 
@@ -14,13 +14,7 @@ const pool = (az: string, type: string): PoolRecord => ({ id: `${az}:${type}`, r
 export function runPoolStoreContract(options: ContractOptions<PoolStore>): void {
   describe(`PoolStore contract (${options.name})`, () => {
     let pools: PoolStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      pools = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (pools = subject));
 
     it('stores pools idempotently and reads them back', async () => {
       const a = pool('us-east-1a', 'c5.large');

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReplicaStore } from '../ports/replica-store.js';
 import type { ReplicaRecord, ReplicaStatus } from '../ports/types.js';
-import type { ContractOptions } from './contract.js';
+import { useContractSubject, type ContractOptions } from './contract.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 
@@ -33,13 +33,7 @@ const statuses: readonly ReplicaStatus[] = ['launching', 'syncing', 'ready', 'pr
 export function runReplicaStoreContract(options: ContractOptions<ReplicaStore>): void {
   describe(`ReplicaStore contract (${options.name})`, () => {
     let store: ReplicaStore;
-    let teardown: (() => Promise<void>) | undefined;
-    beforeEach(async () => {
-      const s = await options.setup();
-      store = s.subject;
-      teardown = s.teardown;
-    });
-    afterEach(async () => teardown?.());
+    useContractSubject(options, (subject) => (store = subject));
 
     it('creates a replica once: creating the same id again returns the stored record unchanged', async () => {
       const r = await store.create(newReplica('r1'));
