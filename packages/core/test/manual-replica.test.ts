@@ -103,4 +103,21 @@ describe('manual replica mode', () => {
     expect((await h.settle(h.sef.sweep())).replicasStarted).toBe(1);
     expect((await h.sef.status('a1')).replica?.replicaType).toBe('manual');
   });
+
+  it('enabling again after a failed launch starts a fresh standby and leaves no instance running unaccounted for', async () => {
+    const h = createHarness({ latencies: realisticLatencies });
+    await h.agent('a1');
+    h.cloud.faults.failLaunches(2);
+    await expect(h.settle(h.sef.enableManualReplica('a1'))).rejects.toThrow();
+    await h.settle(h.sef.idle());
+    h.cloud.faults.clear();
+    const again = await h.settle(h.sef.enableManualReplica('a1'));
+    await h.settle(h.sef.idle());
+    const status = await h.sef.status('a1');
+    expect(again.replica?.instanceId).toBeTruthy();
+    expect(status.replica).toMatchObject({ instanceId: again.replica?.instanceId, status: 'syncing', replicaType: 'manual' });
+    expect(status.replicas.map((r) => r.status)).toEqual(['failed', 'syncing']);
+    const live = h.cloud.compute.instances().filter((i) => i.state !== 'terminated').map((i) => i.instanceId).sort();
+    expect(live).toEqual(['i-a1', again.replica!.instanceId!].sort());
+  });
 });

@@ -25,23 +25,48 @@ export async function startReplica(
     return undefined;
   }
   const { replicas } = ctx.storage;
-  let record = await replicas.create(
-    {
-      id: replicaIdFor(causeId), agentId: agent.id, instanceId: null, poolId: first.poolId, market: first.market, replicaType: type,
-      status: 'launching', createdAt: ctx.clock.now(), readyAt: null, endedAt: null, causeId,
-    },
-    { fencingToken: token },
-  );
+  let record = await createAttempt(ctx, agent, type, causeId, first, token);
+  if (record.instanceId !== null) return record; // this cause's launch already happened (a retried call)
   ctx.emit('replica.launching', { replica: record });
+  let launched: string | null = null;
   try {
-    const info = await log.run('launch_replica', (s) => launchInPlan(ctx, plan, { agentId: agent.id, role: 'replica' }, causeId, s), (i) => `${i.instanceId} in ${i.poolId}`);
+    const attemptCause = record.causeId;
+    const info = await log.run('launch_replica', (s) => launchInPlan(ctx, plan, { agentId: agent.id, role: 'replica' }, attemptCause, s), (i) => `${i.instanceId} in ${i.poolId}`);
+    launched = info.instanceId;
     record = await replicas.transition(record.id, ['launching'], 'launching', { instanceId: info.instanceId, poolId: info.poolId, market: info.market }, { fencingToken: token });
     await patchAgent(ctx, agent.id, token, () => ({ replicaInstanceId: info.instanceId }));
     return record;
   } catch (error) {
-    const failed = record;
+    // Whatever failed after the launch, the instance it started must not be left running unaccounted for.
+    const failed = { ...record, instanceId: launched ?? record.instanceId };
     ctx.background(`cleanup of ${failed.id}`, () => failReplica(ctx, failed, token));
     throw error;
+  }
+}
+
+/**
+ * The replica record of this cause. A cause whose replica has already ended (a launch that failed, then
+ * the same request again) is spent: the next attempt gets its own id and its own idempotency tokens, so the
+ * provider does not hand back the ended attempt's instance.
+ */
+async function createAttempt(
+  ctx: FlowContext,
+  agent: AgentRecord,
+  type: ReplicaType,
+  causeId: string,
+  first: { poolId: string; market: ReplicaRecord['market'] },
+  token: number,
+): Promise<ReplicaRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const cause = attempt === 0 ? causeId : `${causeId}:retry${attempt}`;
+    const record = await ctx.storage.replicas.create(
+      {
+        id: replicaIdFor(cause), agentId: agent.id, instanceId: null, poolId: first.poolId, market: first.market, replicaType: type,
+        status: 'launching', createdAt: ctx.clock.now(), readyAt: null, endedAt: null, causeId: cause,
+      },
+      { fencingToken: token },
+    );
+    if (record.status === 'launching') return record;
   }
 }
 
