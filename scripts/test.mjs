@@ -29,11 +29,14 @@ const skipped = [];
 for (const s of services) {
   if (!(await reachable(s.url))) skipped.push(s);
 }
+// The dashboard test drives Debian's Chromium (`apt-get install -y chromium`).
+const chromiumPath = process.env.SEF_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromiumPath)) skipped.push({ name: 'chromium', url: chromiumPath, suites: 'the dashboard browser test', missing: 'is not installed at' });
 if (skipped.length > 0) {
-  const lines = skipped.map((s) => `  - ${s.name} is not reachable at ${s.url}: skipping ${s.suites}`);
+  const lines = skipped.map((s) => `  - ${s.name} ${s.missing ?? 'is not reachable at'} ${s.url}: skipping ${s.suites}`);
   const banner = '!'.repeat(78);
   console.error(`\n${banner}\n${ci ? 'CI=true and a required service is missing:' : 'SKIPPING SUITES: a service they need is not running'}\n${lines.join('\n')}\n` +
-    `  Start it (see TOOLCHAIN notes in the README) to run them.\n${banner}\n`);
+    `  Start or install it (see the README) to run them.\n${banner}\n`);
   if (ci) process.exit(1);
 }
 
