@@ -36,4 +36,14 @@ describe('EC2 settings (SEF_CLOUD=aws)', () => {
       cloud.close();
     }
   });
+
+  it('the pools the fleet may use are the allowed instance types in every AZ with a subnet', () => {
+    const cloud = awsCloudFromEnv(complete);
+    try {
+      expect(cloud.pools.map((p) => p.id).sort()).toEqual(['us-east-1a:c5.large', 'us-east-1a:m5.large', 'us-east-1b:c5.large', 'us-east-1b:m5.large']);
+      expect(cloud.pools[0]).toMatchObject({ region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'c5.large' });
+    } finally {
+      cloud.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createEc2ComputeProvider, createEc2PriceFeed, createElasticIpRouter } from '@sef/adapter-aws';
-import { ConfigError, type ComputeProvider, type PriceFeed, type Router } from '@sef/core';
+import { ConfigError, poolId, type ComputeProvider, type PoolRecord, type PriceFeed, type Router } from '@sef/core';
 import { z } from 'zod';
 
 /** `a=x,b=y` → `{ a: 'x', b: 'y' }`. */
@@ -28,6 +28,8 @@ export interface AwsCloud {
   readonly compute: ComputeProvider;
   readonly priceFeed: PriceFeed;
   readonly router: Router;
+  /** The pools the agents may run in (allowed instance types × the AZs with a subnet): reports for others are rejected. */
+  readonly pools: readonly PoolRecord[];
   close(): void;
 }
 
@@ -56,6 +58,9 @@ export function awsCloudFromEnv(env: Readonly<Record<string, string | undefined>
         return id;
       },
     }),
+    pools: Object.keys(s.SEF_AWS_SUBNETS).flatMap((availabilityZone) =>
+      s.SEF_AWS_INSTANCE_TYPES.map((instanceType) => ({ id: poolId(availabilityZone, instanceType), region: s.AWS_REGION, availabilityZone, instanceType })),
+    ),
     close: () => client.destroy(),
   };
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
-import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
+import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -44,6 +44,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
   let buffer: DedupeBuffer | undefined;
   let redis: Redis | undefined;
   let simulated: SimulatedCloud | undefined;
+  let awsPools: readonly PoolRecord[] = [];
   const instanceId = settings.SEF_INSTANCE_ID ?? `${hostname()}-${process.pid}`;
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.error({ err: error }, 'close failed'));
@@ -77,6 +78,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       const aws = awsCloudFromEnv(env);
       closers.push(async () => aws.close());
       deps.cloud = { compute: aws.compute, priceFeed: aws.priceFeed, router: aws.router };
+      awsPools = aws.pools;
       backends.cloud = `aws (${settings.AWS_REGION})`;
     } else {
       // EC2-like latencies by default, so the dashboard shows replicas launching, syncing and ready.
@@ -93,6 +95,8 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
         simulated.compute.addRunning({ instanceId: agent.primaryInstanceId, poolId: agent.poolId, agentId: agent.id, launchedAt: agent.primaryLaunchedAt });
       }
     };
+    // Reports name a pool; the pools the fleet may use must be known to the storage (upsert is idempotent).
+    if (awsPools.length > 0) await sef.storage.pools.upsert(awsPools);
     if (simulated) {
       await sef.storage.pools.upsert(simulatedPools());
       // Agents already in a durable storage keep running in the simulated cloud after a restart.
