@@ -3,6 +3,9 @@
  * `pricing_reports` (with its primary key and BRIN index), beside `psql \copy` of the same rows as CSV into
  * an identical table, in the same run. Prints rows/s of both and the ratio (target ≥ 0.5).
  *
+ * SEF is measured twice: one ingest stream (one connection, like \copy), and two streams on disjoint
+ * halves of the series (two queue consumers; the JS of one overlaps the SQL of the other).
+ *
  *   pnpm bench                                   # 1M reports, 1,000 series, batches of 20,000
  *   SEF_BENCH_REPORTS=200000 SEF_BENCH_BATCH=5000 pnpm bench
  */
@@ -44,6 +47,7 @@ async function main() {
   const suffix = `${process.pid}_${Date.now()}`;
   const ours = `bench_sef_${suffix}`;
   const theirs = `bench_copy_${suffix}`;
+  const two = `bench_sef2_${suffix}`;
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on('error', (e) => console.error('pool error', e.message));
   const dir = mkdtempSync(join(tmpdir(), 'sef-bench-'));
@@ -65,16 +69,25 @@ async function main() {
     const copySec = (performance.now() - t0) / 1000;
 
     // SEF: batches of interleaved reports through storeReports, one transaction each.
-    t0 = performance.now();
-    for (let k = 0; k < total; k += batchSize) {
-      const batch: SourceReport[] = [];
-      for (let j = k; j < Math.min(total, k + batchSize); j++) batch.push(report(j));
-      await storeReports(storage.prices, batch, config);
-    }
-    const sefSec = (performance.now() - t0) / 1000;
+    const ingest = async (prices: typeof storage.prices, streams: number) => {
+      const t = performance.now();
+      await Promise.all(
+        Array.from({ length: streams }, async (_, stream) => {
+          for (let k = 0; k < total; k += batchSize) {
+            const batch: SourceReport[] = [];
+            for (let j = k; j < Math.min(total, k + batchSize); j++) if ((j % seriesCount) % streams === stream) batch.push(report(j));
+            await storeReports(prices, batch, config);
+          }
+        }),
+      );
+      return (performance.now() - t) / 1000;
+    };
+    const sefSec = await ingest(storage.prices, 1);
+    await migrate(pool, { schema: two });
+    const twoSec = await ingest(createPostgresStorage({ pool, schema: two }).prices, 2);
 
     const count = async (schema: string) => Number((await pool.query(`SELECT count(*) AS n FROM ${schema}.pricing_reports`)).rows[0].n);
-    const [sefRows, copyRows] = [await count(ours), await count(theirs)];
+    const [sefRows, copyRows, twoRows] = [await count(ours), await count(theirs), await count(two)];
     const diff = Number(
       (
         await pool.query(`SELECT count(*) AS n FROM (
@@ -90,11 +103,15 @@ async function main() {
     console.log(`reports: ${total}, series: ${seriesCount}, batch: ${batchSize} reports per storeReports call`);
     console.log(`psql \\copy (baseline)      ${copyRows} rows in ${copySec.toFixed(2)} s = ${Math.round(copyRate)} rows/s`);
     console.log(`SEF storeReports + store  ${sefRows} rows in ${sefSec.toFixed(2)} s = ${Math.round(sefRate)} rows/s`);
-    console.log(`ratio SEF / \\copy: ${(sefRate / copyRate).toFixed(2)} (target >= 0.5); rows differing between the tables: ${diff}`);
-    if (diff !== 0 || sefRows !== copyRows) process.exitCode = 1;
+    const twoRate = twoRows / twoSec;
+    console.log(`SEF, two streams          ${twoRows} rows in ${twoSec.toFixed(2)} s = ${Math.round(twoRate)} rows/s`);
+    console.log(`ratio SEF / \\copy: one stream ${(sefRate / copyRate).toFixed(2)}, two streams ${(twoRate / copyRate).toFixed(2)} (target >= 0.5)`);
+    console.log(`rows differing between the SEF (one stream) and \\copy tables: ${diff}`);
+    if (diff !== 0 || sefRows !== copyRows || twoRows !== copyRows) process.exitCode = 1;
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS ${ours} CASCADE`).catch(() => undefined);
     await pool.query(`DROP SCHEMA IF EXISTS ${theirs} CASCADE`).catch(() => undefined);
+    await pool.query(`DROP SCHEMA IF EXISTS ${two} CASCADE`).catch(() => undefined);
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   }
