@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+
+/** Settings of the agent, from flags (first) and environment variables. */
+export interface AgentConfig {
+  readonly url: string;
+  readonly agentId: string;
+  readonly token: string;
+  /** Read from IMDS when not given. */
+  readonly instanceId: string | undefined;
+  readonly pools: readonly string[];
+  /** IMDS endpoint (tests point it at a local IMDSv2); the SDK default when not given. */
+  readonly imdsEndpoint: string | undefined;
+  readonly spoolDir: string;
+  readonly spoolMaxEntries: number;
+  readonly role: 'primary' | 'replica';
+  /** A replica reports `ready` once this file exists (the sync job creates it). */
+  readonly readyFile: string | undefined;
+  readonly simulated: boolean;
+  readonly region: string;
+  readonly imdsPollMs: number;
+  readonly heartbeatMs: number;
+}
+
+export const helpText = `sef-agent: reports interruption notices, spot prices and heartbeats to SEF.
+
+Usage: node --conditions=@sef/source --import tsx src/main.ts [options]
+
+  --url <url>            SEF base URL                                  SEF_URL (required)
+  --agent-id <id>        this agent's id                               SEF_AGENT_ID (required)
+  --token <token>        the agent's token (from POST /api/agents)     SEF_AGENT_TOKEN (required)
+  --instance-id <id>     this instance; default: read from IMDS        SEF_INSTANCE_ID
+  --pools <a,b>          pools to sample, e.g. us-east-1a:c5.large     SEF_POOLS
+  --imds-endpoint <url>  IMDS endpoint; default: the SDK's              AWS_EC2_METADATA_SERVICE_ENDPOINT
+  --spool-dir <dir>      where unsent reports are kept                 SEF_SPOOL_DIR (default ./sef-spool)
+  --spool-max <n>        most spooled requests; oldest dropped beyond  SEF_SPOOL_MAX (default 10000)
+  --role <r>             primary | replica                             SEF_ROLE (default primary)
+  --ready-file <path>    replica: report ready once this file exists   SEF_READY_FILE
+  --simulated            simulated price feed instead of EC2           SEF_SIMULATED=1
+  --region <r>           AWS region of the EC2 price feed              AWS_REGION (default us-east-1)
+  --imds-poll-ms <ms>    IMDS poll interval                            SEF_IMDS_POLL_MS (default 5000)
+  --heartbeat-ms <ms>    heartbeat interval                            SEF_HEARTBEAT_MS (default 30000)
+  -h, --help             this text
+`;
+
+/** A configuration error: the message says which setting. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses flags and environment; `'help'` when `--help` was asked for.
+ * @example
+ * const config = parseConfig(process.argv.slice(2), process.env);
+ */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig | 'help' {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      url: { type: 'string' }, 'agent-id': { type: 'string' }, token: { type: 'string' }, 'instance-id': { type: 'string' },
+      pools: { type: 'string' }, 'imds-endpoint': { type: 'string' }, 'spool-dir': { type: 'string' }, 'spool-max': { type: 'string' },
+      role: { type: 'string' }, 'ready-file': { type: 'string' }, simulated: { type: 'boolean' }, region: { type: 'string' },
+      'imds-poll-ms': { type: 'string' }, 'heartbeat-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) return 'help';
+  const required = (value: string | undefined, name: string) => {
+    if (!value) throw new ConfigError(`${name} is required (see --help)`);
+    return value;
+  };
+  const int = (value: string | undefined, name: string, def: number) => {
+    if (value === undefined || value === '') return def;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+    return n;
+  };
+  const role = v.role ?? env['SEF_ROLE'] ?? 'primary';
+  if (role !== 'primary' && role !== 'replica') throw new ConfigError(`role must be primary or replica, got ${role}`);
+  return {
+    url: required(v.url ?? env['SEF_URL'], '--url / SEF_URL'),
+    agentId: required(v['agent-id'] ?? env['SEF_AGENT_ID'], '--agent-id / SEF_AGENT_ID'),
+    token: required(v.token ?? env['SEF_AGENT_TOKEN'], '--token / SEF_AGENT_TOKEN'),
+    instanceId: v['instance-id'] ?? env['SEF_INSTANCE_ID'],
+    pools: (v.pools ?? env['SEF_POOLS'] ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    imdsEndpoint: v['imds-endpoint'] ?? env['AWS_EC2_METADATA_SERVICE_ENDPOINT'],
+    spoolDir: v['spool-dir'] ?? env['SEF_SPOOL_DIR'] ?? './sef-spool',
+    spoolMaxEntries: int(v['spool-max'] ?? env['SEF_SPOOL_MAX'], 'spool-max', 10_000),
+    role,
+    readyFile: v['ready-file'] ?? env['SEF_READY_FILE'],
+    simulated: v.simulated ?? env['SEF_SIMULATED'] === '1',
+    region: v.region ?? env['AWS_REGION'] ?? 'us-east-1',
+    imdsPollMs: int(v['imds-poll-ms'] ?? env['SEF_IMDS_POLL_MS'], 'imds-poll-ms', 5000),
+    heartbeatMs: int(v['heartbeat-ms'] ?? env['SEF_HEARTBEAT_MS'], 'heartbeat-ms', 30_000),
+  };
+}

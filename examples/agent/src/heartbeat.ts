@@ -1,0 +1,58 @@
+import type { Clock } from '@sef/core';
+import type { SefHttp } from './http.js';
+import type { Log } from './log.js';
+
+export interface HeartbeatOptions {
+  readonly http: SefHttp;
+  readonly agentId: string;
+  readonly instanceId: string;
+  readonly role: 'primary' | 'replica';
+  /** For a replica: whether its state has synced (reported as `ready`, else `syncing`). */
+  readonly isReady: () => boolean;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** @default 30000 */
+  readonly intervalMs?: number;
+}
+
+/**
+ * Heartbeats: a replica posts `{instanceId, state}` to `/heartbeat` (`syncing` until `isReady()`, then
+ * `ready`); a primary has no replica state to report, so its heartbeat is a `GET /sef-status` that
+ * checks SEF is reachable and logs the agent's modes when they change. Heartbeats are not spooled:
+ * a late one says nothing.
+ * @example
+ * const stop = startHeartbeat({ http, agentId, instanceId, role: 'replica', isReady: () => existsSync(flag), clock, log });
+ */
+export function startHeartbeat(options: HeartbeatOptions): () => void {
+  const { http, agentId, instanceId, role, isReady, clock, log } = options;
+  const interval = options.intervalMs ?? 30_000;
+  let stopped = false;
+  let timer: { cancel(): void } | undefined;
+  let lastModes = '';
+  const beat = async () => {
+    const d =
+      role === 'replica'
+        ? await http.request('POST', `/api/agents/${agentId}/heartbeat`, { instanceId, state: isReady() ? 'ready' : 'syncing' })
+        : await http.request('GET', `/api/agents/${agentId}/sef-status`);
+    if (d.kind !== 'acknowledged') {
+      log.warn('heartbeat not acknowledged', d.kind === 'refused' ? { status: d.status, reasons: d.body } : { reason: d.reason });
+      return;
+    }
+    if (role === 'primary') {
+      const modes = JSON.stringify((d.body as { modes?: unknown } | undefined)?.modes ?? null);
+      if (modes !== lastModes) log.info('SEF modes of this agent', { modes: JSON.parse(modes) as unknown });
+      lastModes = modes;
+    }
+  };
+  const loop = () => {
+    if (stopped) return;
+    void beat().finally(() => {
+      if (!stopped) timer = clock.setTimer(interval, loop);
+    });
+  };
+  loop();
+  return () => {
+    stopped = true;
+    timer?.cancel();
+  };
+}
