@@ -48,8 +48,8 @@ export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPri
           throw new CallerError(error);
         }
         const { remove, upsert } = flatten(changes);
-        const stray = upsert.find((p) => !series.has(`${p.agentId}\u0000${p.poolId}`));
-        if (stray) throw new CallerError(new StorageError(`A point of ${stray.agentId}/${stray.poolId} was written to a series the update did not lock`, { retryable: false }));
+        const stray = [...changes.map((c) => c.series), ...upsert].find((k) => !series.has(`${k.agentId}\u0000${k.poolId}`));
+        if (stray) throw new CallerError(new StorageError(`A change of ${stray.agentId}/${stray.poolId} is for a series the update did not lock`, { retryable: false }));
         if (remove.ts.length > 0) await client.query(sql.remove, [remove.agentIds, remove.poolIds, remove.ts]);
         if (upsert.length === 0) return;
         if (upsert.length >= copyThreshold) {
