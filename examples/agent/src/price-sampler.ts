@@ -53,12 +53,15 @@ export function startPriceSampler(options: PriceSamplerOptions): () => void {
     const batch = await sampleAt(feed, pools, instanceId, t, log);
     if (batch.length > 0 && !stopped) await report(batch).catch((error: unknown) => log.error('could not report prices', { error: String(error) }));
   };
-  const schedule = () => {
+  // The next point follows the last one sampled, not "now": a slow feed or a paused process catches up
+  // on the points it missed instead of skipping them.
+  const schedule = (t: number) => {
     if (stopped) return;
-    const next = (Math.floor(clock.now() / grid) + 1) * grid;
-    timer = clock.setTimer(next - clock.now(), () => void tick(next).finally(schedule));
+    const next = t + grid;
+    timer = clock.setTimer(Math.max(0, next - clock.now()), () => void tick(next).finally(() => schedule(next)));
   };
-  void tick(Math.floor(clock.now() / grid) * grid).finally(schedule);
+  const first = Math.floor(clock.now() / grid) * grid;
+  void tick(first).finally(() => schedule(first));
   return () => {
     stopped = true;
     timer?.cancel();
