@@ -44,7 +44,7 @@ it('a report SEF rejects inside a 202 is logged with its reasons and dropped; th
   await reporter.stop();
 });
 
-it('a 4xx for a request (bad body 400, another agent's path 403, bad token 401) is logged with its reasons and dropped, never spooled or retried', async () => {
+it('a 4xx for a request (bad body 400, a path of another agent 403, bad token 401) is logged with its reasons and dropped, never spooled or retried', async () => {
   const token = await server.register('agent-1', 'i-1', 'us-east-1a:c5.large');
   const { reporter, spool, lines } = await reporterFor(token);
   await reporter.send({ path: '/api/agents/agent-1/interruption', body: { signal_type: 'not-a-signal' } });
