@@ -81,3 +81,11 @@ describe('simulated cloud', () => {
     expect(got).toEqual([`termination-notice@${T0}`]);
   });
 });
+
+describe('simulated cloud call log', () => {
+  it('keeps only the latest maxCallLog calls, oldest dropped first', async () => {
+    const cloud = createSimulatedCloud({ clock: createFakeClock(0), maxCallLog: 3 });
+    for (let i = 0; i < 5; i++) await cloud.compute.describe(`i-${i}`, { idempotencyToken: `t${i}` });
+    expect(cloud.calls.map((c) => c.token)).toEqual(['t2', 't3', 't4']);
+  });
+});

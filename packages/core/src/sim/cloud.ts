@@ -45,6 +45,8 @@ export interface SimulatedCloudOptions {
   readonly pools?: readonly PoolRecord[];
   /** Called at the start of every call, before any latency (benchmarks time the first provider call with it). */
   readonly onCall?: (method: SimMethod, options: CallOptions | undefined) => void;
+  /** Most calls kept in `calls` (the oldest go first), so a long-running simulated cloud does not grow. @default 10000 */
+  readonly maxCallLog?: number;
 }
 
 export interface SimulatedCloud {
@@ -54,7 +56,7 @@ export interface SimulatedCloud {
   readonly signals: SimulatedSignalSource;
   readonly prices: SimulatedPrices;
   readonly faults: SimFaults;
-  /** Every call so far, in order: method, time, idempotency token. */
+  /** The latest calls (up to `maxCallLog`), in order: method, time, idempotency token. */
   readonly calls: readonly { method: SimMethod; at: number; token?: string }[];
 }
 
@@ -75,6 +77,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
   const noCapacity = new Set<string>();
   let failingLaunches = 0;
   const calls: { method: SimMethod; at: number; token?: string }[] = [];
+  const maxCallLog = options.maxCallLog ?? 10_000;
 
   const hang = (signal: AbortSignal | undefined) =>
     new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
@@ -86,6 +89,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     const m = method as SimMethod;
     options.onCall?.(m, o);
     calls.push({ method: m, at: clock.now(), ...(o?.idempotencyToken ? { token: o.idempotencyToken } : {}) });
+    if (calls.length > maxCallLog) calls.splice(0, calls.length - maxCallLog);
     if (hanging.has(m)) return hang(o?.signal);
     await wait(latency[m], o);
     return act();
