@@ -73,6 +73,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     handle = await open(file, 'a');
     consumed = 0;
   };
+  // A torn last line would glue the next append onto it: start from a clean file.
+  if (text !== '' && !text.endsWith('\n')) await rewrite();
   if (queue.length > maxEntries) {
     const dropped = queue.splice(0, queue.length - maxEntries);
     for (const e of dropped) log.error('spool full: dropped the oldest report', { path: e.path, body: e.body });
