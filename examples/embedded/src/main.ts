@@ -1,0 +1,28 @@
+import { once } from 'node:events';
+import { redisClientOptions } from '@sef/adapter-redis';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createApp } from './app.js';
+import { createBackendSef } from './create-sef.js';
+import { reactToEvents } from './react-to-events.js';
+import { createWebhook } from './webhook.js';
+
+// Run: DATABASE_URL=postgres://... REDIS_URL=redis://... WEBHOOK_URL=http://... pnpm start
+const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
+const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', redisClientOptions);
+await once(redis, 'ready');
+const log = (msg: string, fields: Record<string, unknown> = {}) => console.log(JSON.stringify({ msg, ...fields }));
+const notify = createWebhook({
+  url: process.env['WEBHOOK_URL'] ?? 'http://127.0.0.1:9000/hook',
+  onFailure: (error, attempt, willRetry) => log('webhook failed', { error, attempt, willRetry }),
+});
+
+const sef = await createBackendSef({ pool, redis });
+reactToEvents(sef, { log, notify });
+sef.start();
+const server = createApp(sef, { log, notify }).listen(Number(process.env['PORT'] ?? 8080));
+
+process.once('SIGTERM', () => {
+  server.close();
+  void sef.stop().then(() => Promise.all([pool.end(), redis.quit()]));
+});
