@@ -1,6 +1,6 @@
 import { migrate, createPostgresStorage } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager } from '@sef/adapter-redis';
-import { createSef, createSimulatedCloud, systemClock, type Sef } from '@sef/core';
+import { createSef, createSimulatedCloud, systemClock, type Sef, type SefConfigInput } from '@sef/core';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 
@@ -13,6 +13,8 @@ export interface BackendSefOptions {
   readonly schema?: string;
   /** @default 'sef:' */
   readonly keyPrefix?: string;
+  /** SEF settings (README configuration table); the spec's defaults otherwise. @default {} */
+  readonly config?: SefConfigInput;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function createBackendSef(options: BackendSefOptions): Promise<Sef>
     leases: createRedisLeaseManager({ client: options.redis, keyPrefix }),
     cloud: createSimulatedCloud({ clock: systemClock }),
     clock: systemClock,
+    config: options.config ?? {},
   });
   return sef;
 }
