@@ -1,6 +1,6 @@
 import { migrate, createPostgresStorage } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager } from '@sef/adapter-redis';
-import { createSef, createSimulatedCloud, systemClock, type Sef, type SefConfigInput } from '@sef/core';
+import { createSef, createSimulatedCloud, simulatedPools, systemClock, type Sef, type SefConfigInput } from '@sef/core';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 
@@ -30,6 +30,9 @@ export async function createBackendSef(options: BackendSefOptions): Promise<Sef>
   const keyPrefix = options.keyPrefix ?? 'sef:';
   await migrate(options.pool, { schema }); // idempotent; safe when several app instances start at once
   const storage = createPostgresStorage({ pool: options.pool, schema });
+  // Reports and launches name pools SEF must know (upsert is idempotent). With @sef/adapter-aws, the
+  // allowed instance types × AZs instead.
+  await storage.pools.upsert(simulatedPools());
   const sef = createSef({
     storage,
     buffer: createRedisBuffer({ client: options.redis, keyPrefix }),
