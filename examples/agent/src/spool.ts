@@ -70,6 +70,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     await t.sync();
     await t.close();
     await rename(tmp, file);
+    const d = await open(dir, 'r'); // the rename itself is durable only once the directory is synced
+    await d.sync().finally(() => d.close());
     handle = await open(file, 'a');
     consumed = 0;
   };
