@@ -7,7 +7,7 @@ import { createBackendSef } from './create-sef.js';
 import { reactToEvents } from './react-to-events.js';
 import { createWebhook } from './webhook.js';
 
-// Run: DATABASE_URL=postgres://... REDIS_URL=redis://... WEBHOOK_URL=http://... pnpm start
+// Run: DATABASE_URL=postgres://... REDIS_URL=redis://... WEBHOOK_URL=http://... [HOST PORT SEF_PG_SCHEMA SEF_REDIS_PREFIX] pnpm start
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
 const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', redisClientOptions);
 await once(redis, 'ready');
@@ -17,10 +17,13 @@ const notify = createWebhook({
   onFailure: (error, attempt, willRetry) => log('webhook failed', { error, attempt, willRetry }),
 });
 
-const sef = await createBackendSef({ pool, redis });
+const schema = process.env['SEF_PG_SCHEMA'] ?? 'sef';
+const keyPrefix = process.env['SEF_REDIS_PREFIX'] ?? 'sef:';
+const sef = await createBackendSef({ pool, redis, schema, keyPrefix });
 reactToEvents(sef, { log, notify });
 sef.start();
-const server = createApp(sef, { log, notify }).listen(Number(process.env['PORT'] ?? 8080));
+const server = createApp(sef, { log, notify });
+server.listen(Number(process.env['PORT'] ?? 8080), process.env['HOST'] ?? '127.0.0.1', () => log('listening', { address: server.address() }));
 
 process.once('SIGTERM', () => {
   server.close();
