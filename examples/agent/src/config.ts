@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '@sef/core';
 
 /** Settings of the agent, from flags (first) and environment variables. */
 export interface AgentConfig {
@@ -42,9 +43,6 @@ Usage: node --conditions=@sef/source --import tsx src/main.ts [options]
   -h, --help             this text
 `;
 
-/** A configuration error: the message says which setting. */
-export class ConfigError extends Error {}
-
 /**
  * Parses flags and environment; `'help'` when `--help` was asked for.
  * @example
@@ -63,17 +61,17 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   });
   if (v.help) return 'help';
   const required = (value: string | undefined, name: string) => {
-    if (!value) throw new ConfigError(`${name} is required (see --help)`);
+    if (!value) throw new ConfigError([{ path: name, code: 'required', message: 'is required (see --help)' }]);
     return value;
   };
   const int = (value: string | undefined, name: string, def: number) => {
     if (value === undefined || value === '') return def;
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(n) || n <= 0) throw new ConfigError([{ path: name, code: 'not_positive_integer', message: `must be a positive integer, got ${value}` }]);
     return n;
   };
   const role = v.role ?? env['SEF_ROLE'] ?? 'primary';
-  if (role !== 'primary' && role !== 'replica') throw new ConfigError(`role must be primary or replica, got ${role}`);
+  if (role !== 'primary' && role !== 'replica') throw new ConfigError([{ path: 'role', code: 'invalid_role', message: `must be primary or replica, got ${role}` }]);
   return {
     url: required(v.url ?? env['SEF_URL'], '--url / SEF_URL'),
     agentId: required(v['agent-id'] ?? env['SEF_AGENT_ID'], '--agent-id / SEF_AGENT_ID'),

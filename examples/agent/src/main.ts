@@ -1,4 +1,5 @@
-import { ConfigError, helpText, parseConfig } from './config.js';
+import { ConfigError } from '@sef/core';
+import { helpText, parseConfig } from './config.js';
 import { startAgent } from './agent.js';
 import { createLog } from './log.js';
 
