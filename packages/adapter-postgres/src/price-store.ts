@@ -1,4 +1,5 @@
 import { StorageError, type FlagCounts, type PriceStore, type QualityFlag, type SeriesChange, type SeriesKey, type SeriesWindow, type SeriesWindowRequest, type StoredPoint } from '@sef/core';
+import { copyFresh, splitFresh } from './direct-copy.js';
 import { CallerError, query, queryArrays, transaction, type Db } from './db.js';
 import { monitoringSql, dataQualityRow } from './monitoring-sql.js';
 import { priceSql } from './price-sql.js';
@@ -17,7 +18,7 @@ const flags: readonly QualityFlag[] = ['single_source', 'verified_dual_source', 
 /**
  * The {@link PriceStore} on `pricing_reports`. Each `update` is one transaction: advisory locks on its
  * series (sorted, so concurrent calls never deadlock), one set-based read of every window, `compute`,
- * then one DELETE and one INSERT … ON CONFLICT for all changes. Retried whole on serialization
+ * then one DELETE, one COPY of the rows known to be new and one INSERT … ON CONFLICT for the others. Retried whole on serialization
  * failures, deadlocks and lost connections; nothing of a failed attempt is applied.
  */
 export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPriceStoreOptions = {}): PriceStore {
@@ -51,12 +52,18 @@ export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPri
         const stray = [...changes.map((c) => c.series), ...upsert].find((k) => !series.has(`${k.agentId}\u0000${k.poolId}`));
         if (stray) throw new CallerError(new StorageError(`A change of ${stray.agentId}/${stray.poolId} is for a series the update did not lock`, { retryable: false }));
         if (remove.ts.length > 0) await client.query(sql.remove, [remove.agentIds, remove.poolIds, remove.ts]);
-        if (upsert.length === 0) return;
+        let rest = upsert;
         if (upsert.length >= copyThreshold) {
-          await copyStage(client, sql.stageCreate, sql.stageCopy, upsert);
+          // New rows (in-order appends, mostly) skip the staging table and ON CONFLICT: plain COPY, as `\copy` does.
+          const split = splitFresh(windows, upsert);
+          if (split.fresh.length >= copyThreshold && (await copyFresh(client, sql.copyFresh, split.fresh))) rest = split.rest;
+        }
+        if (rest.length === 0) return;
+        if (rest.length >= copyThreshold) {
+          await copyStage(client, sql.stageCreate, sql.stageCopy, rest);
           await client.query(sql.upsertFrom('sef_price_stage'));
         } else {
-          await client.query(sql.upsertFrom(sql.unnestSource), columns(upsert));
+          await client.query(sql.upsertFrom(sql.unnestSource), columns(rest));
         }
       });
     },
@@ -100,16 +107,38 @@ function readWindows(result: { rows: unknown[][] }, requests: readonly SeriesWin
 /** The changes as column arrays; later upserts of the same (series, timestamp) win, so ON CONFLICT sees each key once. */
 function flatten(changes: readonly SeriesChange[]) {
   const remove = { agentIds: [] as string[], poolIds: [] as string[], ts: [] as number[] };
-  const byKey = new Map<string, StoredPoint>();
   for (const c of changes) {
     for (const ts of c.remove) {
       remove.agentIds.push(c.series.agentId);
       remove.poolIds.push(c.series.poolId);
       remove.ts.push(ts);
     }
-    for (const p of c.upsert) byKey.set(`${p.agentId}\u0000${p.poolId}\u0000${p.timestamp}`, p);
   }
-  return { remove, upsert: [...byKey.values()] };
+  return { remove, upsert: distinctOrNull(changes) ?? dedupe(changes) };
+}
+
+/** The upserts as they are when each change has its own series and rising timestamps (the usual case), else null. */
+function distinctOrNull(changes: readonly SeriesChange[]): StoredPoint[] | null {
+  const seen = new Set<string>();
+  const out: StoredPoint[] = [];
+  for (const c of changes) {
+    const key = `${c.series.agentId}\u0000${c.series.poolId}`;
+    if (seen.has(key)) return null;
+    seen.add(key);
+    let last = -Infinity;
+    for (const p of c.upsert) {
+      if (p.agentId !== c.series.agentId || p.poolId !== c.series.poolId || !(p.timestamp > last)) return null;
+      last = p.timestamp;
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+function dedupe(changes: readonly SeriesChange[]): StoredPoint[] {
+  const byKey = new Map<string, StoredPoint>();
+  for (const c of changes) for (const p of c.upsert) byKey.set(`${p.agentId}\u0000${p.poolId}\u0000${p.timestamp}`, p);
+  return [...byKey.values()];
 }
 
 function columns(points: readonly StoredPoint[]): unknown[] {

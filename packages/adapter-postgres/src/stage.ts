@@ -4,9 +4,9 @@ import type { StoredPoint } from '@sef/core';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
-/** COPY text format: backslash, tab and line breaks escaped. */
-const text = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s);
-const nullable = (n: number | null): string => (n === null ? '\\N' : String(n));
+/** A text field in COPY text format: backslash, tab and line breaks escaped. */
+export const copyText = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s);
+export const nullable = (n: number | null): string => (n === null ? '\\N' : String(n));
 
 function* lines(points: readonly StoredPoint[]): Generator<string> {
   const chunk = 2000;
@@ -14,7 +14,7 @@ function* lines(points: readonly StoredPoint[]): Generator<string> {
     let out = '';
     for (const p of points.slice(i, i + chunk)) {
       // String(n) is the shortest text that parses back to the same double, so prices round-trip exactly.
-      out += `${text(p.agentId)}\t${text(p.poolId)}\t${p.timestamp}\t${p.price}\t${p.flag}\t${p.source}\t${nullable(p.primaryPrice)}\t${nullable(p.replicaPrice)}\t${nullable(p.replicaTimestamp)}\n`;
+      out += `${copyText(p.agentId)}\t${copyText(p.poolId)}\t${p.timestamp}\t${p.price}\t${p.flag}\t${p.source}\t${nullable(p.primaryPrice)}\t${nullable(p.replicaPrice)}\t${nullable(p.replicaTimestamp)}\n`;
     }
     yield out;
   }

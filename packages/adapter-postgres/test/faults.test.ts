@@ -40,34 +40,42 @@ describe.skipIf(skipPostgres)('connection faults', () => {
     throw new Error('the statement never ran');
   }
 
-  it('a backend terminated mid-batch applies nothing of it and the call rejects with a retryable StorageError', async () => {
-    const storage = createPostgresStorage({ pool, attempts: 1, copyThreshold: 1, onError: (e) => errors.push(e) });
-    const batch = points(150_000);
-    const update = storage.prices.update([{ series, from: T, to: T + 150_000 * 300 }], () => [{ series, upsert: batch, remove: [] }]);
-    const killed = killWhenRunning('%pricing_reports%sef_price_stage%');
-    const err = await update.catch((e: unknown) => e);
-    expect(await killed).toBe(1);
-    expect(err).toMatchObject({ name: 'StorageError', code: 'STORAGE', retryable: true });
-    expect((err as Error).cause).toBeDefined();
-    expect(await db.sql(`SELECT count(*)::int AS n FROM pricing_reports`)).toEqual([{ n: 0 }]);
-    // The pool recovers: the next call connects anew.
-    await storage.prices.update([{ series, from: T, to: T }], () => [{ series, upsert: points(1), remove: [] }]);
-    expect(await db.sql(`SELECT count(*)::int AS n FROM pricing_reports`)).toEqual([{ n: 1 }]);
-  });
-
-  it('with retries, the same fault ends with the whole batch stored exactly once', async () => {
-    const storage = createPostgresStorage({ pool, copyThreshold: 1, onError: (e) => errors.push(e) });
-    const batch = points(150_000);
-    let computed = 0;
-    const update = storage.prices.update([{ series, from: T, to: T + 150_000 * 300 }], () => {
-      computed++;
-      return [{ series, upsert: batch, remove: [] }];
+  // Points the window read covered and did not find are COPYed straight into the table; the others go
+  // through the staging table and INSERT … ON CONFLICT. Each path is killed in its own long statement.
+  const paths = [
+    { name: 'INSERT from the staging table', to: T, statement: '%pricing_reports%sef_price_stage%' },
+    { name: 'COPY straight into the table', to: T + 150_000 * 300, statement: '%COPY%pricing_reports%FROM STDIN%' },
+  ];
+  for (const path of paths) {
+    it(`a backend terminated mid-batch (${path.name}) applies nothing of it and the call rejects with a retryable StorageError`, async () => {
+      const storage = createPostgresStorage({ pool, attempts: 1, copyThreshold: 1, onError: (e) => errors.push(e) });
+      const batch = points(150_000);
+      const update = storage.prices.update([{ series, from: T, to: path.to }], () => [{ series, upsert: batch, remove: [] }]);
+      const killed = killWhenRunning(path.statement);
+      const err = await update.catch((e: unknown) => e);
+      expect(await killed).toBe(1);
+      expect(err).toMatchObject({ name: 'StorageError', code: 'STORAGE', retryable: true });
+      expect((err as Error).cause).toBeDefined();
+      expect(await db.sql(`SELECT count(*)::int AS n FROM pricing_reports`)).toEqual([{ n: 0 }]);
+      // The pool recovers: the next call connects anew.
+      await storage.prices.update([{ series, from: T, to: T }], () => [{ series, upsert: points(1), remove: [] }]);
+      expect(await db.sql(`SELECT count(*)::int AS n FROM pricing_reports`)).toEqual([{ n: 1 }]);
     });
-    await killWhenRunning('%pricing_reports%sef_price_stage%');
-    await update;
-    expect(computed).toBe(2);
-    expect(await db.sql(`SELECT count(*)::int AS n, count(DISTINCT "timestamp")::int AS d FROM pricing_reports`)).toEqual([{ n: 150_000, d: 150_000 }]);
-  });
+
+    it(`with retries, the same fault (${path.name}) ends with the whole batch stored exactly once`, async () => {
+      const storage = createPostgresStorage({ pool, copyThreshold: 1, onError: (e) => errors.push(e) });
+      const batch = points(150_000);
+      let computed = 0;
+      const update = storage.prices.update([{ series, from: T, to: path.to }], () => {
+        computed++;
+        return [{ series, upsert: batch, remove: [] }];
+      });
+      await killWhenRunning(path.statement);
+      await update;
+      expect(computed).toBe(2);
+      expect(await db.sql(`SELECT count(*)::int AS n, count(DISTINCT "timestamp")::int AS d FROM pricing_reports`)).toEqual([{ n: 150_000, d: 150_000 }]);
+    });
+  }
 
   it('an idle pooled connection killed by the server goes to the error listener, not to a crash', async () => {
     const storage = createPostgresStorage({ pool, onError: (e) => errors.push(e) });
