@@ -9,7 +9,10 @@ import { copyStage } from './stage.js';
 import type { Tables } from './tables.js';
 
 export interface PostgresPriceStoreOptions {
-  /** Upserts of at least this many points go through COPY into a staging table; smaller ones through `unnest`. @default 2000 */
+  /**
+   * Upserts of at least this many points go through COPY: the rows known to be new straight into the table,
+   * the others into a staging table and INSERT … ON CONFLICT; smaller ones through `unnest`. @default 2000
+   */
   readonly copyThreshold?: number;
 }
 

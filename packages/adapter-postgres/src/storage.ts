@@ -24,7 +24,10 @@ export interface PostgresStorageOptions {
   readonly onError?: (error: Error) => void;
   /** Attempts of a price-store transaction that fails with a retryable error (deadlock, serialization, lost connection). @default 4 */
   readonly attempts?: number;
-  /** Upserts of at least this many points go through COPY into a staging table instead of `unnest`. @default 2000 */
+  /**
+   * Upserts of at least this many points go through COPY: the rows known to be new straight into the table,
+   * the others into a staging table and INSERT … ON CONFLICT; smaller ones through `unnest`. @default 2000
+   */
   readonly copyThreshold?: number;
 }
 
