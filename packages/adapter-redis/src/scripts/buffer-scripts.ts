@@ -15,22 +15,29 @@
  * JavaScript printed, so they compare exactly as in JavaScript.
  */
 
-/** Shared by both scripts: unpacks a series value into timestamp, arrival and entry arrays. */
+/**
+ * Shared by both scripts: unpacks a series value into timestamp, arrival and entry arrays from index 1 and
+ * returns how many entries it wrote (the arrays may hold stale slots past it: the add script reuses them).
+ */
 const unpackSeries = `
-local find, sub, tonumber, concat, insert, remove = string.find, string.sub, tonumber, table.concat, table.insert, table.remove
-local function unpack_series(v, ts, arr, ent)
-  local pos, len = 1, v and #v or 0
+local find, sub, tonumber, concat = string.find, string.sub, tonumber, table.concat
+local function unpack_series(v, ts, arr, ent, arrS)
+  local pos, len, m = 1, v and #v or 0, 0
   while pos <= len do
     local p1 = find(v, '|', pos + 1, true)
     local p2 = find(v, '|', p1 + 1, true)
     local p3 = find(v, '|', p2 + 1, true)
     local c = find(v, ':', p3 + 1, true)
     local stop = c + tonumber(sub(v, p3 + 1, c - 1))
-    ts[#ts + 1] = tonumber(sub(v, pos + 1, p1 - 1))
-    arr[#arr + 1] = tonumber(sub(v, p2 + 1, p3 - 1))
-    ent[#ent + 1] = sub(v, pos, stop)
+    m = m + 1
+    ts[m] = tonumber(sub(v, pos + 1, p1 - 1))
+    local a = sub(v, p2 + 1, p3 - 1)
+    arr[m] = tonumber(a)
+    if arrS then arrS[m] = a end
+    ent[m] = sub(v, pos, stop)
     pos = stop + 1
   end
+  return m
 end
 local function call_in_chunks(cmd, key, list)
   for j = 1, #list, 1000 do redis.call(cmd, key, unpack(list, j, math.min(j + 999, #list))) end
@@ -53,7 +60,7 @@ end
  * report released with the twin it found, or found again in a pair record (both numbers 1-based).
  */
 export const bufferAddScript = {
-  name: 'sefBufferAdd6',
+  name: 'sefBufferAdd7',
   lua: `${unpackSeries}
 local now, tol, ttl, recTtl = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local nowN = tonumber(now)
@@ -81,9 +88,10 @@ for j = 5, #ARGV, 2 do
 end
 local values, records, older = hmget(KEYS[1], ids), hmget(KEYS[4], fields), hmget(KEYS[5], fields)
 local out, delta, sets, dels, dues, undue, recs, fresh = {}, 0, {}, {}, {}, {}, {}, {}
+-- one set of arrays for every series, m entries in use: a table per series costs more than the pairing
+local ts, arr, ent, arrS = {}, {}, {}, {}
 for s = 1, #ids do
-  local ts, arr, ent = {}, {}, {}
-  unpack_series(values[s], ts, arr, ent)
+  local m = unpack_series(values[s], ts, arr, ent, arrS)
   local changed = false
   local incoming = src[s]
   for k = 1, count[s] do
@@ -101,14 +109,14 @@ for s = 1, #ids do
       local p1 = find(incoming, '|', pos + 1, true)
       local t = tonumber(sub(incoming, pos + 1, p1 - 1))
       -- first waiting report with timestamp >= t - tol - 1; the exact test |dt| <= tol is below
-      local lo, hi = 1, #ts
+      local lo, hi = 1, m
       while lo <= hi do
         local mid = math.floor((lo + hi) / 2)
         if ts[mid] < t - tol - 1 then lo = mid + 1 else hi = mid - 1 end
       end
       local dup, twin, twinD
       local i = lo
-      while i <= #ts and ts[i] <= t + tol + 1 do
+      while i <= m and ts[i] <= t + tol + 1 do
         if sub(ent[i], 1, 1) == role then
           if ts[i] == t then dup = i end
         else
@@ -134,9 +142,10 @@ for s = 1, #ids do
         out[#out + 1] = s
         out[#out + 1] = k
         out[#out + 1] = e
-        remove(ts, twin)
-        remove(arr, twin)
-        remove(ent, twin)
+        for j = twin, m - 1 do
+          ts[j], arr[j], ent[j], arrS[j] = ts[j + 1], arr[j + 1], ent[j + 1], arrS[j + 1]
+        end
+        m = m - 1
         fresh[fields[g]] = e
         recs[#recs + 1] = fields[g]
         recs[#recs + 1] = now .. '|' .. e
@@ -145,25 +154,29 @@ for s = 1, #ids do
       else
         -- after every waiting report with the same timestamp: equal timestamps keep arrival order
         local at = lo
-        while at <= #ts and ts[at] <= t do at = at + 1 end
-        insert(ts, at, t)
-        insert(arr, at, nowN)
-        insert(ent, at, sub(incoming, pos, p2) .. now .. '|' .. sub(incoming, p2 + 1, ends[g]))
+        while at <= m and ts[at] <= t do at = at + 1 end
+        for j = m, at, -1 do
+          ts[j + 1], arr[j + 1], ent[j + 1], arrS[j + 1] = ts[j], arr[j], ent[j], arrS[j]
+        end
+        ts[at], arr[at], arrS[at] = t, nowN, now
+        ent[at] = sub(incoming, pos, p2) .. now .. '|' .. sub(incoming, p2 + 1, ends[g])
+        m = m + 1
         delta = delta + 1
         changed = true
       end
     end
   end
   if changed then
-    if #ent == 0 then
+    if m == 0 then
       dels[#dels + 1] = ids[s]
       undue[#undue + 1] = ids[s]
     else
       sets[#sets + 1] = ids[s]
-      sets[#sets + 1] = concat(ent)
-      local earliest = arr[1]
-      for j = 2, #arr do if arr[j] < earliest then earliest = arr[j] end end
-      dues[#dues + 1] = string.format('%.17g', earliest)
+      sets[#sets + 1] = concat(ent, '', 1, m)
+      -- the earliest arrival as stored (the string JavaScript printed), not formatted again
+      local e = 1
+      for j = 2, m do if arr[j] < arr[e] then e = j end end
+      dues[#dues + 1] = arrS[e]
       dues[#dues + 1] = ids[s]
     end
   end
