@@ -4,13 +4,9 @@ import type { SeriesWindow, StoredPoint } from '@sef/core';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { sqlState } from './errors.js';
-import { copyText, nullable } from './stage.js';
 
 /** Seconds from the unix epoch to PostgreSQL's (2000-01-01). */
 const pgEpoch = 946_684_800;
-/** The range `Date#toISOString` writes as a four-digit year (0001-01-01 … 9999-12-31), in ms. */
-const minMs = -62_135_596_800_000;
-const maxMs = 253_402_300_799_999;
 
 /** `rint`: to the nearest integer, halves to even (the default rounding mode of C). */
 function rint(x: number): number {
@@ -19,29 +15,21 @@ function rint(x: number): number {
 }
 
 /**
- * Unix seconds as timestamptz text, rounded to the microsecond exactly as `to_timestamp(float8)` does
- * (subtract the PostgreSQL epoch, scale, `rint`), so a point copied as text lands on the same key as
- * one written through `to_timestamp`. `undefined` when the text form would need more than four year digits.
+ * Unix seconds as PostgreSQL stores a timestamptz (microseconds since 2000-01-01), rounded exactly as
+ * `to_timestamp(float8)` does (subtract the PostgreSQL epoch, scale, `rint`), so a point copied in binary
+ * lands on the same key as one written through `to_timestamp`. `undefined` when it is not a safe
+ * integer (further than about 285 years from 2000): such points keep the SQL path.
  */
-export function timestampText(seconds: number): string | undefined {
-  if (!Number.isFinite(seconds)) return undefined;
-  // An integral double, as the int64 PostgreSQL keeps; far from 2000 it is past 2^53, so split it exactly.
-  const sincePgEpoch = rint((seconds - pgEpoch) * 1e6);
-  let ms: number;
-  let micros: number;
-  if (Number.isSafeInteger(sincePgEpoch)) {
-    const unix = sincePgEpoch + pgEpoch * 1e6;
-    ms = Math.floor(unix / 1000);
-    micros = unix - ms * 1000;
-  } else {
-    const unix = BigInt(sincePgEpoch) + BigInt(pgEpoch) * 1_000_000n;
-    const rem = ((unix % 1000n) + 1000n) % 1000n;
-    ms = Number((unix - rem) / 1000n);
-    micros = Number(rem);
-  }
-  if (ms < minMs || ms > maxMs) return undefined;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}+00`;
+export function pgMicros(seconds: number): number | undefined {
+  const micros = rint((seconds - pgEpoch) * 1e6);
+  return Number.isSafeInteger(micros) ? micros : undefined;
+}
+
+/** A point to COPY, with its timestamps as {@link pgMicros}. */
+export interface FreshRow {
+  readonly point: StoredPoint;
+  readonly ts: number;
+  readonly replicaTs: number | null;
 }
 
 /**
@@ -57,36 +45,74 @@ export function splitFresh(windows: readonly SeriesWindow[], upsert: readonly St
     list.push({ left: w.left, right: w.right, stored: new Set(w.points.map((p) => p.timestamp)) });
     bySeries.set(key, list);
   }
-  // Reports of one batch share few timestamps (every series reports each interval): format each once.
-  const texts = new Map<number, string | undefined>();
-  const text = (seconds: number) => {
-    if (texts.has(seconds)) return texts.get(seconds);
-    const t = timestampText(seconds);
-    texts.set(seconds, t);
-    return t;
-  };
-  const fresh: { point: StoredPoint; ts: string; replicaTs: string }[] = [];
+  const fresh: FreshRow[] = [];
   const rest: StoredPoint[] = [];
   for (const p of upsert) {
     const covered = bySeries.get(`${p.agentId}\u0000${p.poolId}`)?.some((w) => p.timestamp >= w.left && p.timestamp <= w.right && !w.stored.has(p.timestamp));
-    const ts = covered ? text(p.timestamp) : undefined;
-    const replicaTs = p.replicaTimestamp === null ? '\\N' : text(p.replicaTimestamp);
+    const ts = covered ? pgMicros(p.timestamp) : undefined;
+    const replicaTs = p.replicaTimestamp === null ? null : pgMicros(p.replicaTimestamp);
     if (ts === undefined || replicaTs === undefined) rest.push(p);
     else fresh.push({ point: p, ts, replicaTs });
   }
   return { fresh, rest };
 }
 
-function* lines(rows: readonly { point: StoredPoint; ts: string; replicaTs: string }[]): Generator<string> {
+const header = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+const trailer = Buffer.from([0xff, 0xff]);
+
+/**
+ * COPY BINARY: the server parses no text (about a fifth less of its time than text COPY here), and
+ * prices go over as their IEEE bits. Each tuple: field count, then per field its length (-1: NULL) and bytes.
+ */
+function* binary(rows: readonly FreshRow[]): Generator<Buffer> {
+  yield header;
+  const utf8 = new Map<string, Buffer>();
+  const bytes = (s: string) => {
+    let b = utf8.get(s);
+    if (b === undefined) utf8.set(s, (b = Buffer.from(s, 'utf8')));
+    return b;
+  };
   const chunk = 2000;
   for (let i = 0; i < rows.length; i += chunk) {
-    let out = '';
-    for (let j = i; j < Math.min(rows.length, i + chunk); j++) {
+    const end = Math.min(rows.length, i + chunk);
+    let size = 0;
+    for (let j = i; j < end; j++) {
+      const p = rows[j]!.point;
+      size += 2 + 9 * 4 + bytes(p.agentId).length + bytes(p.poolId).length + bytes(p.flag).length + bytes(p.source).length + 8 + 8;
+      size += (p.primaryPrice === null ? 0 : 8) + (p.replicaPrice === null ? 0 : 8) + (rows[j]!.replicaTs === null ? 0 : 8);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let o = 0;
+    const text = (s: string) => {
+      const b = bytes(s);
+      o = out.writeInt32BE(b.length, o);
+      o += b.copy(out, o);
+    };
+    const float = (n: number | null) => {
+      if (n === null) o = out.writeInt32BE(-1, o);
+      else o = out.writeDoubleBE(n, out.writeInt32BE(8, o));
+    };
+    const micros = (n: number | null) => {
+      if (n === null) return void (o = out.writeInt32BE(-1, o));
+      const high = Math.floor(n / 4294967296);
+      o = out.writeUInt32BE(n - high * 4294967296, out.writeInt32BE(high, out.writeInt32BE(8, o)));
+    };
+    for (let j = i; j < end; j++) {
       const { point: p, ts, replicaTs } = rows[j]!;
-      out += `${copyText(p.agentId)}\t${copyText(p.poolId)}\t${ts}\t${p.price}\t${p.flag}\t${p.source}\t${nullable(p.primaryPrice)}\t${nullable(p.replicaPrice)}\t${replicaTs}\n`;
+      o = out.writeInt16BE(9, o);
+      text(p.agentId);
+      text(p.poolId);
+      micros(ts);
+      float(p.price);
+      text(p.flag);
+      text(p.source);
+      float(p.primaryPrice);
+      float(p.replicaPrice);
+      micros(replicaTs);
     }
     yield out;
   }
+  yield trailer;
 }
 
 /**
@@ -94,10 +120,10 @@ function* lines(rows: readonly { point: StoredPoint; ts: string; replicaTs: stri
  * rolled the savepoint back) if one was not new after all (a unique violation), so the caller can
  * write them through ON CONFLICT instead; any other error is thrown.
  */
-export async function copyFresh(client: PoolClient, copy: string, rows: readonly { point: StoredPoint; ts: string; replicaTs: string }[]): Promise<boolean> {
+export async function copyFresh(client: PoolClient, copy: string, rows: readonly FreshRow[]): Promise<boolean> {
   await client.query('SAVEPOINT sef_copy');
   try {
-    await pipeline(Readable.from(lines(rows)), client.query(copyFrom(copy)));
+    await pipeline(Readable.from(binary(rows)), client.query(copyFrom(copy)));
   } catch (error) {
     if (sqlState(error) !== '23505') throw error;
     await client.query('ROLLBACK TO SAVEPOINT sef_copy');

@@ -53,7 +53,7 @@ export function priceSql(t: Tables) {
     primary_price float8, replica_price float8, replica_ts float8) ON COMMIT DELETE ROWS`,
     stageCopy: `COPY sef_price_stage FROM STDIN`,
     /** COPY of rows known to be new straight into the table (see `splitFresh`). */
-    copyFresh: `COPY ${t.prices} (agent_id, pool_id, "timestamp", price, data_quality_flag, source, primary_price, replica_price, replica_timestamp) FROM STDIN`,
+    copyFresh: `COPY ${t.prices} (agent_id, pool_id, "timestamp", price, data_quality_flag, source, primary_price, replica_price, replica_timestamp) FROM STDIN WITH (FORMAT binary)`,
     timeline: `SELECT ${pointColumns} FROM ${t.prices}
   WHERE agent_id = $1 AND pool_id = $2 AND "timestamp" >= to_timestamp($3) AND "timestamp" <= to_timestamp($4)
   ORDER BY "timestamp"`,

@@ -5,8 +5,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 /** A text field in COPY text format: backslash, tab and line breaks escaped. */
-export const copyText = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s);
-export const nullable = (n: number | null): string => (n === null ? '\\N' : String(n));
+const copyText = (s: string): string => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s);
+const nullable = (n: number | null): string => (n === null ? '\\N' : String(n));
 
 function* lines(points: readonly StoredPoint[]): Generator<string> {
   const chunk = 2000;
