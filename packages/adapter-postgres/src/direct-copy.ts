@@ -47,8 +47,13 @@ export function splitFresh(windows: readonly SeriesWindow[], upsert: readonly St
   }
   const fresh: FreshRow[] = [];
   const rest: StoredPoint[] = [];
+  // Upserts come in runs of one series: look its windows up once per run.
+  let last: StoredPoint | undefined;
+  let windowsOf: { left: number; right: number; stored: Set<number> }[] | undefined;
   for (const p of upsert) {
-    const covered = bySeries.get(`${p.agentId}\u0000${p.poolId}`)?.some((w) => p.timestamp >= w.left && p.timestamp <= w.right && !w.stored.has(p.timestamp));
+    if (last === undefined || p.agentId !== last.agentId || p.poolId !== last.poolId) windowsOf = bySeries.get(`${p.agentId}\u0000${p.poolId}`);
+    last = p;
+    const covered = windowsOf?.some((w) => p.timestamp >= w.left && p.timestamp <= w.right && !w.stored.has(p.timestamp));
     const ts = covered ? pgMicros(p.timestamp) : undefined;
     const replicaTs = p.replicaTimestamp === null ? null : pgMicros(p.replicaTimestamp);
     if (ts === undefined || replicaTs === undefined) rest.push(p);

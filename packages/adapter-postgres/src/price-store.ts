@@ -52,7 +52,7 @@ export function createPostgresPriceStore(db: Db, t: Tables, options: PostgresPri
           throw new CallerError(error);
         }
         const { remove, upsert } = flatten(changes);
-        const stray = [...changes.map((c) => c.series), ...upsert].find((k) => !series.has(`${k.agentId}\u0000${k.poolId}`));
+        const stray = findStray(changes, upsert, series);
         if (stray) throw new CallerError(new StorageError(`A change of ${stray.agentId}/${stray.poolId} is for a series the update did not lock`, { retryable: false }));
         if (remove.ts.length > 0) await client.query(sql.remove, [remove.agentIds, remove.poolIds, remove.ts]);
         let rest = upsert;
@@ -142,6 +142,18 @@ function dedupe(changes: readonly SeriesChange[]): StoredPoint[] {
   const byKey = new Map<string, StoredPoint>();
   for (const c of changes) for (const p of c.upsert) byKey.set(`${p.agentId}\u0000${p.poolId}\u0000${p.timestamp}`, p);
   return [...byKey.values()];
+}
+
+/** The first series of a change or upsert that is not in `locked` (keys `agent\0pool`); runs of one series are checked once. */
+function findStray(changes: readonly SeriesChange[], upsert: readonly StoredPoint[], locked: ReadonlySet<string>): SeriesKey | undefined {
+  for (const c of changes) if (!locked.has(`${c.series.agentId}\u0000${c.series.poolId}`)) return c.series;
+  let last: StoredPoint | undefined;
+  for (const p of upsert) {
+    if (last !== undefined && p.agentId === last.agentId && p.poolId === last.poolId) continue;
+    if (!locked.has(`${p.agentId}\u0000${p.poolId}`)) return p;
+    last = p;
+  }
+  return undefined;
 }
 
 function columns(points: readonly StoredPoint[]): unknown[] {
