@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import type { Redis } from 'ioredis';
 import { runDedupeBufferContract } from '@sef/core/testing';
 import { createRedisBuffer } from '../src/index.js';
-import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
+import { dropPrefix, skipRedis, testPrefix, useSharedClient } from './redis.js';
 
 describe.skipIf(skipRedis)('createRedisBuffer against a real Redis', () => {
   let client: Redis;
-  beforeAll(async () => {
-    client = await connect();
-  });
-  afterAll(async () => {
-    await client?.quit();
-  });
+  useSharedClient((c) => (client = c));
 
   runDedupeBufferContract({
     name: 'redis',

@@ -1,21 +1,12 @@
 import fc from 'fast-check';
-import type { Role, SourceReport } from '@sef/core';
+import type { SourceReport } from '@sef/core';
+import { bufferTestPolicy as policy, sortedReports, sourceReport as report } from '@sef/core/testing';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisBuffer } from '../src/index.js';
 import { parseSeriesId, seriesId } from '../src/keys.js';
-import { connect, dropPrefix, keysUnder, skipRedis, testPrefix } from './redis.js';
+import { connect, keysUnder, skipRedis, useSharedClient, useTestPrefix } from './redis.js';
 
-const policy = { timeTolerance: 30, windowMs: 300_000 };
-const report = (role: Role, timestamp: number, price: number, agentId = 'a1', poolId = 'us-east-1a:c5.large'): SourceReport => ({
-  agentId,
-  poolId,
-  instanceId: `i-${agentId}-${role}`,
-  timestamp,
-  price,
-  role,
-});
-const byKey = (rs: readonly SourceReport[]) => [...rs].sort((a, b) => `${a.agentId}|${a.poolId}|${a.timestamp}|${a.role}`.localeCompare(`${b.agentId}|${b.poolId}|${b.timestamp}|${b.role}`));
 
 describe('series ids in key names', () => {
   it('round-trip any agent and pool id, colons and non-ASCII included (property)', () => {
@@ -30,16 +21,8 @@ describe('series ids in key names', () => {
 describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
   let client: Redis;
   let keyPrefix: string;
-  beforeAll(async () => {
-    client = await connect();
-  });
-  afterAll(async () => {
-    await client?.quit();
-  });
-  beforeEach(() => {
-    keyPrefix = testPrefix();
-  });
-  afterEach(async () => dropPrefix(client, keyPrefix));
+  useSharedClient((c) => (client = c));
+  useTestPrefix(() => client, (p) => (keyPrefix = p));
 
   it("holds the spec's primary ($0.0456 at T=1000) as an entry of its series' hash field, every key under the prefix with a TTL", async () => {
     const buffer = createRedisBuffer({ client, keyPrefix, keyTtlMs: 3_600_000 });
@@ -60,14 +43,14 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     const a = report('primary', 1000, 1, 'a:b', 'c');
     const b = report('replica', 1000, 2, 'a', 'b:c');
     expect(await buffer.add([a, b], 0, policy)).toEqual([]);
-    expect(byKey(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(byKey([a, b]));
+    expect(sortedReports(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(sortedReports([a, b]));
   });
 
   it('pairs across the chunks of one large add', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix, chunkSize: 3 });
     const primaries = Array.from({ length: 10 }, (_, i) => report('primary', 1000 + i * 300, 1));
     const replicas = Array.from({ length: 10 }, (_, i) => report('replica', 1005 + i * 300, 2));
-    expect(byKey(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(byKey([...primaries, ...replicas]));
+    expect(sortedReports(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(sortedReports([...primaries, ...replicas]));
     expect(await buffer.size()).toBe(0);
     // What is left is one pair record per pair, kept for one window.
     expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
@@ -80,7 +63,7 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     const buffer = createRedisBuffer({ client, keyPrefix, sweepPageSize: 3 });
     const held = Array.from({ length: 40 }, (_, i) => report(i % 2 === 0 ? 'primary' : 'replica', 1000 + i * 300, 1, `a${i % 11}`));
     await buffer.add(held, 0, policy);
-    expect(byKey(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(byKey(held));
+    expect(sortedReports(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(sortedReports(held));
     expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
     expect(await buffer.size()).toBe(0);
   });
@@ -121,7 +104,7 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     const primaries = Array.from({ length: 5000 }, (_, i) => report('primary', 1_000_000 + i * 60, 1));
     const replicas = primaries.map((p) => report('replica', p.timestamp + 2, 2)).reverse();
     expect(await buffer.add(primaries, 0, policy)).toEqual([]);
-    expect(byKey(await buffer.add(replicas, 0, policy))).toEqual(byKey([...primaries, ...replicas]));
+    expect(sortedReports(await buffer.add(replicas, 0, policy))).toEqual(sortedReports([...primaries, ...replicas]));
     expect(await buffer.size()).toBe(0);
   });
 
@@ -134,7 +117,7 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
       expect(await sweepers[0]!.size()).toBe(3000);
       const released = (await Promise.all(sweepers.map((b) => b.releaseExpired(policy.windowMs, policy)))).flat();
       expect(released).toHaveLength(3000);
-      expect(byKey(released)).toEqual(byKey(held));
+      expect(sortedReports(released)).toEqual(sortedReports(held));
       expect(await sweepers[0]!.size()).toBe(0);
     } finally {
       await Promise.all(others.map((c) => c.quit()));

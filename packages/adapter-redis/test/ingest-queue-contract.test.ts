@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import type { Redis } from 'ioredis';
 import { runIngestQueueContract } from '@sef/core/testing';
 import { createRedisIngestQueue } from '../src/index.js';
-import { connect, dropPrefix, skipRedis, testPrefix } from './redis.js';
+import { dropPrefix, skipRedis, testPrefix, useSharedClient } from './redis.js';
 
 describe.skipIf(skipRedis)('createRedisIngestQueue against a real Redis', () => {
   let client: Redis;
-  beforeAll(async () => {
-    client = await connect();
-  });
-  afterAll(async () => {
-    await client?.quit();
-  });
+  useSharedClient((c) => (client = c));
 
   runIngestQueueContract({
     name: 'redis',

@@ -1,24 +1,16 @@
 import { createMemoryStorage, StaleFencingTokenError, systemClock } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisLeaseManager } from '../src/index.js';
-import { connect, dropPrefix, keysUnder, skipRedis, testPrefix } from './redis.js';
+import { keysUnder, skipRedis, useSharedClient, useTestPrefix } from './redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skipRedis)('createRedisLeaseManager: fencing and what Redis holds', () => {
   let client: Redis;
   let keyPrefix: string;
-  beforeAll(async () => {
-    client = await connect();
-  });
-  afterAll(async () => {
-    await client?.quit();
-  });
-  beforeEach(() => {
-    keyPrefix = testPrefix();
-  });
-  afterEach(async () => dropPrefix(client, keyPrefix));
+  useSharedClient((c) => (client = c));
+  useTestPrefix(() => client, (p) => (keyPrefix = p));
 
   it('a holder that paused past its lease cannot act: the store refuses its stale token', async () => {
     const leases = createRedisLeaseManager({ client, keyPrefix });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -39,4 +40,26 @@ export async function keysUnder(client: Redis, prefix: string): Promise<string[]
 export async function dropPrefix(client: Redis, prefix: string): Promise<void> {
   const keys = await keysUnder(client, prefix);
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+/** One connected client for every test of the enclosing `describe`, quit after the last. */
+export function useSharedClient(use: (client: Redis) => void): void {
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    client = await connect();
+    use(client);
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+}
+
+/** A fresh key prefix before each test, with everything under it dropped after. */
+export function useTestPrefix(client: () => Redis, use: (prefix: string) => void): void {
+  let prefix = '';
+  beforeEach(() => {
+    prefix = testPrefix();
+    use(prefix);
+  });
+  afterEach(async () => dropPrefix(client(), prefix));
 }

@@ -10,3 +10,5 @@ export { runIngestQueueContract } from './ingest-queue.js';
 export { runReplicaStoreContract } from './replica-store.js';
 export { runEventStoreContract } from './event-store.js';
 export { runLeaseManagerContract, type LeaseManagerContractOptions, type LeaseManagerSetup } from './lease-manager.js';
+// Fixtures of the dedupe-buffer suite, for adapters' own buffer tests.
+export { policy as bufferTestPolicy, report as sourceReport, sorted as sortedReports } from './dedupe-buffer-fixtures.js';
