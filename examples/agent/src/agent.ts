@@ -45,7 +45,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Log; clock?: 
     log,
   });
   const pricingPath = `/api/agents/${encodeURIComponent(config.agentId)}/pricing`;
-  const stopPrices = config.pools.length === 0 ? () => {} : startPriceSampler({
+  const stopPrices = config.pools.length === 0 ? async () => {} : startPriceSampler({
     feed: priceFeed, pools: config.pools, instanceId, clock, log,
     report: (reports) => reporter.send({ path: pricingPath, body: { reports } }),
   });
@@ -58,8 +58,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Log; clock?: 
     reporter,
     instanceId,
     async stop() {
-      stopPrices();
       stopHeartbeat();
+      await stopPrices(); // the sample being taken reaches the spool before it closes
       await stopNotices();
       await reporter.stop();
     },

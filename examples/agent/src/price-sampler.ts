@@ -39,31 +39,42 @@ export async function sampleAt(feed: PriceFeed, pools: readonly string[], instan
 
 /**
  * Samples the pools on the grid (multiples of `gridMs` since the epoch): the latest grid point at once,
- * then each following one, and hands each batch to `report`. Returns a stop function.
+ * then each following one, and hands each batch to `report`. Returns a stop function that resolves once
+ * a sample already being taken has been handed to `report` (a sample taken is never dropped on stop).
  * @example
  * const stop = startPriceSampler({ feed, pools: ['us-east-1a:c5.large'], instanceId, clock, log, report: send });
  */
-export function startPriceSampler(options: PriceSamplerOptions): () => void {
+export function startPriceSampler(options: PriceSamplerOptions): () => Promise<void> {
   const { feed, pools, instanceId, clock, log, report } = options;
   const grid = options.gridMs ?? 300_000;
   let stopped = false;
   let timer: { cancel(): void } | undefined;
-  const tick = async (t: number) => {
-    if (stopped) return;
-    const batch = await sampleAt(feed, pools, instanceId, t, log);
-    if (batch.length > 0 && !stopped) await report(batch).catch((error: unknown) => log.error('could not report prices', { error: String(error) }));
+  // Samples run one after another in grid order; the timer for the next point is set before the current
+  // sample is taken, so a slow feed or a slow spool never delays the grid.
+  let chain: Promise<void> = Promise.resolve();
+  const sample = (t: number) => {
+    chain = chain.then(async () => {
+      if (stopped) return;
+      const batch = await sampleAt(feed, pools, instanceId, t, log);
+      if (batch.length > 0) await report(batch).catch((error: unknown) => log.error('could not report prices', { error: String(error) }));
+    });
   };
-  // The next point follows the last one sampled, not "now": a slow feed or a paused process catches up
-  // on the points it missed instead of skipping them.
+  // The next point follows the last one scheduled, not "now": a paused process catches up on the points
+  // it missed instead of skipping them.
   const schedule = (t: number) => {
     if (stopped) return;
     const next = t + grid;
-    timer = clock.setTimer(Math.max(0, next - clock.now()), () => void tick(next).finally(() => schedule(next)));
+    timer = clock.setTimer(Math.max(0, next - clock.now()), () => {
+      sample(next);
+      schedule(next);
+    });
   };
   const first = Math.floor(clock.now() / grid) * grid;
-  void tick(first).finally(() => schedule(first));
-  return () => {
+  sample(first);
+  schedule(first);
+  return async () => {
     stopped = true;
     timer?.cancel();
+    await chain;
   };
 }

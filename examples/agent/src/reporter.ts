@@ -21,6 +21,8 @@ export interface Reporter {
    * disk in the spool. `urgent` entries (interruption notices) are tried at once even with a backlog.
    */
   send(entry: SpoolEntry, options?: { urgent?: boolean }): Promise<void>;
+  /** Number of entries waiting in the spool. */
+  backlog(): number;
   /** Resolves when the spool is empty (tests, shutdown). */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -94,6 +96,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       await spool.append(entry);
       kick();
     },
+    backlog: () => spool.size,
     drained() {
       return spool.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
     },

@@ -24,7 +24,7 @@ it('property: whatever steps time takes, every 300 s grid point since start is s
       const batches: PriceReport[][] = [];
       const stop = startPriceSampler({ feed, pools: ['us-east-1a:c5.large', 'us-east-1b:c5.large'], instanceId: 'i-1', clock, log: captureLog().log, report: async (b) => void batches.push(b) });
       for (const s of steps) await clock.advance(s);
-      stop();
+      await stop();
       const first = Math.floor(start / grid) * grid;
       const last = Math.floor(clock.now() / grid) * grid;
       const expected = Array.from({ length: (last - first) / grid + 1 }, (_, i) => first + i * grid);
@@ -36,4 +36,24 @@ it('property: whatever steps time takes, every 300 s grid point since start is s
     }),
     { numRuns: 50 },
   );
+});
+
+it('stop while a sample is being taken: the sample is still handed on before stop resolves, and no later one is taken', async () => {
+  const clock = createFakeClock(1_700_000_100_000);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const slow: PriceFeed = { ...feed, priceHistory: async (pool, from, to) => (calls++, await gate, feed.priceHistory(pool, from, to)) };
+  const batches: PriceReport[][] = [];
+  const stop = startPriceSampler({ feed: slow, pools: ['us-east-1a:c5.large'], instanceId: 'i-1', clock, log: captureLog().log, report: async (b) => void batches.push(b) });
+  while (calls === 0) await new Promise((r) => setImmediate(r)); // the first sample is being taken
+  let stopped = false;
+  const stopping = stop().then(() => (stopped = true));
+  await new Promise((r) => setImmediate(r));
+  expect(stopped).toBe(false);
+  release();
+  await stopping;
+  expect(batches.map((b) => b[0]!.timestamp * 1000)).toEqual([Math.floor(1_700_000_100_000 / grid) * grid]);
+  await clock.advance(3 * grid);
+  expect(batches).toHaveLength(1);
 });

@@ -48,13 +48,14 @@ it('SEF down for a while: reports made meanwhile are spooled and, once SEF is ba
   agents.push(agent);
   const spooled = () => lines.filter((l) => l['msg'] === 'SEF unavailable; kept in the spool').length;
 
+  const accepted = new Set<number>();
+  server.composition.sef.on('report.accepted', ({ report }) => void accepted.add(report.timestamp));
   for (let i = 0; i < 2; i++) await clock.advance(grid); // grid points 0..2, delivered directly
-  await agent.reporter.drained();
+  await until(() => accepted.size === 3, 'grid points 0..2 accepted');
   await server.stopHttp();
   for (let i = 0; i < 4; i++) {
-    const before = spooled();
     await clock.advance(grid); // grid points 3..6 while SEF is down
-    await until(() => spooled() > before, 'a failed delivery');
+    await until(() => agent.reporter.backlog() === i + 1, `grid point ${i + 3} spooled`);
   }
   await server.startHttp();
   await clock.advance(60_000); // past the longest backoff
@@ -78,7 +79,10 @@ it('the spool survives a restart of the agent: a new agent on the same spool dir
   const first = captureLog();
   const a = await startAgent(agentConfig({ url: server.url, agentId: 'agent-1', token, spoolDir: dir, imdsEndpoint: imds.endpoint, instanceId, pools }), { log: first.log, clock, priceFeed: feed });
   await until(() => first.lines.some((l) => l['msg'] === 'SEF unavailable; kept in the spool'), 'the first batch spooled');
-  for (let i = 0; i < 2; i++) await clock.advance(grid);
+  for (let i = 0; i < 2; i++) {
+    await clock.advance(grid);
+    await until(() => a.reporter.backlog() === i + 2, 'the next grid point spooled');
+  }
   await a.stop();
   const onDisk = await openSpool({ dir, log: first.log });
   expect(onDisk.entries().map((e) => (e.body as { reports: { timestamp: number }[] }).reports[0]!.timestamp)).toEqual([0, 1, 2].map((i) => (t0 + i * grid) / 1000));
