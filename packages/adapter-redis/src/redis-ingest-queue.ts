@@ -13,6 +13,12 @@ export interface RedisIngestQueueOptions {
   readonly keyPrefix?: string | undefined;
   /** Consumer group shared by every SEF instance of one deployment. @default 'sef' */
   readonly group?: string;
+  /**
+   * A consumer idle this long with no entry pending is removed from the group by the next claim (any
+   * instance's), so the names of dead processes do not pile up. A live consumer removed this way is
+   * created again by its next read. @default 3_600_000 (1 h)
+   */
+  readonly forgetConsumerAfterMs?: number;
 }
 
 /** Ids per acknowledgement call. */
@@ -21,7 +27,7 @@ const ackChunk = 1000;
 /**
  * An {@link IngestQueue} on a Redis stream with one consumer group: `enqueue` is one XADD of the whole
  * batch; `claim` reclaims entries idle for `minIdleMs` from dead consumers (XAUTOCLAIM) and then reads new
- * ones; `ack` acknowledges and deletes in one script. The stream is never trimmed, so an unacknowledged
+ * ones, and forgets consumers long idle with nothing pending; `ack` acknowledges and deletes in one script. The stream is never trimmed, so an unacknowledged
  * entry stays until acknowledged. Durability is Redis' own: use AOF (`appendfsync everysec` or `always`)
  * and replicas for a queue that survives a Redis crash.
  * @example
@@ -36,6 +42,7 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
   const { client } = options;
   const stream = queueKey(resolvePrefix(client, options.keyPrefix));
   const group = options.group ?? 'sef';
+  const forgetAfter = String(Math.max(0, Math.floor(options.forgetConsumerAfterMs ?? 3_600_000)));
   const claimScript = defineScript(client, queueClaimScript);
   const ackScript = defineScript(client, queueAckScript);
   let groupReady = false;
@@ -60,7 +67,7 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
       if (!(await ensureGroup())) return [];
       groupReady = true;
     }
-    const rows = (await claimScript(1, stream, group, consumer, max, Math.max(0, Math.floor(minIdleMs)))) as [string, number, string][];
+    const rows = (await claimScript(1, stream, group, consumer, max, Math.max(0, Math.floor(minIdleMs)), forgetAfter)) as [string, number, string][];
     return rows.map(([id, deliveries, payload]) => ({ id, deliveries: Number(deliveries), reports: decodeBatch(id, payload) }));
   };
 

@@ -54,6 +54,28 @@ describe.skipIf(skipRedis)('createRedisIngestQueue: what Redis holds', () => {
     expect(pending.map(([pid, owner, , count]) => [pid, owner, count])).toEqual([[id, 'alive', 2]]);
   });
 
+  it('forgets a consumer idle past forgetConsumerAfterMs once it holds nothing, never one that still holds an entry', async () => {
+    const queue = createRedisIngestQueue({ client, keyPrefix, forgetConsumerAfterMs: 150 });
+    // Consumers other than the live one ('alive' appears only once it has been handed an entry).
+    const consumers = async () => ((await client.xinfo('CONSUMERS', `${keyPrefix}queue`, 'sef')) as string[][]).map((c) => c[1]).filter((n) => n !== 'alive').sort();
+    const held = await queue.enqueue(batch(2));
+    expect((await queue.claim('dead-holding', { max: 1, minIdleMs: 60_000 })).map((e) => e.id)).toEqual([held]);
+    await queue.enqueue(batch(2, 2));
+    const [next] = await queue.claim('dead-empty', { max: 1, minIdleMs: 60_000 });
+    await queue.ack([next!.id]);
+    expect(await consumers()).toEqual(['dead-empty', 'dead-holding']);
+    expect(await queue.claim('alive', { max: 10, minIdleMs: 60_000 })).toEqual([]);
+    expect(await consumers()).toEqual(['dead-empty', 'dead-holding']); // none idle long enough yet
+    await sleep(200);
+    expect(await queue.claim('alive', { max: 10, minIdleMs: 60_000 })).toEqual([]);
+    // 'dead-holding' still holds an entry: it stays until that entry is reclaimed, then goes too.
+    expect(await consumers()).toEqual(['dead-holding']);
+    expect((await queue.claim('alive', { max: 10, minIdleMs: 0 })).map((e) => e.id)).toEqual([held]);
+    await sleep(200);
+    await queue.claim('alive', { max: 10, minIdleMs: 60_000 });
+    expect(await consumers()).toEqual([]);
+  });
+
   it('never trims the stream past an unacknowledged entry: it holds exactly what was not acknowledged', async () => {
     let run = 0;
     await fc.assert(

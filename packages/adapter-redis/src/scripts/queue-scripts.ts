@@ -3,13 +3,16 @@
  */
 
 /**
- * KEYS: stream. ARGV: group, consumer, max, minIdleMs.
+ * KEYS: stream. ARGV: group, consumer, max, minIdleMs, forgetIdleMs.
  * First the entries other consumers left unacknowledged for minIdleMs (XAUTOCLAIM, oldest first), then
  * entries never delivered (XREADGROUP `>`). Every entry in the group's pending list is older than every
  * undelivered one, so the result is oldest first. Returns { id, deliveries, batch }...
+ * Last, consumers idle for forgetIdleMs with nothing pending are removed from the group: a restarted SEF
+ * process comes back under a new name, and the names of dead ones would otherwise pile up. Removing one
+ * loses nothing (it holds no entry) and a live one is simply created again by its next read.
  */
 export const queueClaimScript = {
-  name: 'sefQueueClaim',
+  name: 'sefQueueClaim2',
   lua: `
 local stream, group, consumer, max, idle = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local function batchOf(fields)
@@ -33,6 +36,12 @@ if #out < max then
   if r then
     for _, e in ipairs(r[1][2]) do out[#out + 1] = { e[1], 1, batchOf(e[2]) } end
   end
+end
+local forget = tonumber(ARGV[5])
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', stream, group)) do
+  local f = {}
+  for j = 1, #c, 2 do f[c[j]] = c[j + 1] end
+  if f.name ~= consumer and f.pending == 0 and f.idle >= forget then redis.call('XGROUP', 'DELCONSUMER', stream, group, f.name) end
 end
 return out
 `,
