@@ -37,7 +37,7 @@ await app.listen({ port: settings.PORT, host: settings.HOST }).catch(fail);
 const { backends } = composition;
 const shown = settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST;
 const base = `http://${shown}:${settings.PORT}`;
-log.info(backends, `SEF service listening on ${base} (storage ${backends.storage}, buffer ${backends.buffer}, cloud ${backends.cloud})`);
+log.info(backends, `SEF service listening on ${base} (storage ${backends.storage}, buffer ${backends.buffer}, leases ${backends.leases}, cloud ${backends.cloud})`);
 if (!settings.SEF_AUTH) {
   const banner = '!'.repeat(72);
   process.stderr.write(`\n${banner}\n  SEF_AUTH=off: AUTHENTICATION IS DISABLED. Anyone reaching this port is admin.\n  Development only.\n${banner}\n\n`);

@@ -10,3 +10,4 @@ export {
   type ReplicaPerformanceRow,
   type FailoverPerformanceRow,
 } from './monitoring.js';
+export { createPostgresLeaseManager, type PostgresLeaseManagerOptions } from './lease-manager.js';

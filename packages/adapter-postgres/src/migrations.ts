@@ -110,4 +110,17 @@ CREATE TABLE ${t.systemEvents} (
 CREATE INDEX system_events_created_idx ON ${t.systemEvents} (created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'leases with fencing tokens',
+    sql: (t) => `
+-- One row per lease key, kept after release so that its token only ever grows.
+CREATE TABLE ${t.leases} (
+  lease_key text PRIMARY KEY,
+  owner text NOT NULL,
+  token bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -9,6 +9,7 @@ export interface Tables {
   readonly replicas: string;
   readonly signals: string;
   readonly systemEvents: string;
+  readonly leases: string;
 }
 
 /** Quotes an identifier for SQL (`my"schema` → `"my""schema"`). */
@@ -27,6 +28,7 @@ export function tables(schema?: string): Tables {
     replicas: q('replica_instances'),
     signals: q('spot_interruption_events'),
     systemEvents: q('system_events'),
+    leases: q('sef_leases'),
   };
 }
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import { createPostgresStorage, migrate } from '@sef/adapter-postgres';
+import { createPostgresLeaseManager, createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
 import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
@@ -24,14 +24,14 @@ export interface Composition {
    */
   adoptAgent(agent: AgentRecord): void;
   /** Which backends run, for the start banner. */
-  readonly backends: { readonly storage: string; readonly buffer: string; readonly cloud: string };
+  readonly backends: { readonly storage: string; readonly buffer: string; readonly leases: string; readonly cloud: string };
   /** Stops SEF (draining its queue) and closes every client opened here. */
   close(): Promise<void>;
 }
 
 /**
  * Builds SEF from the settings: embedded defaults (in-memory stores, simulated cloud), or Postgres
- * (`DATABASE_URL`, migrations run first), Redis (`REDIS_URL`: dedupe buffer, ingest queue, leases, rate
+ * * (`DATABASE_URL`, migrations run first; also leases when there is no Redis), Redis (`REDIS_URL`: dedupe buffer, ingest queue, leases, rate
  * limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold comes from the environment.
  * @example
  * const composition = await composeFromEnv(settingsFromEnv(process.env), process.env, pino());
@@ -40,7 +40,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
   const config = configFromEnv(env);
   const closers: (() => Promise<unknown>)[] = [];
   const deps: { -readonly [K in keyof SefOptions]: SefOptions[K] } = {};
-  const backends = { storage: 'memory', buffer: 'memory', cloud: 'simulated' };
+  const backends = { storage: 'memory', buffer: 'memory', leases: 'memory', cloud: 'simulated' };
   let buffer: DedupeBuffer | undefined;
   let redis: Redis | undefined;
   let simulated: SimulatedCloud | undefined;
@@ -59,6 +59,9 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       await migrate(pool, schema);
       deps.storage = createPostgresStorage({ pool, ...schema });
       backends.storage = 'postgres';
+      // Leases (and their fencing tokens) shared by every instance on the database; Redis' replace them below.
+      deps.leases = createPostgresLeaseManager({ pool, ...schema });
+      backends.leases = 'postgres';
     }
     if (settings.REDIS_URL !== undefined) {
       const client = new Redis(settings.REDIS_URL, redisClientOptions);
@@ -73,6 +76,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       deps.queue = createRedisIngestQueue(o);
       deps.leases = createRedisLeaseManager(o);
       backends.buffer = 'redis';
+      backends.leases = 'redis';
     }
     if (settings.SEF_CLOUD === 'aws') {
       const aws = awsCloudFromEnv(env);
