@@ -45,12 +45,12 @@ describe('manual replica mode', () => {
     expect((await h.sef.status('a1')).agent.primaryInstanceId).toBe('i-a1');
   });
 
-  it('switch: promote, reroute, terminate the old primary, launch the next replica at once; and again', async () => {
+  it('switch: reroute, promote, terminate the old primary, launch the next replica at once; and again', async () => {
     const h = createHarness();
     await h.agent('a1');
     const first = await manualReady(h);
     const s1 = await h.settle(h.sef.manualSwitch('a1'));
-    expect(s1.steps.map((s) => s.name)).toEqual(['promote', 'reroute', 'terminate_old_primary', 'choose_pool', 'launch_replica']);
+    expect(s1.steps.map((s) => s.name)).toEqual(['reroute', 'promote', 'terminate_old_primary', 'choose_pool', 'launch_replica']);
     expect(s1.promoted).toMatchObject({ id: first.id, status: 'promoted' });
     const after = await h.sef.status('a1');
     expect(after.agent.primaryInstanceId).toBe(first.instanceId);
@@ -63,6 +63,22 @@ describe('manual replica mode', () => {
     const s2 = await h.settle(h.sef.manualSwitch('a1'));
     expect(s2.promoted?.id).toBe(after.replica!.id);
     expect((await h.sef.status('a1')).agent.primaryInstanceId).toBe(after.replica!.instanceId);
+  });
+
+  it('switch whose reroute fails changes nothing: the old primary still serves and stays primary, the replica stays ready', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    const standby = await manualReady(h);
+    h.cloud.faults.hang('route');
+    await expect(h.settle(h.sef.manualSwitch('a1'))).rejects.toThrow();
+    const status = await h.sef.status('a1');
+    expect(status.agent.primaryInstanceId).toBe('i-a1');
+    expect(status.replica).toMatchObject({ id: standby.id, status: 'ready' });
+    expect(h.cloud.compute.instances().find((i) => i.instanceId === 'i-a1')?.state).not.toBe('terminated');
+    h.cloud.faults.clear();
+    const retry = await h.settle(h.sef.manualSwitch('a1'));
+    expect(retry.promoted).toMatchObject({ id: standby.id, status: 'promoted' });
+    expect(await h.cloud.router.current('a1')).toBe(standby.instanceId);
   });
 
   it('disabling terminates the manual replica and stops creating them; auto mode may then be enabled', async () => {

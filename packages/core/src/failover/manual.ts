@@ -63,8 +63,10 @@ export async function setModes(ctx: FlowContext, agentId: string, change: ModeCh
 }
 
 /**
- * The manual switch: the replica must be `ready`; promote it, reroute, terminate the old primary and
+ * The manual switch: the replica must be `ready`; reroute to it, promote it, terminate the old primary and
  * start the next replica at once. Throws `ConflictError` when manual mode is off or the replica not ready.
+ * Nothing forces a manual switch, so the traffic moves first: when the reroute fails, the old primary
+ * still serves and stays the primary, and the replica stays the ready standby.
  */
 export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<ManualResult> {
   const { value, log } = await underLease(ctx, agentId, async (token, log) => {
@@ -76,7 +78,9 @@ export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<M
     }
     const causeId = `switch:${agentId}:${replica.id}`;
     const old = agent.primaryInstanceId;
-    const promotedAgent = await promoteReplica(ctx, agent, replica, causeId, token, log);
+    const to = replica.instanceId;
+    await log.run('reroute', (s) => ctx.router.route(agentId, to, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
+    const promotedAgent = await promoteReplica(ctx, agent, replica, causeId, token, log, true);
     await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
     await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId } });
     const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);

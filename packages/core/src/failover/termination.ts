@@ -12,8 +12,11 @@ export interface FlowResult {
   readonly servedAt?: number;
 }
 
-/** Promote, reroute, mark the old primary terminated: the path with a ready replica. */
-export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, causeId: string, token: number, log: StepLog): Promise<AgentRecord> {
+/**
+ * Promote, then reroute: the path with a ready replica. With `routed`, the caller already moved the
+ * traffic (the manual switch reroutes first, so a failed reroute leaves everything as it was).
+ */
+export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, causeId: string, token: number, log: StepLog, routed = false): Promise<AgentRecord> {
   const instanceId = replica.instanceId!;
   const promoted = await log.run('promote', async () => {
     const r = await ctx.storage.replicas.transition(replica.id, ['ready'], 'promoted', { endedAt: ctx.clock.now() }, { fencingToken: token });
@@ -21,7 +24,7 @@ export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, repli
     return r;
   });
   ctx.emit('replica.promoted', { replica: promoted });
-  await log.run('reroute', (s) => ctx.router.route(agent.id, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
+  if (!routed) await log.run('reroute', (s) => ctx.router.route(agent.id, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
   return (await ctx.storage.agents.get(agent.id)) ?? agent;
 }
 
