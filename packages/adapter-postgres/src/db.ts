@@ -10,6 +10,11 @@ export interface Db {
   readonly attempts: number;
 }
 
+/** The default `onError`: a process warning, so a connection error nobody waited for is seen, never fatal. */
+export const warnConnectionError = (error: Error): void => {
+  process.emitWarning(`SEF Postgres connection error: ${error.message}`, { code: 'SEF_PG_CONNECTION' });
+};
+
 /** Marks an error thrown by caller code inside a transaction, so it is passed on untranslated. */
 export class CallerError extends Error {
   constructor(readonly original: unknown) {

@@ -1,6 +1,6 @@
 import type { Lease, LeaseManager } from '@sef/core';
 import type { Pool } from 'pg';
-import { query, type Db } from './db.js';
+import { query, warnConnectionError, type Db } from './db.js';
 import { tables, toMs } from './tables.js';
 
 export interface PostgresLeaseManagerOptions {
@@ -11,8 +11,6 @@ export interface PostgresLeaseManagerOptions {
   /** Connection errors no query was waiting for. @default emits a process warning */
   readonly onError?: (error: Error) => void;
 }
-
-const warn = (error: Error) => process.emitWarning(`SEF Postgres connection error: ${error.message}`, { code: 'SEF_PG_CONNECTION' });
 
 /**
  * A {@link LeaseManager} on PostgreSQL, for deployments of several SEF instances without Redis. Each
@@ -27,35 +25,38 @@ const warn = (error: Error) => process.emitWarning(`SEF Postgres connection erro
  */
 export function createPostgresLeaseManager(options: PostgresLeaseManagerOptions): LeaseManager {
   const t = tables(options.schema);
-  const onError = options.onError ?? warn;
+  const onError = options.onError ?? warnConnectionError;
   const db: Db = { pool: options.pool, onError, attempts: 1 };
   options.pool.on('error', onError);
   const expiry = `clock_timestamp() + $3::float8 * interval '1 millisecond'`;
-  const lease = (key: string, owner: string, row: { token: string; expires_at: number }): Lease => ({ key, owner, token: Number(row.token), expiresAt: row.expires_at });
+  const returning = `RETURNING token, ${toMs('expires_at')} AS expires_at`;
+  /** Runs a statement that returns the lease row it took or extended; null when it matched none. */
+  const leaseFrom = async (what: string, text: string, values: unknown[], key: string, owner: string): Promise<Lease | null> => {
+    const [row] = await query<{ token: string; expires_at: number }>(db, what, text, values);
+    return row === undefined ? null : { key, owner, token: Number(row.token), expiresAt: row.expires_at };
+  };
 
   return {
-    async acquire(key, owner, ttlMs) {
-      const rows = await query<{ token: string; expires_at: number }>(
-        db,
+    acquire(key, owner, ttlMs) {
+      return leaseFrom(
         'lease acquire',
         `INSERT INTO ${t.leases} AS l (lease_key, owner, token, expires_at) VALUES ($1, $2, 1, ${expiry})
          ON CONFLICT (lease_key) DO UPDATE SET owner = excluded.owner, token = l.token + 1, expires_at = excluded.expires_at
-         WHERE l.expires_at <= clock_timestamp()
-         RETURNING token, ${toMs('expires_at')} AS expires_at`,
+         WHERE l.expires_at <= clock_timestamp() ${returning}`,
         [key, owner, ttlMs],
+        key,
+        owner,
       );
-      return rows[0] === undefined ? null : lease(key, owner, rows[0]);
     },
-    async renew(held, ttlMs) {
-      const rows = await query<{ token: string; expires_at: number }>(
-        db,
+    renew(held, ttlMs) {
+      return leaseFrom(
         'lease renew',
         `UPDATE ${t.leases} SET expires_at = ${expiry}
-         WHERE lease_key = $1 AND owner = $2 AND token = $4 AND expires_at > clock_timestamp()
-         RETURNING token, ${toMs('expires_at')} AS expires_at`,
+         WHERE lease_key = $1 AND owner = $2 AND token = $4 AND expires_at > clock_timestamp() ${returning}`,
         [held.key, held.owner, ttlMs, held.token],
+        held.key,
+        held.owner,
       );
-      return rows[0] === undefined ? null : lease(held.key, held.owner, rows[0]);
     },
     async release(held) {
       await query(db, 'lease release', `UPDATE ${t.leases} SET expires_at = '-infinity' WHERE lease_key = $1 AND owner = $2 AND token = $3`, [held.key, held.owner, held.token]);

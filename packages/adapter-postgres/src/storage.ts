@@ -1,7 +1,7 @@
 import { systemClock, type Clock, type SefStorage } from '@sef/core';
 import type { Pool } from 'pg';
 import { createPostgresAgentStore } from './agent-store.js';
-import type { Db } from './db.js';
+import { warnConnectionError, type Db } from './db.js';
 import { createPostgresEventStore } from './event-store.js';
 import { createPostgresPoolStore } from './pool-store.js';
 import { createPostgresPriceStore } from './price-store.js';
@@ -31,8 +31,6 @@ export interface PostgresStorageOptions {
   readonly copyThreshold?: number;
 }
 
-const warn = (error: Error) => process.emitWarning(`SEF Postgres connection error: ${error.message}`, { code: 'SEF_PG_CONNECTION' });
-
 /**
  * Every durable store of SEF on PostgreSQL, as one {@link SefStorage} bundle: `pricing_reports`, `agents`,
  * `pools`, `replica_instances`, `spot_interruption_events`, `system_events`, with one fencing token per
@@ -46,7 +44,7 @@ const warn = (error: Error) => process.emitWarning(`SEF Postgres connection erro
  */
 export function createPostgresStorage(options: PostgresStorageOptions): SefStorage {
   const t = tables(options.schema);
-  const onError = options.onError ?? warn;
+  const onError = options.onError ?? warnConnectionError;
   const db: Db = { pool: options.pool, onError, attempts: options.attempts ?? 4 };
   options.pool.on('error', onError);
   return {

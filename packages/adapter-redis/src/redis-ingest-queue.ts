@@ -26,9 +26,9 @@ const ackChunk = 1000;
 
 /**
  * An {@link IngestQueue} on a Redis stream with one consumer group: `enqueue` is one XADD of the whole
- * batch; `claim` reclaims entries idle for `minIdleMs` from dead consumers (XAUTOCLAIM) and then reads new
- * ones, and forgets consumers long idle with nothing pending; `ack` acknowledges and deletes in one script. The stream is never trimmed, so an unacknowledged
- * entry stays until acknowledged. Durability is Redis' own: use AOF (`appendfsync everysec` or `always`)
+ * batch; `claim` reclaims entries idle for `minIdleMs` from dead consumers (XAUTOCLAIM), reads new ones,
+ * and forgets consumers long idle with nothing pending; `ack` acknowledges and deletes in one script. The
+ * stream is never trimmed, so an unacknowledged entry stays until acknowledged. Durability is Redis' own: use AOF (`appendfsync everysec` or `always`)
  * and replicas for a queue that survives a Redis crash.
  * @example
  * const queue = createRedisIngestQueue({ client, keyPrefix: 'sef:' });

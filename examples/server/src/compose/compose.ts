@@ -31,8 +31,9 @@ export interface Composition {
 
 /**
  * Builds SEF from the settings: embedded defaults (in-memory stores, simulated cloud), or Postgres
- * * (`DATABASE_URL`, migrations run first; also leases when there is no Redis), Redis (`REDIS_URL`: dedupe buffer, ingest queue, leases, rate
- * limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold comes from the environment.
+ * (`DATABASE_URL`, migrations run first; also the leases when there is no Redis), Redis (`REDIS_URL`:
+ * dedupe buffer, ingest queue, leases, rate limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold
+ * comes from the environment.
  * @example
  * const composition = await composeFromEnv(settingsFromEnv(process.env), process.env, pino());
  */

@@ -7,7 +7,7 @@ import { timeoutSignal } from './deadline.js';
 import { stepToken } from './ids.js';
 import { ensureReplica, retireReplica } from './launch-replica.js';
 import { createStepLog, type StepLog } from './steps.js';
-import { promoteReplica } from './termination.js';
+import { promoteReplica, reroute } from './termination.js';
 
 /** The record of a manual action: its steps and the replicas it touched. */
 export interface ManualResult {
@@ -78,9 +78,8 @@ export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<M
     }
     const causeId = `switch:${agentId}:${replica.id}`;
     const old = agent.primaryInstanceId;
-    const to = replica.instanceId;
-    await log.run('reroute', (s) => ctx.router.route(agentId, to, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
-    const promotedAgent = await promoteReplica(ctx, agent, replica, causeId, token, log, true);
+    await reroute(ctx, log, agentId, replica.instanceId, causeId);
+    const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
     await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
     await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId } });
     const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);

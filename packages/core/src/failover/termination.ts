@@ -12,11 +12,13 @@ export interface FlowResult {
   readonly servedAt?: number;
 }
 
-/**
- * Promote, then reroute: the path with a ready replica. With `routed`, the caller already moved the
- * traffic (the manual switch reroutes first, so a failed reroute leaves everything as it was).
- */
-export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, causeId: string, token: number, log: StepLog, routed = false): Promise<AgentRecord> {
+/** The reroute step of every flow: the agent's traffic to `instanceId`, idempotent per cause. */
+export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanceId: string, causeId: string): Promise<void> {
+  return log.run('reroute', (s) => ctx.router.route(agentId, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
+}
+
+/** Promotes a ready replica in the stores: it becomes the agent's primary. Returns the updated agent. */
+export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, token: number, log: StepLog): Promise<AgentRecord> {
   const instanceId = replica.instanceId!;
   const promoted = await log.run('promote', async () => {
     const r = await ctx.storage.replicas.transition(replica.id, ['ready'], 'promoted', { endedAt: ctx.clock.now() }, { fencingToken: token });
@@ -24,7 +26,6 @@ export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, repli
     return r;
   });
   ctx.emit('replica.promoted', { replica: promoted });
-  if (!routed) await log.run('reroute', (s) => ctx.router.route(agent.id, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
   return (await ctx.storage.agents.get(agent.id)) ?? agent;
 }
 
@@ -53,7 +54,7 @@ async function emergencyRecovery(ctx: FlowContext, agent: AgentRecord, causeId: 
     record = await ctx.storage.replicas.transition(record.id, ['launching'], 'promoted', { readyAt: now, endedAt: now }, { fencingToken: token });
     await patchAgent(ctx, agent.id, token, () => ({ primaryInstanceId: info.instanceId, poolId: info.poolId, primaryLaunchedAt: info.launchedAt }));
     ctx.emit('replica.promoted', { replica: record });
-    await log.run('reroute', (s) => ctx.router.route(agent.id, info.instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
+    await reroute(ctx, log, agent.id, info.instanceId, causeId);
   } catch (error) {
     // Cleanup must not hold the failure's record past the deadline.
     const failed = record;
@@ -71,7 +72,9 @@ export async function handleTermination(ctx: FlowContext, agent: AgentRecord, ca
   const old = agent.primaryInstanceId;
   let outcome: string;
   if (replica?.status === 'ready' && replica.instanceId) {
-    await promoteReplica(ctx, agent, replica, causeId, token, log);
+    // Under a notice the store follows the facts at once: the old primary is going away either way.
+    await promoteReplica(ctx, agent, replica, token, log);
+    await reroute(ctx, log, agent.id, replica.instanceId, causeId);
     outcome = 'promoted';
   } else {
     log.note('check_replica', replica ? `replica ${replica.id} is ${replica.status}: emergency path` : 'no replica: emergency path');
