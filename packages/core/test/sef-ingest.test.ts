@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../src/clock/index.js';
 import type { Alert, GapEvent } from '../src/events/event-map.js';
+import { createMemoryDedupeBuffer } from '../src/memory/dedupe-buffer.js';
+import { createMemoryIngestQueue } from '../src/memory/ingest-queue.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
+import type { AddOptions, DedupeBuffer } from '../src/ports/dedupe-buffer.js';
 import { createSef } from '../src/sef/index.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 
@@ -118,5 +121,28 @@ describe('ingest through createSef on a fake clock', () => {
     expect(seen).toEqual([0, 2]);
     expect(stats.rejectedByReason).toEqual({ price_out_of_range: 2, unknown_pool: 1 });
     expect([stats.accepted, stats.rejected, stats.buffered]).toEqual([1, 2, 1]);
+  });
+});
+
+describe('what the pipeline tells the dedupe buffer', () => {
+  it('marks a first delivery as such and a redelivered queue entry as a possible repeat', async () => {
+    const clock = createFakeClock(start);
+    const storage = createMemoryStorage({ clock, pools: simulatedPools() });
+    const inner = createMemoryDedupeBuffer();
+    const seen: (AddOptions | undefined)[] = [];
+    const buffer: DedupeBuffer = { ...inner, add: (reports, now, policy, options) => (seen.push(options), inner.add(reports, now, policy, options)) };
+    const queue = createMemoryIngestQueue({ clock });
+    const sef = createSef({ clock, storage, buffer, queue, reclaimAfter: 30_000 });
+    const a = await sef.registerAgent({ id: 'a1', instanceId: 'i-p', poolId: pool });
+    await storage.agents.update('a1', a.version, { replicaInstanceId: 'i-r' });
+    await sef.ingest([{ instanceId: 'i-p', poolId: pool, timestamp: T, price: 0.0456 }], { agentId: 'a1' });
+    expect(seen).toEqual([{ firstDelivery: true }]);
+    // A consumer that died after taking an entry: another SEF takes it over once it has been idle 30 s.
+    await queue.enqueue([{ agentId: 'a1', instanceId: 'i-r', poolId: pool, timestamp: T, price: 0.0458, role: 'replica' }]);
+    expect(await queue.claim('dead', { max: 1, minIdleMs: 30_000 })).toHaveLength(1);
+    await clock.advance(30_000);
+    await sef.flush();
+    expect(seen).toEqual([{ firstDelivery: true }, { firstDelivery: false }]);
+    expect((await storage.prices.timeline(series, T - 60, T + 60)).map((p) => p.flag)).toEqual(['verified_dual_source']);
   });
 });

@@ -8,6 +8,16 @@ export interface BufferPolicy {
   readonly windowMs: number;
 }
 
+/** What the caller knows about the reports of one {@link DedupeBuffer.add}. */
+export interface AddOptions {
+  /**
+   * True when none of these reports can have been added before: the ingest queue's first delivery of
+   * the entry that holds them. A durable buffer then skips looking for a pair a report already made
+   * (see `add`). Leave it unset for a redelivery or a retried call. @default false
+   */
+  readonly firstDelivery?: boolean;
+}
+
 /**
  * Reports waiting for their twin (the same observation from the agent's other instance), shared by every
  * SEF instance. The buffer only decides *when* a report goes to the store: the stored timeline does not
@@ -24,8 +34,12 @@ export interface BufferPolicy {
  * - Reports are held until released; a crash of the SEF process loses none (for a durable backend).
  */
 export interface DedupeBuffer {
-  /** Holds `reports` and returns those released now (paired twins). `now` is ms. */
-  add(reports: readonly SourceReport[], now: number, policy: BufferPolicy): Promise<SourceReport[]>;
+  /**
+   * Holds `reports` and returns those released now (paired twins). `now` is ms. A durable buffer hands a
+   * report that already left with its twin (added again after a crash or a lost reply) the same twin
+   * again, so that the twin is not lost, unless `options.firstDelivery` says no report can be a repeat.
+   */
+  add(reports: readonly SourceReport[], now: number, policy: BufferPolicy, options?: AddOptions): Promise<SourceReport[]>;
   /** Releases reports whose window closed by `now` (ms). */
   releaseExpired(now: number, policy: BufferPolicy): Promise<SourceReport[]>;
   /** Number of reports waiting. */

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { SefConfig } from '../config/index.js';
 import type { SefEvents } from '../events/event-map.js';
 import type { Clock } from '../ports/clock.js';
-import type { BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
+import type { AddOptions, BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { IngestQueue } from '../ports/ingest-queue.js';
 import type { SefStorage } from '../ports/storage.js';
 import type { SourceReport } from '../ports/types.js';
@@ -39,14 +39,15 @@ export class Pipeline {
       const entries = await queue.claim(consumer, { max: 8, minIdleMs: reclaimAfter });
       if (entries.length === 0) return;
       for (const entry of entries) {
-        await this.process(entry.reports);
+        // Only a redelivered entry can hold reports the buffer has seen (and paired) before.
+        await this.process(entry.reports, { firstDelivery: entry.deliveries === 1 });
         await queue.ack([entry.id]);
       }
     }
   }
 
   /** Routes reports by whether their agent has a replica now, and stores what is ready. */
-  async process(reports: readonly SourceReport[]): Promise<void> {
+  async process(reports: readonly SourceReport[], options?: AddOptions): Promise<void> {
     const { storage, buffer, clock, policy } = this.deps;
     const ids = [...new Set(reports.map((r) => r.agentId))];
     const records = await Promise.all(ids.map((id) => storage.agents.get(id)));
@@ -54,7 +55,7 @@ export class Pipeline {
     const direct: SourceReport[] = [];
     const waiting: SourceReport[] = [];
     for (const r of reports) (r.role === 'replica' || withReplica.has(r.agentId) ? waiting : direct).push(r);
-    const released = waiting.length > 0 ? await buffer.add(waiting, clock.now(), policy) : [];
+    const released = waiting.length > 0 ? await buffer.add(waiting, clock.now(), policy, options) : [];
     await this.store(direct.length === 0 ? released : released.length === 0 ? direct : [...direct, ...released]);
   }
 
