@@ -4,11 +4,11 @@ import type { Role, SeriesKey, SourceReport } from '@sef/core';
 export const roleChar = (role: Role): string => (role === 'primary' ? 'p' : 'r');
 
 /**
- * A report as the add script takes it: `<role><timestamp>|<price>|<n>:<instanceId>`, `n` the instance
- * id's length in bytes, so that any id can be cut out again.
+ * A report as it waits in Redis: `<role><timestamp>|<price>|<arrived ms>|<n>:<instanceId>`, `n` the
+ * instance id's length in bytes, so that any id can be cut out again.
  */
-export function packIncoming(r: SourceReport): string {
-  return `${roleChar(r.role)}${r.timestamp}|${r.price}|${Buffer.byteLength(r.instanceId)}:${r.instanceId}`;
+export function packWaiting(r: SourceReport, arrived: string): string {
+  return `${roleChar(r.role)}${r.timestamp}|${r.price}|${arrived}|${Buffer.byteLength(r.instanceId)}:${r.instanceId}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { decodeEntry, packIncoming } from './buffer-codec.js';
+import { packBatch } from './msgpack-batch.js';
+import { decodeEntry, packWaiting } from './buffer-codec.js';
 import { withRedis } from './errors.js';
 import { bufferKeys, parseSeriesId, resolvePrefix, seriesId } from './keys.js';
 import { bufferAddScript, bufferReleaseScript } from './scripts/buffer-scripts.js';
@@ -44,44 +45,58 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
   const addScript = defineScript(client, bufferAddScript);
   const releaseScript = defineScript(client, bufferReleaseScript);
 
-  const addChunk = async (reports: readonly SourceReport[], now: number, policy: BufferPolicy): Promise<SourceReport[]> => {
+  const addChunk = async (reports: readonly SourceReport[], now: number, policy: BufferPolicy, firstDelivery: boolean): Promise<SourceReport[]> => {
     // Grouped by series (arrival order kept within each): the script reads and writes each series once.
-    const groups = new Map<string, { readonly reports: SourceReport[]; packed: string }>();
+    const groups = new Map<string, SourceReport[]>();
     for (const r of reports) {
       const id = seriesId(r);
       const g = groups.get(id);
-      if (g === undefined) groups.set(id, { reports: [r], packed: packIncoming(r) });
-      else {
-        g.reports.push(r);
-        g.packed += packIncoming(r);
+      if (g === undefined) groups.set(id, [r]);
+      else g.push(r);
+    }
+    const arrived = String(now);
+    const batch: (string | number)[] = [];
+    const order: SourceReport[] = [];
+    for (const [id, rs] of groups) {
+      batch.push(id, rs.length);
+      for (const r of rs) {
+        batch.push(r.timestamp, packWaiting(r, arrived));
+        order.push(r);
       }
     }
     // Pair records are looked up in this window's bucket and the one before, so each lives at least a
     // window; a bucket lives three windows after its last write (room for clock skew between instances).
     const bucket = Math.floor(now / policy.windowMs);
-    const args: string[] = [String(now), String(policy.timeTolerance), String(ttl), String(3 * policy.windowMs)];
-    const order: SourceReport[][] = [];
-    for (const [id, g] of groups) {
-      args.push(id, g.packed);
-      order.push(g.reports);
-    }
-    const reply = (await addScript(5, keys.series, keys.due, keys.count, keys.paired(bucket), keys.paired(bucket - 1), ...args)) as (number | string)[];
+    const reply = (await addScript(
+      5,
+      keys.series,
+      keys.due,
+      keys.count,
+      keys.paired(bucket),
+      keys.paired(bucket - 1),
+      arrived,
+      String(policy.timeTolerance),
+      String(ttl),
+      String(3 * policy.windowMs),
+      firstDelivery ? '0' : '1',
+      packBatch(batch),
+    )) as (number | string)[];
     const released: SourceReport[] = [];
-    for (let i = 0; i < reply.length; i += 3) {
-      const report = order[Number(reply[i]) - 1]![Number(reply[i + 1]) - 1]!;
-      released.push(decodeEntry(report, String(reply[i + 2])), report);
+    for (let i = 0; i < reply.length; i += 2) {
+      const report = order[Number(reply[i]) - 1]!;
+      released.push(decodeEntry(report, String(reply[i + 1])), report);
     }
     return released;
   };
 
   return {
-    add(reports, now, policy) {
+    add(reports, now, policy, options) {
       if (reports.length === 0) return Promise.resolve([]);
       return withRedis(client, 'buffer add', async () => {
         const chunks: SourceReport[][] = [];
         for (let i = 0; i < reports.length; i += chunkSize) chunks.push(reports.slice(i, i + chunkSize));
         // Sent together on one connection, the chunks still run in order: a later one sees the earlier ones.
-        const results = await Promise.all(chunks.map((c) => addChunk(c, now, policy)));
+        const results = await Promise.all(chunks.map((c) => addChunk(c, now, policy, options?.firstDelivery === true)));
         return results.flat();
       });
     },

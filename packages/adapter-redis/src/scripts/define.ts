@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 
 /** A Lua script registered on the client with `defineCommand` (EVALSHA, EVAL on a cache miss). */
-export type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;
+export type ScriptCall = (numberOfKeys: number, ...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 interface ScriptSource {
   readonly name: string;
