@@ -112,6 +112,22 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await client.zcard(`${keyPrefix}buf:due`)).toBe(0);
   });
 
+  it('forgets many emptied series page by page, and an add meanwhile keeps its series', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, sweepPageSize: 3 });
+    const primaries = Array.from({ length: 20 }, (_, i) => report('primary', 1000, 1, `a${i}`));
+    const replicas = primaries.map((p) => report('replica', 1001, 1, p.agentId));
+    await buffer.add(primaries, 0, policy);
+    expect(await buffer.add(replicas, 1_000, policy)).toHaveLength(40);
+    expect(await client.hlen(`${keyPrefix}buf:series`)).toBe(20);
+    // One series gets its next observation before the sweep: it must keep it.
+    await buffer.add([report('primary', 1060, 1, 'a7')], 60_000, policy);
+    expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([]);
+    expect(await client.hkeys(`${keyPrefix}buf:series`)).toEqual(['2:a7:us-east-1a:c5.large']);
+    expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['2:a7:us-east-1a:c5.large', '60000']);
+    expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 1060, 1, 'a7')]);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
+  });
+
   it('lowers the due score when a report arrives by an earlier clock than the series holds (skew between instances)', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     await buffer.add([report('primary', 1000, 1)], 50_000, policy);
