@@ -37,9 +37,9 @@ export function parseSeriesId(id: string): SeriesKey {
 
 /** Key names of the dedupe buffer under `prefix`. */
 export const bufferKeys = (prefix: string) => ({
-  /** Hash: series id → the series' waiting reports, packed and sorted by timestamp. */
+  /** Hash: series id → the series' waiting reports, packed and sorted by timestamp (`@<ms>` once an add emptied it). */
   series: `${prefix}buf:series`,
-  /** Sorted set: series id → earliest arrival (ms) of a report waiting in it. */
+  /** Sorted set: series id → a time (ms) at or before the earliest arrival of a report waiting in it. */
   due: `${prefix}buf:due`,
   /** Number of reports waiting. */
   count: `${prefix}buf:count`,

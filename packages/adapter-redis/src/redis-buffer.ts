@@ -1,9 +1,9 @@
 import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { packBatch } from './msgpack-batch.js';
 import { decodeEntry, packWaiting } from './buffer-codec.js';
 import { withRedis } from './errors.js';
 import { bufferKeys, parseSeriesId, resolvePrefix, seriesId } from './keys.js';
+import { packBatch } from './msgpack-batch.js';
 import { bufferAddScript, bufferReleaseScript } from './scripts/buffer-scripts.js';
 import { defineScript } from './scripts/define.js';
 
