@@ -101,6 +101,21 @@ export function createPostgresEventStore(db: Db, t: Tables): EventStore {
       return num(rows[0]?.n ?? 0);
     },
 
+    async interruptionsByHour(poolId, since) {
+      // The hour from the epoch, as the in-memory store computes it: no time zone setting can shift it.
+      const rows = await query<{ h: string; n: string }>(
+        db,
+        'EventStore.interruptionsByHour',
+        `SELECT (floor(extract(epoch from detected_at) / 3600)::bigint % 24) AS h, count(*) AS n FROM ${t.signals}
+         WHERE pool_id = $1 AND signal_type = 'termination-notice' AND detected_at >= ${fromMs('$2')}
+         GROUP BY 1`,
+        [poolId, since],
+      );
+      const byHour = new Array<number>(24).fill(0);
+      for (const r of rows) byHour[(num(r.h) + 24) % 24] = num(r.n);
+      return byHour;
+    },
+
     async failoverStats(since) {
       return failoverStatsRow((await query(db, 'EventStore.failoverStats', monitoring.failoverPerformance, [since]))[0]);
     },

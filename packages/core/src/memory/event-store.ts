@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { EventStore, FailoverStats } from '../ports/event-store.js';
 import type { InterruptionEventRecord, SystemEventRecord } from '../ports/types.js';
+import { utcHour } from '../risk/time-of-day.js';
 import type { FenceRegistry } from './fence-registry.js';
 
 export interface MemoryEventStoreOptions {
@@ -60,6 +61,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       let n = 0;
       for (const s of signals.values()) if (s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since) n++;
       return n;
+    },
+    async interruptionsByHour(poolId, since) {
+      const byHour = new Array<number>(24).fill(0);
+      for (const s of signals.values()) {
+        if (s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since) byHour[utcHour(s.detectedAt)]!++;
+      }
+      return byHour;
     },
     async failoverStats(since) {
       const rows = [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.detectedAt >= since);

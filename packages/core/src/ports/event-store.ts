@@ -34,6 +34,11 @@ export interface EventStore {
   listSignals(options: { since: number; agentId?: string; limit?: number }): Promise<InterruptionEventRecord[]>;
   /** Termination notices that interrupted an instance in `poolId` at or after `since` (ms): the history risk factor. */
   countInterruptions(poolId: string, since: number): Promise<number>;
+  /**
+   * The same termination notices by the UTC hour of day they were detected in: 24 counts, index 0 for
+   * 00:00–00:59 UTC. The history factor's time-of-day pattern.
+   */
+  interruptionsByHour(poolId: string, since: number): Promise<number[]>;
   /** The spec's failover performance query over termination notices detected at or after `since` (ms). */
   failoverStats(since: number): Promise<FailoverStats>;
   appendSystemEvent(event: SystemEventRecord): Promise<void>;

@@ -1,11 +1,14 @@
 import type { PriceChange } from '../ports/price-feed.js';
 import type { RiskFactors } from '../events/event-map.js';
+import { ConfigError, type Issue } from '../errors/index.js';
 
 /**
  * The heuristic's constants. Every factor is in [0, 1]; the formulas are those of the README:
  *
  * - **interruption history** `h = 1 − exp(−n / k)`, with `n` the termination notices that hit the pool in
- *   the last `historyWindowMs` and `k = historyScale` (one interruption with k = 2 gives 0.39, three 0.78);
+ *   the last `historyWindowMs` and `k = historyScale` (one interruption with k = 2 gives 0.39, three 0.78),
+ *   `n` shaped by time of day (see `timeOfDayInterruptions`: interruptions near the current UTC hour
+ *   count more, others less; an even spread changes nothing);
  * - **instance age** `a = min(1, age / ageHorizonMs)` (a fresh instance 0, one `ageHorizonMs` old or more 1);
  * - **price volatility** `v = min(1, cv / volatilityScale)` with `cv = σ / μ`, the coefficient of variation
  *   of the step-function price over the last `volatilityWindowMs`, weighted by how long each price held.
@@ -15,6 +18,12 @@ export interface RiskHeuristicOptions {
   readonly historyWindowMs?: number;
   /** `k` of the history factor: interruptions at which it reaches 1 − 1/e. @default 2 */
   readonly historyScale?: number;
+  /** α of the time-of-day shaping, in [0, 1]: 0 counts every interruption alike. @default 0.5 */
+  readonly timeOfDayWeight?: number;
+  /** W: the hours on each side of the current UTC hour that count as "this time of day" (0–11). @default 1 */
+  readonly timeOfDayWindowHours?: number;
+  /** s: pseudo-interruptions spread over the day, so that a few events make a weak pattern. @default 4 */
+  readonly timeOfDayPrior?: number;
   /** Age at which the age factor reaches 1 (ms). @default 604_800_000 (7 days) */
   readonly ageHorizonMs?: number;
   /** Price history looked at for volatility (ms). @default 86_400_000 (24 h) */
@@ -28,10 +37,32 @@ export type ResolvedRiskHeuristic = Required<RiskHeuristicOptions>;
 export const defaultRiskHeuristic: ResolvedRiskHeuristic = Object.freeze({
   historyWindowMs: 30 * 86_400_000,
   historyScale: 2,
+  timeOfDayWeight: 0.5,
+  timeOfDayWindowHours: 1,
+  timeOfDayPrior: 4,
   ageHorizonMs: 7 * 86_400_000,
   volatilityWindowMs: 86_400_000,
   volatilityScale: 0.2,
 });
+
+/**
+ * The heuristic's constants with the defaults filled in; throws `ConfigError` naming every value out of
+ * range (windows, scales and the prior positive or zero as stated, α in [0, 1], W a whole 0–11).
+ */
+export function resolveRiskHeuristic(options: RiskHeuristicOptions | undefined): ResolvedRiskHeuristic {
+  const h = { ...defaultRiskHeuristic, ...options };
+  const issues: Issue[] = [];
+  const check = (key: keyof RiskHeuristicOptions, ok: (x: number) => boolean, rule: string) => {
+    const x = h[key];
+    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) issues.push({ path: `riskHeuristic.${key}`, code: 'out_of_range', message: `must be ${rule} (got ${String(x)})` });
+  };
+  for (const key of ['historyWindowMs', 'historyScale', 'ageHorizonMs', 'volatilityWindowMs', 'volatilityScale'] as const) check(key, (x) => x > 0, 'a number above 0');
+  check('timeOfDayWeight', (x) => x >= 0 && x <= 1, 'a number from 0 to 1');
+  check('timeOfDayWindowHours', (x) => Number.isInteger(x) && x >= 0 && x <= 11, 'a whole number from 0 to 11');
+  check('timeOfDayPrior', (x) => x >= 0, 'a number of 0 or more');
+  if (issues.length > 0) throw new ConfigError(issues);
+  return h;
+}
 
 const clip01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
 

@@ -6,7 +6,8 @@ import type { PriceFeed } from '../ports/price-feed.js';
 import type { RiskModel } from '../ports/risk-model.js';
 import type { SefEmit } from '../failover/emit.js';
 import { abortable, timeoutSignal } from '../failover/deadline.js';
-import { ageFactor, combineRisk, defaultRiskHeuristic, historyFactor, volatilityFactor, type RiskHeuristicOptions } from './factors.js';
+import { ageFactor, combineRisk, historyFactor, resolveRiskHeuristic, volatilityFactor, type RiskHeuristicOptions } from './factors.js';
+import { timeOfDayInterruptions, utcHour } from './time-of-day.js';
 
 export interface RiskScorerDeps {
   readonly events: EventStore;
@@ -47,17 +48,18 @@ export interface RiskScorer {
  */
 export function createRiskScorer(deps: RiskScorerDeps): RiskScorer {
   const { events, priceFeed, clock, config, emit, riskModel } = deps;
-  const h = { ...defaultRiskHeuristic, ...deps.heuristic };
+  const h = resolveRiskHeuristic(deps.heuristic);
+  const timeOfDay = { weight: h.timeOfDayWeight, windowHours: h.timeOfDayWindowHours, prior: h.timeOfDayPrior };
 
   const factors = async (poolId: string, launchedAt: number, signal?: AbortSignal): Promise<RiskFactors> => {
     const now = clock.now();
     const callOptions = signal ? { signal } : {};
-    const [interruptions, history] = await Promise.all([
-      events.countInterruptions(poolId, now - h.historyWindowMs),
+    const [byHour, history] = await Promise.all([
+      events.interruptionsByHour(poolId, now - h.historyWindowMs),
       priceFeed.priceHistory(poolId, now - h.volatilityWindowMs, now, callOptions),
     ]);
     return {
-      interruptionHistory: historyFactor(interruptions, h.historyScale),
+      interruptionHistory: historyFactor(timeOfDayInterruptions(byHour, utcHour(now), timeOfDay), h.historyScale),
       instanceAge: ageFactor(now - launchedAt, h.ageHorizonMs),
       priceVolatility: volatilityFactor(history, now - h.volatilityWindowMs, now, h.volatilityScale),
     };

@@ -101,6 +101,26 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       expect(await store.countInterruptions('us-west-2a:m5.large', t0)).toBe(0);
     });
 
+    it('counts the same termination notices by UTC hour of day', async () => {
+      const pool = 'us-east-1a:c5.large';
+      const hour = 3_600_000;
+      // t0 is midnight UTC: notices at 00:10 (two, on two days), 13:59 and 23:00; others that do not count.
+      await store.recordSignal(newSignalEvent('s1', { detectedAt: t0 + 10 * 60_000 }));
+      await store.recordSignal(newSignalEvent('s2', { detectedAt: t0 + 24 * hour + 10 * 60_000, instanceId: 'i-2' }));
+      await store.recordSignal(newSignalEvent('s3', { detectedAt: t0 + 14 * hour - 1 }));
+      await store.recordSignal(newSignalEvent('s4', { detectedAt: t0 + 23 * hour }));
+      await store.recordSignal(newSignalEvent('s5', { detectedAt: t0 + 5 * hour, signalType: 'rebalance-recommendation' }));
+      await store.recordSignal(newSignalEvent('s6', { detectedAt: t0 + 5 * hour, poolId: 'us-east-1b:c5.large' }));
+      await store.recordSignal(newSignalEvent('s7', { detectedAt: t0 - 2 * hour }));
+      const expected: number[] = Array(24).fill(0);
+      expected[0] = 2;
+      expected[13] = 1;
+      expected[23] = 1;
+      expect(await store.interruptionsByHour(pool, t0)).toEqual(expected);
+      expect((await store.interruptionsByHour(pool, t0 + hour)).reduce((a, b) => a + b, 0)).toBe(await store.countInterruptions(pool, t0 + hour));
+      expect(await store.interruptionsByHour('us-west-2a:m5.large', t0)).toEqual(Array(24).fill(0));
+    });
+
     it("answers the spec's failover performance query over termination notices", async () => {
       expect(await store.failoverStats(t0)).toEqual({ avgResponseSec: null, fastestSec: null, slowestSec: null, successful: 0, totalEvents: 0 });
       for (const [id, ms, ok] of [['s1', 10_000, true], ['s2', 14_000, true], ['s3', 60_000, false]] as const) {
