@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createPostgresLeaseManager, createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
-import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
+import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, riskHeuristicFromEnv, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -32,13 +32,14 @@ export interface Composition {
 /**
  * Builds SEF from the settings: embedded defaults (in-memory stores, simulated cloud), or Postgres
  * (`DATABASE_URL`, migrations run first; also the leases when there is no Redis), Redis (`REDIS_URL`:
- * dedupe buffer, ingest queue, leases, rate limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold
- * comes from the environment.
+ * dedupe buffer, ingest queue, leases, rate limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold,
+ * and the risk heuristic's `SEF_RISK_*` constants, come from the environment.
  * @example
  * const composition = await composeFromEnv(settingsFromEnv(process.env), process.env, pino());
  */
 export async function composeFromEnv(settings: ServerSettings, env: Readonly<Record<string, string | undefined>>, log: Logger): Promise<Composition> {
   const config = configFromEnv(env);
+  const riskHeuristic = riskHeuristicFromEnv(env);
   const closers: (() => Promise<unknown>)[] = [];
   const deps: { -readonly [K in keyof SefOptions]: SefOptions[K] } = {};
   const backends = { storage: 'memory', buffer: 'memory', leases: 'memory', cloud: 'simulated' };
@@ -93,7 +94,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       backends.cloud = `simulated (${settings.SEF_SIM_LATENCY} latencies)`;
     }
 
-    const sef: ServerSef = createSef({ ...deps, config, clock: systemClock, instanceId });
+    const sef: ServerSef = createSef({ ...deps, config, riskHeuristic, clock: systemClock, instanceId });
     // The simulated cloud's pools must be known to the storage, whichever it is (upsert is idempotent).
     const adoptAgent = (agent: AgentRecord) => {
       if (simulated && !simulated.compute.instances().some((i) => i.instanceId === agent.primaryInstanceId)) {
