@@ -69,8 +69,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installErrorHandler(app);
 
   const alerts = createAlertBook({ now, ...(options.alertActiveForMs !== undefined ? { activeForMs: options.alertActiveForMs } : {}) });
-  const lastRisk = new Map<string, unknown>();
-  sef.on('risk.scored', (e) => lastRisk.set(e.agentId, { score: e.score, factors: e.factors, source: e.source, at: Math.floor(e.at / 1000) }));
   logDecisions(sef, logger, alerts);
   const metrics = createMetrics(sef, alerts);
 
@@ -104,7 +102,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     buffer: options.buffer,
     now,
     limitAgent,
-    lastRisk,
     onAgentRegistered: options.onAgentRegistered,
   };
   agentRoutes(app, ctx);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { register } from './support/endpoint-suite.js';
 import { bearer, gridTime, skipped, startServer, type Harness } from './support/harness.js';
+import { waitForStatus } from './support/replica-suite.js';
 
 const pool = 'us-east-1a:c5.large';
 const started: Harness[] = [];
@@ -32,5 +33,19 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('two servers on one Pos
     expect(modes.statusCode).toBe(200);
     const refused = await one.app.inject({ method: 'POST', url: '/api/agents/a1/manual-replica/enable', headers: bearer(one.adminToken) });
     expect(refused.json()).toMatchObject({ error: { message: 'Auto mode active' } });
+  });
+
+  it('the risk scored on a rebalance by one is the last risk the other shows', async () => {
+    const one = await startServer('postgres+redis');
+    started.push(one);
+    const two = await startServer('postgres+redis', { shareBackendsOf: one });
+    started.push(two);
+    await register(one, 'a1');
+    const res = await one.app.inject({ method: 'POST', url: '/api/agents/a1/interruption', headers: bearer(one.adminToken), payload: { signal_type: 'rebalance-recommendation' } });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    const seen = await waitForStatus(one, 'a1', (s) => (s as unknown as { risk: unknown }).risk !== null);
+    const other = (await two.app.inject({ method: 'GET', url: '/api/agents/a1/sef-status', headers: bearer(two.adminToken) })).json<{ risk: unknown }>();
+    expect(other.risk).toEqual((seen as unknown as { risk: unknown }).risk);
+    expect(other.risk).toMatchObject({ score: expect.any(Number), source: 'heuristic', factors: { interruptionHistory: 0 } });
   });
 });

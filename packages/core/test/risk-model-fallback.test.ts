@@ -15,6 +15,10 @@ describe('external risk model', () => {
     expect(r.score).toBeCloseTo(0.3 * 0.5 + 0.3 * r.factors.priceVolatility, 12);
     expect(h.of('risk.scored')).toEqual([r]);
     expect(h.of('risk.model_fallback')).toEqual([]);
+    // Stored with the agent's events, for every SEF instance to read.
+    expect(await h.storage.events.systemEvents({ since: 0, agentId: 'a1', typePrefix: 'risk.scored' })).toEqual([
+      { eventType: 'risk.scored', agentId: 'a1', createdAt: r.at, payload: { poolId: r.poolId, score: r.score, factors: r.factors, source: 'heuristic' } },
+    ]);
   });
 
   it('a valid answer in [0, 1] is used as the score', async () => {

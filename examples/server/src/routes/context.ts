@@ -18,8 +18,6 @@ export interface RouteContext {
   /** Counts a request against its path agent's quota; throws 429 over it. Undefined when the limit is off. */
   readonly limitAgent: ((request: FastifyRequest) => Promise<void>) | undefined;
   readonly onAgentRegistered: ((agent: AgentRecord) => void | Promise<void>) | undefined;
-  /** The latest risk score per agent seen by this process (for `sef-status`). */
-  readonly lastRisk: Map<string, unknown>;
 }
 
 /**

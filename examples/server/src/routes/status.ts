@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ReplicaRecord } from '@sef/core';
+import type { ReplicaRecord, SystemEventRecord } from '@sef/core';
 import { agentParams, pricesQuery } from '../http/schemas.js';
 import { agentView, guard, requireAgent, sec, type RouteContext } from './context.js';
 
@@ -19,6 +19,11 @@ const replicaView = (r: ReplicaRecord) => ({
   ended_at: sec(r.endedAt),
 });
 
+const riskView = (e: SystemEventRecord) => {
+  const p = e.payload as { score: number; factors: unknown; source: string };
+  return { score: p.score, factors: p.factors, source: p.source, at: sec(e.createdAt) };
+};
+
 /** What an agent (or the admin) reads back: its SEF status and its stored price timelines. */
 export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -27,12 +32,15 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.get('/api/agents/:id/sef-status', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams } }, async (request) => {
     const agent = await requireAgent(ctx, request.params.id);
     const since = ctx.now() - 30 * dayMs;
-    const [replicas, quality, events, signals] = await Promise.all([
+    const [replicas, quality, events, signals, risks] = await Promise.all([
       storage.replicas.listByAgent(agent.id),
       storage.prices.countByFlag(agent.id),
       storage.events.systemEvents({ since, agentId: agent.id, limit: 20 }),
       storage.events.listSignals({ since, agentId: agent.id, limit: 20 }),
+      // The latest score whichever SEF instance made it (the core stores each one).
+      storage.events.systemEvents({ since: 0, agentId: agent.id, typePrefix: 'risk.scored', limit: 1 }),
     ]);
+    const risk = risks[0];
     const current = [...replicas].reverse().find((x) => live.has(x.status));
     return {
       agent_id: agent.id,
@@ -44,7 +52,7 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
       primary: { instance_id: agent.primaryInstanceId, pool_id: agent.poolId, launched_at: sec(agent.primaryLaunchedAt) },
       replica: current ? replicaView(current) : null,
       replicas: replicas.slice(-10).reverse().map(replicaView),
-      risk: ctx.lastRisk.get(agent.id) ?? null,
+      risk: risk ? riskView(risk) : null,
       data_quality: quality,
       recent_events: events.map((e) => ({ event_type: e.eventType, created_at: sec(e.createdAt), payload: e.payload })),
       failovers: signals.map((s) => ({

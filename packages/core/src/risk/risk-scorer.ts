@@ -33,7 +33,10 @@ export interface InstanceRiskRequest {
 export interface RiskScorer {
   /** The heuristic factors of an instance in a pool (age 0 for an instance not launched yet). */
   factors(poolId: string, launchedAt: number, signal?: AbortSignal): Promise<RiskFactors>;
-  /** The risk of a running instance: the model's answer when valid, else the heuristic. Emits `risk.scored`. */
+  /**
+   * The risk of a running instance: the model's answer when valid, else the heuristic. Stores it as the
+   * agent's `risk.scored` system event and emits `risk.scored`.
+   */
   scoreInstance(request: InstanceRiskRequest): Promise<RiskScore>;
   /** The heuristic risk of a fresh instance in `poolId` (pool choice; the model is not asked). */
   poolRisk(poolId: string, signal?: AbortSignal): Promise<{ score: number; factors: RiskFactors }>;
@@ -94,6 +97,8 @@ export function createRiskScorer(deps: RiskScorerDeps): RiskScorer {
         } else emit('risk.model_fallback', { agentId: request.agentId, model: riskModel.name, reason: answer });
       }
       const result: RiskScore = { agentId: request.agentId, poolId: request.poolId, score, factors: f, source, at: clock.now() };
+      // Kept with the agent's events, so every SEF instance (and the dashboard behind any of them) reads the latest.
+      await events.appendSystemEvent({ eventType: 'risk.scored', agentId: request.agentId, createdAt: result.at, payload: { poolId: result.poolId, score, factors: f, source } });
       emit('risk.scored', result);
       return result;
     },
