@@ -1,59 +1,14 @@
 // `pnpm bench`: buffered reports/s through the Redis DedupeBuffer and IngestQueue (pipelined: several calls
 // in flight on one connection, many reports per call), beside redis-benchmark -P 100 SET/XADD on the same
 // server in the same run, plus Redis memory per waiting report. Compare the ratios, not absolute figures.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { SourceReport } from '@sef/core';
 import { Redis } from 'ioredis';
 import { createRedisBuffer, createRedisIngestQueue } from '../src/index.js';
+import { arrival, chunk, fmt, host, policy, port, redisBenchmark, reportsOf, timed } from './support.js';
 
-const url = new URL(process.env.SEF_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-const host = url.hostname;
-const port = url.port || '6379';
 const prefix = `bench-${randomUUID()}:`;
-const policy = { timeTolerance: 30, windowMs: 300_000 };
-
-/** One redis-benchmark run of a custom command; returns requests per second. */
-function redisBenchmark(args: string[]): number {
-  const csv = execFileSync('redis-benchmark', ['-h', host, '-p', port, '-P', '100', '-n', '300000', '-q', '--csv', ...args], { encoding: 'utf8' });
-  const row = csv.trim().split('\n').at(-1)!.split(',');
-  return Number(JSON.parse(row[1]!));
-}
-
-/**
- * Reports of `series` series, each observed by the primary and the replica (3 s apart). Per round the
- * primaries of every series come first and the replicas after, so twins meet in different calls: every
- * primary waits in Redis and every replica pairs with one waiting there.
- */
-function reportsOf(series: number, perSeries: number): SourceReport[] {
-  const out: SourceReport[] = [];
-  for (let k = 0; k < perSeries; k++) {
-    const ts = 1_764_000_000 + k * 60;
-    for (let s = 0; s < series; s++) {
-      out.push({ agentId: `agent-${s}`, instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1a:c5.large', timestamp: ts, price: 0.0456, role: 'primary' });
-    }
-    for (let s = 0; s < series; s++) {
-      out.push({ agentId: `agent-${s}`, instanceId: 'i-0fedcba9876543210', poolId: 'us-east-1a:c5.large', timestamp: ts + 3, price: 0.0458, role: 'replica' });
-    }
-  }
-  return out;
-}
-
-/** Runs `work` over `batches` with `inFlight` calls outstanding at a time; returns seconds. */
-async function timed<T>(batches: readonly T[], inFlight: number, work: (b: T) => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < batches.length) await work(batches[next++]!);
-    }),
-  );
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const client = new Redis(`redis://${host}:${port}`);
 if (client.status !== 'ready') await once(client, 'ready');
@@ -67,7 +22,6 @@ try {
   // reports once a minute. First deliveries (the pipeline's common case), then the same traffic as
   // redeliveries, which also look up the pair records.
   const reports = reportsOf(2000, 100);
-  const arrival = (b: readonly SourceReport[]) => b[0]!.timestamp * 1000 + 1000;
   const bufferRun = async (name: string, firstDelivery: boolean) => {
     const buffer = createRedisBuffer({ client, keyPrefix: `${prefix}${name}:` });
     await buffer.add(reports.slice(0, 10_000), 0, policy); // warm the script cache

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors/index.js';
 import { historyFactor, resolveRiskHeuristic } from '../src/risk/factors.js';
 import { timeOfDayInterruptions, utcHour } from '../src/risk/time-of-day.js';
+import { newSignalEvent } from '../src/testing/event-store.js';
 import { createHarness, T0 } from './replica-harness.js';
 
 const H = 3_600_000;
@@ -76,7 +77,7 @@ describe('time-of-day shaping of the interruption history', () => {
       const h = createHarness();
       const agent = await h.agent('a1');
       const when = T0 - 5 * 24 * H + hoursAway * H;
-      await h.storage.events.recordSignal({ id: 'old', agentId: 'b1', instanceId: 'i-x', poolId: agent.poolId, signalType: 'termination-notice', detectedAt: when, noticeTime: when, actionTime: null, responseTimeMs: 1, success: true, outcome: 'promoted', steps: [] });
+      await h.storage.events.recordSignal(newSignalEvent('old', { agentId: 'b1', instanceId: 'i-x', poolId: agent.poolId, detectedAt: when, noticeTime: when }));
       expect((await h.sef.scoreRisk('a1')).factors.interruptionHistory).toBeCloseTo(expected, 4);
     }
   });

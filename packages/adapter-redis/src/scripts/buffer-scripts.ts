@@ -91,7 +91,7 @@ while j <= #batch do
   j = j + 2 + 2 * k
 end
 -- the record field of report g, '<series id>|<role><timestamp>': built only where a record is needed
-local fields, paired = {}, 0
+local fields = {}
 local function field(g, s)
   local f = fields[g]
   if not f then
@@ -133,7 +133,7 @@ for s = 1, #ids do
     local g = first[s] + k - 1
     local found = records[g] or older[g]
     -- the same report twice in one call (so in one series): the second gets the pair the first made
-    local record = found and sub(found, find(found, '|', 1, true) + 1) or (paired > 0 and count[s] > 1 and fresh[field(g, s)])
+    local record = found and sub(found, find(found, '|', 1, true) + 1) or (count[s] > 1 and next(fresh) ~= nil and fresh[field(g, s)])
     if record then
       -- this report already found its twin: hand the same pair out again, change nothing
       out[#out + 1] = g
@@ -185,10 +185,7 @@ for s = 1, #ids do
         end
         m = m - 1
         local f = field(g, s)
-        if count[s] > 1 then
-          paired = paired + 1
-          fresh[f] = w
-        end
+        if count[s] > 1 then fresh[f] = w end
         recs[#recs + 1] = f
         recs[#recs + 1] = now .. '|' .. w
         delta = delta - 1

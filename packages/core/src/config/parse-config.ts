@@ -1,6 +1,7 @@
 import { ConfigError, type Issue } from '../errors/index.js';
 import { configSchema, type SefConfig, type SefConfigInput } from './schema.js';
 import { zodIssues } from '../validation/zod-issues.js';
+import { envNumber } from './env-number.js';
 
 /** Validates a configuration and fills in the defaults. Throws {@link ConfigError} naming every problem. */
 export function parseConfig(input: SefConfigInput = {}): SefConfig {
@@ -48,16 +49,15 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   const issues: Issue[] = [];
   const read = (name: string, key: string, target: Record<string, unknown>) => {
     const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return;
     if (key === 'allowOnDemandFallback') {
+      if (raw === undefined || raw.trim() === '') return;
       if (/^(1|true|yes|on)$/i.test(raw)) target[key] = true;
       else if (/^(0|false|no|off)$/i.test(raw)) target[key] = false;
       else issues.push({ path: name, code: 'invalid_boolean', message: `expected true or false, got ${JSON.stringify(raw)}` });
       return;
     }
-    const n = Number(raw);
-    if (!Number.isFinite(n)) issues.push({ path: name, code: 'invalid_number', message: `expected a number, got ${JSON.stringify(raw)}` });
-    else target[key] = n;
+    const n = envNumber(env, name, issues);
+    if (n !== undefined) target[key] = n;
   };
   for (const [key, name] of Object.entries(configEnvNames)) read(name, key, input);
   const weights: Record<string, unknown> = {};

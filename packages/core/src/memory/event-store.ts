@@ -22,6 +22,9 @@ const freezeEvent = (e: InterruptionEventRecord): InterruptionEventRecord => Obj
 export function createMemoryEventStore(options: MemoryEventStoreOptions): EventStore {
   const { fences } = options;
   const signals = new Map<string, InterruptionEventRecord>();
+  /** Termination notices in `poolId` detected at or after `since`: the history risk factor's events. */
+  const interruptions = (poolId: string, since: number) =>
+    [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since);
   const system: SystemEventRecord[] = [];
 
   return {
@@ -58,15 +61,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       return limit === undefined ? rows : rows.slice(0, limit);
     },
     async countInterruptions(poolId, since) {
-      let n = 0;
-      for (const s of signals.values()) if (s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since) n++;
-      return n;
+      return interruptions(poolId, since).length;
     },
     async interruptionsByHour(poolId, since) {
       const byHour = new Array<number>(24).fill(0);
-      for (const s of signals.values()) {
-        if (s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since) byHour[utcHour(s.detectedAt)]!++;
-      }
+      for (const s of interruptions(poolId, since)) byHour[utcHour(s.detectedAt)]!++;
       return byHour;
     },
     async failoverStats(since) {

@@ -1,6 +1,6 @@
 import type { PriceChange } from '../ports/price-feed.js';
 import type { RiskFactors } from '../events/event-map.js';
-import { ConfigError, type Issue } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 
 /**
  * The heuristic's constants. Every factor is in [0, 1]; the formulas are those of the README:
@@ -45,22 +45,27 @@ export const defaultRiskHeuristic: ResolvedRiskHeuristic = Object.freeze({
   volatilityScale: 0.2,
 });
 
-/**
- * The heuristic's constants with the defaults filled in; throws `ConfigError` naming every value out of
- * range (windows, scales and the prior positive or zero as stated, α in [0, 1], W a whole 0–11).
- */
-export function resolveRiskHeuristic(options: RiskHeuristicOptions | undefined): ResolvedRiskHeuristic {
-  const h = { ...defaultRiskHeuristic, ...options };
-  const issues: Issue[] = [];
+/** Each constant of `h` out of range, with the rule it breaks. */
+export function riskHeuristicProblems(h: ResolvedRiskHeuristic): { key: keyof RiskHeuristicOptions; rule: string }[] {
+  const problems: { key: keyof RiskHeuristicOptions; rule: string }[] = [];
   const check = (key: keyof RiskHeuristicOptions, ok: (x: number) => boolean, rule: string) => {
     const x = h[key];
-    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) issues.push({ path: `riskHeuristic.${key}`, code: 'out_of_range', message: `must be ${rule} (got ${String(x)})` });
+    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) problems.push({ key, rule });
   };
   for (const key of ['historyWindowMs', 'historyScale', 'ageHorizonMs', 'volatilityWindowMs', 'volatilityScale'] as const) check(key, (x) => x > 0, 'a number above 0');
   check('timeOfDayWeight', (x) => x >= 0 && x <= 1, 'a number from 0 to 1');
   check('timeOfDayWindowHours', (x) => Number.isInteger(x) && x >= 0 && x <= 11, 'a whole number from 0 to 11');
   check('timeOfDayPrior', (x) => x >= 0, 'a number of 0 or more');
-  if (issues.length > 0) throw new ConfigError(issues);
+  return problems;
+}
+
+/** The heuristic's constants with the defaults filled in; throws `ConfigError` naming every value out of range. */
+export function resolveRiskHeuristic(options: RiskHeuristicOptions | undefined): ResolvedRiskHeuristic {
+  const h = { ...defaultRiskHeuristic, ...options };
+  const problems = riskHeuristicProblems(h);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map(({ key, rule }) => ({ path: `riskHeuristic.${key}`, code: 'out_of_range', message: `must be ${rule} (got ${String(h[key])})` })));
+  }
   return h;
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, type Issue } from '../errors/index.js';
-import { resolveRiskHeuristic, type ResolvedRiskHeuristic, type RiskHeuristicOptions } from './factors.js';
+import { envNumber } from '../config/env-number.js';
+import { defaultRiskHeuristic, riskHeuristicProblems, type ResolvedRiskHeuristic, type RiskHeuristicOptions } from './factors.js';
 
 /** Environment variable of each heuristic constant; durations in seconds, as every `SEF_*` setting. */
 export const riskHeuristicEnvNames = {
@@ -24,29 +25,17 @@ const inSeconds = new Set<keyof RiskHeuristicOptions>(['historyWindowMs', 'ageHo
  */
 export function riskHeuristicFromEnv(env: Readonly<Record<string, string | undefined>>): ResolvedRiskHeuristic {
   const options: { -readonly [K in keyof RiskHeuristicOptions]: number } = {};
-  const raws = new Map<string, string>();
   const issues: Issue[] = [];
   for (const [key, name] of Object.entries(riskHeuristicEnvNames) as [keyof RiskHeuristicOptions, string][]) {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') continue;
-    const n = Number(raw);
-    if (!Number.isFinite(n)) issues.push({ path: name, code: 'invalid_number', message: `expected a number, got ${JSON.stringify(raw)}` });
-    else {
-      options[key] = inSeconds.has(key) ? n * 1000 : n;
-      raws.set(key, raw);
-    }
+    const n = envNumber(env, name, issues);
+    if (n !== undefined) options[key] = inSeconds.has(key) ? n * 1000 : n;
   }
-  let resolved: ResolvedRiskHeuristic | undefined;
-  try {
-    resolved = resolveRiskHeuristic(options);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    // Named by the variable, with the value as it was written (seconds, not the milliseconds inside).
-    for (const i of error.issues) {
-      const key = i.path.replace('riskHeuristic.', '') as keyof RiskHeuristicOptions;
-      issues.push({ ...i, path: `${riskHeuristicEnvNames[key]} (${i.path})`, message: i.message.replace(/\(got .*\)$/, `(got ${JSON.stringify(raws.get(key))})`) });
-    }
+  const h = { ...defaultRiskHeuristic, ...options };
+  // Named by the variable, with the value as it was written (seconds, not the milliseconds inside).
+  for (const { key, rule } of riskHeuristicProblems(h)) {
+    const name = riskHeuristicEnvNames[key];
+    issues.push({ path: `${name} (riskHeuristic.${key})`, code: 'out_of_range', message: `must be ${rule} (got ${JSON.stringify(env[name])})` });
   }
-  if (issues.length > 0 || resolved === undefined) throw new ConfigError(issues);
-  return resolved;
+  if (issues.length > 0) throw new ConfigError(issues);
+  return h;
 }

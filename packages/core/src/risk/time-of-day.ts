@@ -1,5 +1,8 @@
+/** An hour count (any whole number, negative too) as an hour of the day, 0–23. */
+const hourOfDay = (h: number): number => ((h % 24) + 24) % 24;
+
 /** The UTC hour of day (0–23) of a time in ms since the epoch. */
-export const utcHour = (ms: number): number => (((Math.floor(ms / 3_600_000) % 24) + 24) % 24);
+export const utcHour = (ms: number): number => hourOfDay(Math.floor(ms / 3_600_000));
 
 export interface TimeOfDayOptions {
   /** α: how much the time of day counts against the plain count (0 = not at all, 1 = only it). */
@@ -25,7 +28,7 @@ export function timeOfDayInterruptions(byHour: readonly number[], hourNow: numbe
   for (const c of byHour) n += c;
   if (n <= 0) return 0;
   let near = 0;
-  for (let d = -windowHours; d <= windowHours; d++) near += byHour[(((hourNow + d) % 24) + 24) % 24] ?? 0;
+  for (let d = -windowHours; d <= windowHours; d++) near += byHour[hourOfDay(hourNow + d)] ?? 0;
   const w = (2 * windowHours + 1) / 24;
   const share = (near + prior * w) / (n + prior);
   return (1 - weight) * n + (weight * n * share) / w;
