@@ -1,8 +1,11 @@
 // `pnpm bench`: buffered reports/s through the Redis DedupeBuffer and IngestQueue (pipelined: several calls
 // in flight on one connection, many reports per call), beside redis-benchmark -P 100 SET/XADD on the same
-// server in the same run, plus Redis memory per waiting report. Compare the ratios, not absolute figures.
+// server in the same run, plus memory per waiting report (Redis and Node). Compare the ratios, not absolute
+// figures.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import type { SourceReport } from '@sef/core';
 import { Redis } from 'ioredis';
 import { createRedisBuffer, createRedisIngestQueue } from '../src/index.js';
@@ -12,6 +15,14 @@ const prefix = `bench-${randomUUID()}:`;
 
 const client = new Redis(`redis://${host}:${port}`);
 if (client.status !== 'ready') await once(client, 'ready');
+// Each instance's state (its heap), measured in fresh processes by state-heap.ts.
+const heap = (perSeries: number) =>
+  execFileSync(process.execPath, ['--expose-gc', '--conditions=@sef/source', '--import', 'tsx', fileURLToPath(new URL('./state-heap.ts', import.meta.url)), String(perSeries)], {
+    encoding: 'utf8',
+  });
+const heap10 = heap(10);
+const heap1 = heap(1);
+
 try {
   const setRps = redisBenchmark(['SET', `${prefix}rb:set`, 'x']);
   const xaddRps = redisBenchmark(['XADD', `${prefix}rb:xadd`, '*', 'r', 'x']);
@@ -23,15 +34,29 @@ try {
   // redeliveries, which also look up the pair records.
   const reports = reportsOf(2000, 100);
   const bufferRun = async (name: string, firstDelivery: boolean) => {
+    // warm the script cache and the JIT on another prefix
+    await createRedisBuffer({ client, keyPrefix: `${prefix}${name}-warm:` }).add(reports.slice(0, 10_000), 0, policy);
     const buffer = createRedisBuffer({ client, keyPrefix: `${prefix}${name}:` });
-    await buffer.add(reports.slice(0, 10_000), 0, policy); // warm the script cache
-    await client.del(`${prefix}${name}:buf:series`, `${prefix}${name}:buf:due`, `${prefix}${name}:buf:count`);
     const sec = await timed(chunk(reports, 1000), 4, (b) => buffer.add(b, arrival(b), policy, { firstDelivery }));
     return { rps: reports.length / sec, paired: reports.length - (await buffer.size()) };
   };
   const first = await bufferRun('b', true);
   const again = await bufferRun('r', false);
   const bufferRps = first.rps;
+
+  // A new instance on the same prefix reads the whole log (400,000 reports' decisions) before its first call.
+  const joinSec = await timed([0], 1, () => createRedisBuffer({ client, keyPrefix: `${prefix}b:` }).releaseExpired(0, policy));
+
+  // Two instances (two connections) taking turns, 2 calls in flight each: every call finds the log moved
+  // on by the other, so it applies the other's entry, decides again and appends (the worst case for the log).
+  const other = new Redis(`redis://${host}:${port}`);
+  if (other.status !== 'ready') await once(other, 'ready');
+  const pairOf = [client, other].map((c) => createRedisBuffer({ client: c, keyPrefix: `${prefix}two:` }));
+  const chunks = chunk(reports, 1000);
+  const twoSec = await timed([0, 1], 2, async (k) => {
+    for (let i = k; i < chunks.length; i += 2) await pairOf[k]!.add(chunks[i]!, arrival(chunks[i]!), policy, { firstDelivery: true });
+  });
+  await other.quit();
 
   // IngestQueue: the same reports, 500 per entry (one HTTP request's worth), 8 enqueues in flight.
   const queue = createRedisIngestQueue({ client, keyPrefix: `${prefix}q:` });
@@ -43,7 +68,8 @@ try {
     }
   });
 
-  // Memory per waiting report: 100,000 lone primaries (nothing pairs), 10 per series and 1 per series.
+  // Memory per waiting report in Redis (the log): 100,000 lone primaries (nothing pairs), 10 per series
+  // and 1 per series.
   const memory = async (series: number, perSeries: number) => {
     const memPrefix = `${prefix}m${series}:`;
     const lone = reportsOf(series, perSeries).filter((r) => r.role === 'primary');
@@ -68,10 +94,13 @@ try {
   console.log(`redis-benchmark -P 100  SET ${fmt(setRps)}/s   XADD ${fmt(xaddRps)}/s`);
   console.log(`DedupeBuffer.add        ${fmt(bufferRps)} reports/s (1,000 per call, 4 in flight, first deliveries; ${fmt(first.paired)} released as pairs)  ratio to SET ${(bufferRps / setRps).toFixed(2)}`);
   console.log(`  as redeliveries       ${fmt(again.rps)} reports/s (pair records looked up; ${fmt(again.paired)} released as pairs)  ratio to SET ${(again.rps / setRps).toFixed(2)}`);
+  console.log(`  a new instance        reads the log at ${fmt(reports.length / joinSec)} reports/s (${fmt(reports.length)} reports' decisions)`);
+  console.log(`  two instances         ${fmt(reports.length / twoSec)} reports/s (taking turns, 2 calls in flight each: every append follows the other's)`);
   console.log(`IngestQueue.enqueue     ${fmt(queueRps)} reports/s (500 per entry, 8 in flight)  ratio to XADD ${(queueRps / xaddRps).toFixed(2)}`);
   console.log(`IngestQueue claim+ack   ${fmt(reports.length / claimSec)} reports/s (100 entries per claim, one consumer)`);
   console.log(`memory per waiting report: ${memory10}`);
   console.log(`memory per waiting report: ${memory1}`);
+  console.log(`Node heap per waiting report (each instance's state): ${heap10}; ${heap1}`);
   const target = 0.3;
   const ok = bufferRps / setRps >= target && queueRps / xaddRps >= target;
   console.log(`target ratio >= ${target}: ${ok ? 'met' : 'NOT met'}`);

@@ -37,17 +37,12 @@ export function parseSeriesId(id: string): SeriesKey {
 
 /** Key names of the dedupe buffer under `prefix`. */
 export const bufferKeys = (prefix: string) => ({
-  /** Hash: series id → the series' waiting reports, packed and sorted by timestamp (`@<ms>` once an add emptied it). */
-  series: `${prefix}buf:series`,
-  /** Sorted set: series id → a time (ms) at or before the earliest arrival of a report waiting in it. */
-  due: `${prefix}buf:due`,
+  /** Stream: the buffer's decisions, entry `<n>-0` (field `d`: JSON), in the one order every instance applies. */
+  log: `${prefix}buf:log`,
+  /** Number of the last entry appended to the log. */
+  head: `${prefix}buf:head`,
   /** Number of reports waiting. */
   count: `${prefix}buf:count`,
-  /**
-   * Hash per window-long time bucket: `<series id>|<role><timestamp>` of a report that found its twin →
-   * `<paired ms>|<twin entry>`. Bucket `b` holds the pairs made in `[b·window, (b+1)·window)`.
-   */
-  paired: (bucket: number) => `${prefix}buf:paired:${bucket}`,
 });
 
 /** Key of the ingest stream under `prefix`. */

@@ -1,10 +1,11 @@
 import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { decodeEntry, packWaiting } from './buffer-codec.js';
-import { withRedis } from './errors.js';
-import { bufferKeys, parseSeriesId, resolvePrefix, seriesId } from './keys.js';
-import { packBatch } from './msgpack-batch.js';
-import { bufferAddScript, bufferReleaseScript } from './scripts/buffer-scripts.js';
+import { encodeEntry } from './buffer/ops.js';
+import { adoptLegacyLayout } from './buffer/legacy-layout.js';
+import { BufferState } from './buffer/state.js';
+import { toSefError, withRedis } from './errors.js';
+import { bufferKeys, resolvePrefix } from './keys.js';
+import { bufferAppendScript } from './scripts/buffer-scripts.js';
 import { defineScript } from './scripts/define.js';
 
 export interface RedisBufferOptions {
@@ -13,23 +14,41 @@ export interface RedisBufferOptions {
   /** Prefix of every key; the buffer's keys are `<keyPrefix>buf:*`. Use a hash tag (`{sef}:`) on Redis Cluster. @default 'sef:' */
   readonly keyPrefix?: string | undefined;
   /**
-   * Lifetime of the buffer's keys, renewed by every write that holds a report. A safety net for a prefix
-   * nobody sweeps any more; it must be far longer than the window plus the sweep interval, or waiting
-   * reports would vanish unreleased. @default 86_400_000 (24 h)
+   * Lifetime of the buffer's keys, renewed by every append to its log. A safety net for a prefix nobody
+   * uses any more; it must be far longer than the window plus the sweep interval, or waiting reports
+   * would vanish unreleased. @default 86_400_000 (24 h)
    */
   readonly keyTtlMs?: number;
-  /** Reports per script call: bounds how long one call holds the Redis event loop (a few µs per report). @default 1000 */
+  /**
+   * Most reports decided into one log entry: `add` calls waiting while an append is in flight are decided
+   * together, up to this many reports (a larger single call is one entry), and a sweep releases at most
+   * this many per entry. @default 5000
+   */
   readonly chunkSize?: number;
-  /** Series visited per sweep call, for the same reason. @default 200 */
-  readonly sweepPageSize?: number;
 }
 
 /**
- * A {@link DedupeBuffer} shared by every SEF instance on one Redis. The waiting reports of a series are
- * one hash field, sorted by timestamp; pairing, the lower-price rule and expiry run in Lua scripts, so a
- * primary and its replica added at the same moment through two instances are released exactly once, and
- * so are expired reports under several sweepers. Many reports go into one script call, which reads and
- * writes every series it touches with one HMGET and one HSET.
+ * A call waiting for the next append. `decide` puts its decisions into `ops` (for log entry `seq`) and
+ * returns, for a sweep, the lowest entry still holding something alive.
+ */
+interface Request {
+  readonly decide: (state: BufferState, seq: number, ops: string[]) => number | undefined;
+  readonly size: number;
+  readonly done: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
+/** Entries read per XRANGE while catching up. */
+const readPage = 200;
+
+/**
+ * A {@link DedupeBuffer} shared by every SEF instance on one Redis. Each instance holds the waiting reports
+ * in memory and decides pairs there; the decisions go to a log in Redis (a stream) by a compare-and-set
+ * append, which succeeds only if the instance had applied every entry before it. On a conflict the
+ * instance applies the entries it missed, decides again and retries, so a primary and its replica added
+ * at the same moment through two instances are released exactly once, and so are expired reports under
+ * several sweepers. `add` calls made while an append is in flight are decided together and appended as
+ * one entry: Redis does one small script call per entry, whatever the number of reports.
  * @example
  * const client = new Redis(process.env.REDIS_URL, redisClientOptions);
  * const buffer = createRedisBuffer({ client, keyPrefix: 'sef:' });
@@ -39,80 +58,172 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
   const { client } = options;
   const prefix = resolvePrefix(client, options.keyPrefix);
   const keys = bufferKeys(prefix);
-  const ttl = options.keyTtlMs ?? 86_400_000;
-  const chunkSize = options.chunkSize ?? 1000;
-  const pageSize = options.sweepPageSize ?? 200;
-  const addScript = defineScript(client, bufferAddScript);
-  const releaseScript = defineScript(client, bufferReleaseScript);
+  const ttl = String(options.keyTtlMs ?? 86_400_000);
+  const chunkSize = options.chunkSize ?? 5000;
+  const append = defineScript(client, bufferAppendScript);
+  const state = new BufferState();
+  /** The last log entry applied to `state`; undefined until the log was first read. */
+  let position: number | undefined;
+  const queue: Request[] = [];
+  let running = false;
 
-  const addChunk = async (reports: readonly SourceReport[], now: number, policy: BufferPolicy, firstDelivery: boolean): Promise<SourceReport[]> => {
-    // Grouped by series (arrival order kept within each): the script reads and writes each series once.
-    const groups = new Map<string, SourceReport[]>();
-    for (const r of reports) {
-      const id = seriesId(r);
-      const g = groups.get(id);
-      if (g === undefined) groups.set(id, [r]);
-      else g.push(r);
+  /** Applies log entries as XRANGE returns them; false if one is missing (trimmed past this instance). */
+  const applyEntries = (entries: [string, string[]][]): boolean => {
+    for (const [id, fields] of entries) {
+      const seq = Number(id.slice(0, id.indexOf('-')));
+      if (position !== undefined && seq !== position + 1) return false;
+      state.applyEntry(fields[1]!, seq);
+      position = seq;
     }
-    const arrived = String(now);
-    const batch: (string | number)[] = [];
-    const order: SourceReport[] = [];
-    for (const [id, rs] of groups) {
-      batch.push(id, rs.length);
-      for (const r of rs) {
-        batch.push(r.timestamp, packWaiting(r, arrived));
-        order.push(r);
-      }
-    }
-    // Pair records are looked up in this window's bucket and the one before, so each lives at least a
-    // window; a bucket lives three windows after its last write (room for clock skew between instances).
-    const bucket = Math.floor(now / policy.windowMs);
-    const reply = (await addScript(
-      5,
-      keys.series,
-      keys.due,
-      keys.count,
-      keys.paired(bucket),
-      keys.paired(bucket - 1),
-      arrived,
-      String(policy.timeTolerance),
-      String(ttl),
-      String(3 * policy.windowMs),
-      firstDelivery ? '0' : '1',
-      packBatch(batch),
-    )) as (number | string)[];
-    const released: SourceReport[] = [];
-    for (let i = 0; i < reply.length; i += 2) {
-      const report = order[Number(reply[i]) - 1]!;
-      released.push(decodeEntry(report, String(reply[i + 1])), report);
-    }
-    return released;
+    return true;
   };
 
-  return {
-    add(reports, now, policy, options) {
-      if (reports.length === 0) return Promise.resolve([]);
-      return withRedis(client, 'buffer add', async () => {
-        const chunks: SourceReport[][] = [];
-        for (let i = 0; i < reports.length; i += chunkSize) chunks.push(reports.slice(i, i + chunkSize));
-        // Sent together on one connection, the chunks still run in order: a later one sees the earlier ones.
-        const results = await Promise.all(chunks.map((c) => addChunk(c, now, policy, options?.firstDelivery === true)));
-        return results.flat();
+  /** Rebuilds the state from the whole log (at start, or after falling behind what was trimmed). */
+  const reload = async (): Promise<void> => {
+    await adoptLegacyLayout(client, prefix, keys, ttl);
+    for (;;) {
+      state.clear();
+      position = undefined;
+      const head = Number((await client.get(keys.head)) ?? 0);
+      let from = '-';
+      let complete = true;
+      for (;;) {
+        const page = (await client.xrange(keys.log, from, '+', 'COUNT', readPage)) as [string, string[]][];
+        if (!applyEntries(page)) {
+          complete = false;
+          break;
+        }
+        if (page.length < readPage) break;
+        from = `(${position}-0`;
+      }
+      // A trim between two pages leaves a hole: read again from the new start.
+      if (!complete) continue;
+      position = Math.max(position ?? 0, head);
+      return;
+    }
+  };
+
+  /** Applies what other instances appended after `position`, up to `head`. */
+  const catchUp = async (head: number, first: [string, string[]][]): Promise<void> => {
+    if (head < position! || !applyEntries(first)) return reload();
+    while (position! < head) {
+      const page = (await client.xrange(keys.log, `(${position}-0`, '+', 'COUNT', readPage)) as [string, string[]][];
+      if (page.length === 0 || !applyEntries(page)) return reload();
+    }
+  };
+
+  /** Decides a group of calls and appends their decisions as one entry, again after each conflict. */
+  const commit = async (group: readonly Request[]): Promise<void> => {
+    for (;;) {
+      if (position === undefined) {
+        try {
+          await reload();
+        } catch (error) {
+          position = undefined;
+          throw error;
+        }
+      }
+      const expected = position!;
+      const before = state.count;
+      const ops: string[] = [];
+      let trim: number | undefined;
+      let reply: [number, number, [string, string[]][]?];
+      state.begin();
+      try {
+        for (const request of group) {
+          const alive = request.decide(state, expected + 1, ops);
+          if (alive !== undefined) trim = Math.min(trim ?? alive, alive);
+        }
+        // Never trim the entry being appended: a call after the sweep may have made a report wait in it.
+        if (trim !== undefined && ops.length > 0) trim = Math.min(trim, expected + 1);
+        const entry = ops.length === 0 ? '' : encodeEntry(ops);
+        reply = (await append(3, keys.log, keys.head, keys.count, expected, entry, state.count - before, trim ?? 0, ttl, readPage)) as typeof reply;
+      } catch (error) {
+        // Whether the entry landed is unknown: if it did, the next append's conflict brings it back.
+        state.rollback();
+        throw error;
+      }
+      if (Number(reply[0]) === 1) {
+        state.commit();
+        position = Number(reply[1]);
+        return;
+      }
+      state.rollback();
+      try {
+        await catchUp(Number(reply[1]), reply[2] ?? []);
+      } catch (error) {
+        // An entry may be half applied: rebuild from the log on the next call.
+        position = undefined;
+        throw error;
+      }
+    }
+  };
+
+  /** Runs the waiting calls, one append at a time, grouping what waits up to `chunkSize` reports. */
+  const run = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      while (queue.length > 0) {
+        let size = 0;
+        let n = 0;
+        while (n < queue.length && (n === 0 || size + queue[n]!.size <= chunkSize)) size += queue[n++]!.size;
+        const group = queue.splice(0, n);
+        try {
+          await commit(group);
+          for (const request of group) request.done();
+        } catch (error) {
+          for (const request of group) request.fail(error);
+        }
+      }
+    } finally {
+      running = false;
+    }
+  };
+
+  /**
+   * Queues a call made at `now`; `decide` runs once per attempt (again after a conflict) and its last
+   * result is returned. Its decisions go into the entry after the time they were made at.
+   */
+  const submit = <T>(size: number, now: number, decide: (state: BufferState, seq: number, ops: string[]) => { result: T; alive?: number }): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let result: T;
+      queue.push({
+        size,
+        decide: (s, seq, ops) => {
+          const mark = ops.length;
+          ops.push(String(now));
+          const decided = decide(s, seq, ops);
+          if (ops.length === mark + 1) ops.pop();
+          result = decided.result;
+          return decided.alive;
+        },
+        done: () => resolve(result),
+        fail: (error) => reject(toSefError(error, 'buffer')),
       });
+      void run();
+    });
+
+  return {
+    add(reports, now, policy, addOptions) {
+      if (reports.length === 0) return Promise.resolve([]);
+      const lookup = addOptions?.firstDelivery !== true;
+      return withRedis(client, 'buffer add', () =>
+        submit(reports.length, now, (s, seq, ops) => {
+          const out: SourceReport[] = [];
+          s.nextCall();
+          for (const r of reports) s.decideAdd(r, now, policy, lookup, seq, ops, out);
+          return { result: out };
+        }),
+      );
     },
     releaseExpired(now, policy) {
       return withRedis(client, 'buffer sweep', async () => {
         const out: SourceReport[] = [];
         for (;;) {
-          const [more, groups] = (await releaseScript(3, keys.series, keys.due, keys.count, String(now - policy.windowMs), pageSize)) as [
-            number,
-            [string, string[]][],
-          ];
-          for (const [id, members] of groups) {
-            const series = parseSeriesId(id);
-            for (const m of members) out.push(decodeEntry(series, m));
-          }
-          if (Number(more) === 0) return out;
+          const released = await sweepOnce(now, policy);
+          out.push(...released);
+          if (released.length < chunkSize) return out;
         }
       });
     },
@@ -120,4 +231,12 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
       return withRedis(client, 'buffer size', async () => Number((await client.get(keys.count)) ?? 0));
     },
   };
+
+  function sweepOnce(now: number, policy: BufferPolicy): Promise<SourceReport[]> {
+    return submit(chunkSize, now, (s, seq, ops) => {
+      const out: SourceReport[] = [];
+      const alive = s.decideSweep(now, policy, chunkSize, seq, ops, out);
+      return { result: out, alive };
+    });
+  }
 }

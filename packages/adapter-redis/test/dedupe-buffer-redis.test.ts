@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import type { SourceReport } from '@sef/core';
+import { UnavailableError, type SourceReport } from '@sef/core';
 import { bufferTestPolicy as policy, sortedReports, sourceReport as report } from '@sef/core/testing';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisBuffer } from '../src/index.js';
 import { parseSeriesId, seriesId } from '../src/keys.js';
+import { bufferAppendScript } from '../src/scripts/buffer-scripts.js';
 import { connect, keysUnder, skipRedis, useSharedClient, useTestPrefix } from './redis.js';
 
 
@@ -24,12 +25,14 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
   useSharedClient((c) => (client = c));
   useTestPrefix(() => client, (p) => (keyPrefix = p));
 
-  it("holds the spec's primary ($0.0456 at T=1000) as an entry of its series' hash field, every key under the prefix with a TTL", async () => {
+  const log = async () => ((await client.xrange(`${keyPrefix}buf:log`, '-', '+')) as [string, string[]][]).map(([id, [, d]]) => [id, JSON.parse(d!)]);
+
+  it("writes the spec's primary ($0.0456 at T=1000) as a wait decision to the log, every key under the prefix with a TTL", async () => {
     const buffer = createRedisBuffer({ client, keyPrefix, keyTtlMs: 3_600_000 });
     await buffer.add([report('primary', 1000, 0.0456)], 1_764_000_000_000, policy);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:due`, `${keyPrefix}buf:series`]);
-    expect(await client.hgetall(`${keyPrefix}buf:series`)).toEqual({ '2:a1:us-east-1a:c5.large': 'p1000|0.0456|1764000000000|12:i-a1-primary' });
-    expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['2:a1:us-east-1a:c5.large', '1764000000000']);
+    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:head`, `${keyPrefix}buf:log`]);
+    expect(await log()).toEqual([['1-0', [1_764_000_000_000, [0, '2:a1:us-east-1a:c5.large', 0, 1000, 0.0456, 'i-a1-primary']]]]);
+    expect(await client.get(`${keyPrefix}buf:head`)).toBe('1');
     expect(await client.get(`${keyPrefix}buf:count`)).toBe('1');
     for (const key of await keysUnder(client, keyPrefix)) {
       const ttl = await client.pttl(key);
@@ -46,100 +49,137 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(sortedReports(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(sortedReports([a, b]));
   });
 
-  it('pairs across the chunks of one large add', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix, chunkSize: 3 });
-    const primaries = Array.from({ length: 10 }, (_, i) => report('primary', 1000 + i * 300, 1));
-    const replicas = Array.from({ length: 10 }, (_, i) => report('replica', 1005 + i * 300, 2));
-    expect(sortedReports(await buffer.add([...primaries, ...replicas], 0, policy))).toEqual(sortedReports([...primaries, ...replicas]));
-    expect(await buffer.size()).toBe(0);
-    // What is left is one pair record per pair, kept for one window, and the emptied series with the
-    // bound of its due score, which the next sweep past that score removes.
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:due`, `${keyPrefix}buf:paired:0`, `${keyPrefix}buf:series`]);
-    expect(await client.hlen(`${keyPrefix}buf:paired:0`)).toBe(10);
-    expect(await client.hget(`${keyPrefix}buf:paired:0`, '2:a1:us-east-1a:c5.large|r1005')).toBe('0|p1000|1|0|12:i-a1-primary');
-    expect(await client.pttl(`${keyPrefix}buf:paired:0`)).toBeGreaterThan(3 * policy.windowMs - 10_000);
-    expect(await client.hget(`${keyPrefix}buf:series`, '2:a1:us-east-1a:c5.large')).toBe('@0');
-    expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([]);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
+  it('writes a pair as the report and its twin’s timestamp, and a call that changes nothing writes nothing', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    await buffer.add([report('primary', 1000, 0.0456)], 0, policy);
+    expect(await buffer.add([report('replica', 1002, 0.0458)], 5_000, policy)).toEqual([report('primary', 1000, 0.0456), report('replica', 1002, 0.0458)]);
+    // A repeat at a higher price changes nothing, and neither does a redelivered replica (its pair is handed out again).
+    await buffer.add([report('primary', 2000, 1)], 6_000, policy);
+    await buffer.add([report('primary', 2000, 2)], 7_000, policy);
+    expect(await buffer.add([report('replica', 1002, 0.0458)], 8_000, policy)).toHaveLength(2);
+    expect((await log()).map(([, d]) => d)).toEqual([
+      [0, [0, '2:a1:us-east-1a:c5.large', 0, 1000, 0.0456, 'i-a1-primary']],
+      [5_000, [2, '2:a1:us-east-1a:c5.large', 1, 1002, 1000]],
+      [6_000, [0, '2:a1:us-east-1a:c5.large', 0, 2000, 1, 'i-a1-primary']],
+    ]);
   });
 
-  it('sweeps page by page through many series, each expired report once', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix, sweepPageSize: 3 });
+  it('decides the adds made while an append is in flight together, in order, up to chunkSize reports per entry', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, chunkSize: 4 });
+    const primaries = Array.from({ length: 10 }, (_, i) => report('primary', 1000 + i * 300, 1));
+    const replicas = primaries.map((p) => report('replica', p.timestamp + 5, 2));
+    // Each replica is added right after its primary, in a separate call: grouped calls still see the ones before.
+    const released = await Promise.all(primaries.flatMap((p, i) => [buffer.add([p], 0, policy), buffer.add([replicas[i]!], 0, policy)]));
+    expect(released.filter((r) => r.length > 0)).toEqual(primaries.map((p, i) => [p, replicas[i]]));
+    // The first call goes alone; the 19 that waited for it go as 4 + 4 + 4 + 4 + 3.
+    expect((await log()).map(([id]) => id)).toEqual(['1-0', '2-0', '3-0', '4-0', '5-0', '6-0']);
+    // One call larger than chunkSize is still one entry.
+    await buffer.add(Array.from({ length: 9 }, (_, i) => report('primary', 9000 + i * 300, 1, 'big')), 0, policy);
+    expect(await client.xlen(`${keyPrefix}buf:log`)).toBe(7);
+    expect(await buffer.size()).toBe(9);
+  });
+
+  it('sweeps in entries of at most chunkSize releases, each expired report once, and trims the log of what is dead', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix, chunkSize: 3 });
     const held = Array.from({ length: 40 }, (_, i) => report(i % 2 === 0 ? 'primary' : 'replica', 1000 + i * 300, 1, `a${i % 11}`));
     await buffer.add(held, 0, policy);
     expect(sortedReports(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(sortedReports(held));
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`]);
     expect(await buffer.size()).toBe(0);
+    // 1 entry of waits + 14 of releases; each sweep entry trimmed what came before it.
+    expect(await client.get(`${keyPrefix}buf:head`)).toBe('15');
+    expect((await log()).map(([id]) => id)).toEqual(['15-0']);
+    // A sweep with nothing to release appends nothing and trims the rest.
+    expect(await buffer.releaseExpired(2 * policy.windowMs, policy)).toEqual([]);
+    expect(await client.xlen(`${keyPrefix}buf:log`)).toBe(0);
+    expect(await client.get(`${keyPrefix}buf:head`)).toBe('15');
   });
 
-  it('keeps the due score of a series at or before its earliest report; the sweep sets it exactly', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix });
-    const due = () => client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large');
-    await buffer.add([report('primary', 1000, 1)], 0, policy);
-    await buffer.add([report('primary', 2000, 1)], 60_000, policy);
-    expect(await due()).toBe('0');
-    // The report that arrived at 0 leaves with its twin: the score stays, a lower bound the add does not touch.
-    await buffer.add([report('replica', 1000, 1)], 70_000, policy);
-    expect(await due()).toBe('0');
-    // A sweep before anything is due visits the series and sets its score to the earliest arrival left.
-    expect(await buffer.releaseExpired(60_000 + policy.windowMs - 1, policy)).toEqual([]);
-    expect(await due()).toBe('60000');
-    expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
+  it('keeps in the log what is alive (waiting reports, pairs a repeat may ask for), and a new instance rebuilds the same state from it', async () => {
+    const a = createRedisBuffer({ client, keyPrefix });
+    const early = report('primary', 1000, 1, 'early');
+    await a.add([early], 0, policy); // entry 1: waits, released by the sweep below
+    await a.add([report('primary', 1000, 1)], 100_000, policy); // entry 2: pairs in entry 3
+    await a.add([report('replica', 1001, 2)], 110_000, policy);
+    const late = report('replica', 5000, 3, 'late');
+    await a.add([late], 200_000, policy); // entry 4: still waits after the sweep
+    expect(await a.releaseExpired(policy.windowMs, policy)).toEqual([early]);
+    // Entry 1 is dead; entries 2 and 3 hold a pair a repeat may still ask for.
+    expect((await log()).map(([id]) => id)).toEqual(['2-0', '3-0', '4-0', '5-0']);
+
+    const b = createRedisBuffer({ client, keyPrefix });
+    expect(await b.add([report('replica', 1001, 2)], 120_000, policy)).toEqual([report('primary', 1000, 1), report('replica', 1001, 2)]);
+    expect(await b.releaseExpired(200_000 + policy.windowMs - 1, policy)).toEqual([]);
+    expect(await b.releaseExpired(200_000 + policy.windowMs, policy)).toEqual([late]);
+    // Two windows after the pair, it is gone too: only the last sweep's entry is left.
+    expect(await b.releaseExpired(3 * policy.windowMs, policy)).toEqual([]);
+    expect(await client.xlen(`${keyPrefix}buf:log`)).toBe(0);
   });
 
-  it('leaves the due index alone when an add fills a series it emptied before; the sweep forgets an empty series', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix });
-    const id = '2:a1:us-east-1a:c5.large';
-    await buffer.add([report('primary', 1000, 1)], 10_000, policy);
-    await buffer.add([report('replica', 1001, 1)], 11_000, policy);
-    expect(await client.hget(`${keyPrefix}buf:series`, id)).toBe('@10000');
-    expect(await client.zscore(`${keyPrefix}buf:due`, id)).toBe('10000');
-    // The next observation waits; its series' score (10 s) is already before its arrival (70 s).
-    await client.zadd(`${keyPrefix}buf:due`, '5000', 'probe'); // a member the add must not disturb either
-    await buffer.add([report('primary', 1060, 1)], 70_000, policy);
-    expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['probe', '5000', id, '10000']);
-    expect(await buffer.releaseExpired(70_000 + policy.windowMs, policy)).toEqual([report('primary', 1060, 1)]);
-    // Emptied again by another pair, then forgotten by the sweep once its bound has passed.
-    await client.zrem(`${keyPrefix}buf:due`, 'probe');
-    await buffer.add([report('primary', 1120, 1)], 400_000, policy);
-    await buffer.add([report('replica', 1121, 1)], 401_000, policy);
-    expect(await client.hget(`${keyPrefix}buf:series`, id)).toBe('@400000');
-    expect(await buffer.releaseExpired(400_000 + policy.windowMs - 1, policy)).toEqual([]);
-    expect(await client.hexists(`${keyPrefix}buf:series`, id)).toBe(1);
-    expect(await buffer.releaseExpired(400_000 + policy.windowMs, policy)).toEqual([]);
-    expect(await client.hexists(`${keyPrefix}buf:series`, id)).toBe(0);
-    expect(await client.zcard(`${keyPrefix}buf:due`)).toBe(0);
+  it('an instance behind what the log still holds rebuilds its state before it decides', async () => {
+    const a = createRedisBuffer({ client, keyPrefix });
+    const b = createRedisBuffer({ client, keyPrefix });
+    await b.add([report('primary', 1000, 1, 'b')], 0, policy); // b has applied entry 1
+    // a makes b's report pair and waits, releases, and trims everything b has seen.
+    await a.add([report('replica', 1000, 2, 'b')], 1_000, policy);
+    await a.add([report('primary', 1000, 1, 'c')], 2_000, policy);
+    expect(await a.releaseExpired(2_000 + policy.windowMs, policy)).toEqual([report('primary', 1000, 1, 'c')]);
+    await a.add([report('primary', 2000, 1, 'd')], 400_000, policy);
+    // The pair keeps its twin's entry (1) and its own (2) in the log; trimmed as a later sweep would once it is old.
+    expect((await log()).map(([id]) => id)).toEqual(['1-0', '2-0', '3-0', '4-0', '5-0']);
+    await client.xtrim(`${keyPrefix}buf:log`, 'MINID', '4-0');
+    // b decides on a state rebuilt from entries 4 and 5: d's primary is waiting, c's is gone.
+    expect(await b.add([report('replica', 2001, 2, 'd'), report('replica', 1000, 2, 'c')], 401_000, policy)).toEqual([
+      report('primary', 2000, 1, 'd'),
+      report('replica', 2001, 2, 'd'),
+    ]);
+    expect(await a.size()).toBe(1);
   });
 
-  it('forgets many emptied series page by page, and an add meanwhile keeps its series', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix, sweepPageSize: 3 });
-    const primaries = Array.from({ length: 20 }, (_, i) => report('primary', 1000, 1, `a${i}`));
-    const replicas = primaries.map((p) => report('replica', 1001, 1, p.agentId));
-    await buffer.add(primaries, 0, policy);
-    expect(await buffer.add(replicas, 1_000, policy)).toHaveLength(40);
-    expect(await client.hlen(`${keyPrefix}buf:series`)).toBe(20);
-    // One series gets its next observation before the sweep: it must keep it.
-    await buffer.add([report('primary', 1060, 1, 'a7')], 60_000, policy);
-    expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([]);
-    expect(await client.hkeys(`${keyPrefix}buf:series`)).toEqual(['2:a7:us-east-1a:c5.large']);
-    expect(await client.zrange(`${keyPrefix}buf:due`, '0', '-1', 'WITHSCORES')).toEqual(['2:a7:us-east-1a:c5.large', '60000']);
-    expect(await buffer.releaseExpired(60_000 + policy.windowMs, policy)).toEqual([report('primary', 1060, 1, 'a7')]);
-    expect(await keysUnder(client, keyPrefix)).toEqual([`${keyPrefix}buf:count`, `${keyPrefix}buf:paired:0`]);
+  it('learns from the log that an append whose reply was lost did land', async () => {
+    const lossy = await connect();
+    try {
+      // The append script's reply is lost once, after Redis ran it.
+      lossy.defineCommand(bufferAppendScript.name, { lua: bufferAppendScript.lua });
+      const commands = lossy as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const real = commands[bufferAppendScript.name]!.bind(lossy);
+      let loseNext = true;
+      commands[bufferAppendScript.name] = async (...args: unknown[]) => {
+        const reply = await real(...args);
+        if (loseNext) {
+          loseNext = false;
+          throw new Error('Connection is closed.');
+        }
+        return reply;
+      };
+      const buffer = createRedisBuffer({ client: lossy, keyPrefix });
+      const primary = report('primary', 1000, 1);
+      await expect(buffer.add([primary], 0, policy)).rejects.toBeInstanceOf(UnavailableError);
+      expect(await buffer.size()).toBe(1);
+      // The instance rolled back what it decided; its next append conflicts with its own entry, applies it
+      // and pairs the replica with the primary that did land.
+      expect(await buffer.add([report('replica', 1001, 2)], 1_000, policy)).toEqual([primary, report('replica', 1001, 2)]);
+      expect(await buffer.size()).toBe(0);
+    } finally {
+      await lossy.quit();
+    }
   });
 
-  it('lowers the due score when a report arrives by an earlier clock than the series holds (skew between instances)', async () => {
-    const buffer = createRedisBuffer({ client, keyPrefix });
-    await buffer.add([report('primary', 1000, 1)], 50_000, policy);
-    await buffer.add([report('primary', 2000, 1)], 40_000, policy);
-    expect(await client.zscore(`${keyPrefix}buf:due`, '2:a1:us-east-1a:c5.large')).toBe('40000');
-    expect(await buffer.releaseExpired(40_000 + policy.windowMs, policy)).toEqual([report('primary', 2000, 1)]);
-    expect(await buffer.releaseExpired(50_000 + policy.windowMs, policy)).toEqual([report('primary', 1000, 1)]);
-    // The same for a series an add emptied: its bound (60 s) is after the new arrival (55 s).
-    await buffer.add([report('primary', 3000, 1)], 60_000, policy);
-    await buffer.add([report('replica', 3000, 1)], 60_000, policy);
-    await buffer.add([report('primary', 4000, 1)], 55_000, policy);
-    expect(await buffer.releaseExpired(55_000 + policy.windowMs, policy)).toEqual([report('primary', 4000, 1)]);
+  it('releases each report exactly once when a sweep and an add of its twin race on two instances', async () => {
+    const other = await connect();
+    try {
+      const a = createRedisBuffer({ client, keyPrefix });
+      const b = createRedisBuffer({ client: other, keyPrefix });
+      const primaries = Array.from({ length: 200 }, (_, i) => report('primary', 1000, 1, `r${i}`));
+      await a.add(primaries, 0, policy);
+      const replicas = primaries.map((p) => report('replica', 1001, 2, p.agentId));
+      const [swept, ...added] = await Promise.all([a.releaseExpired(policy.windowMs, policy), ...replicas.map((r) => b.add([r], policy.windowMs, policy))]);
+      // Each primary left once: with its replica, or alone by the sweep (and then its replica waits).
+      const all = [...swept, ...added.flat()].filter((r) => r.role === 'primary');
+      expect(sortedReports(all)).toEqual(sortedReports(primaries));
+      expect(await a.size()).toBe(swept.length);
+    } finally {
+      await other.quit();
+    }
   });
 
   it('keeps the first arrival when a repeat with a lower price replaces a waiting report', async () => {
@@ -193,7 +233,7 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
   it('releases each expired single exactly once with three sweepers on three connections', async () => {
     const others = await Promise.all([connect(), connect()]);
     try {
-      const sweepers = [client, ...others].map((c) => createRedisBuffer({ client: c, keyPrefix, sweepPageSize: 7 }));
+      const sweepers = [client, ...others].map((c) => createRedisBuffer({ client: c, keyPrefix, chunkSize: 7 }));
       const held = Array.from({ length: 3000 }, (_, i) => report(i % 2 === 0 ? 'primary' : 'replica', 1000 + Math.floor(i / 300) * 300, 1, `a${i % 300}`));
       await sweepers[0]!.add(held, 0, policy);
       expect(await sweepers[0]!.size()).toBe(3000);
@@ -242,7 +282,6 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
         expect(await buffer.add([primary], 0, policy, { firstDelivery: true })).toEqual([]);
         expect(await buffer.add([replica], 0, policy, { firstDelivery: true })).toEqual([primary, replica]);
         expect(await buffer.size()).toBe(0);
-        await client.del(`${keyPrefix}buf:series`, `${keyPrefix}buf:due`);
       }),
       { numRuns: 100 },
     );

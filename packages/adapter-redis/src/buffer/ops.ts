@@ -1,0 +1,28 @@
+/**
+ * The decisions of the dedupe buffer, as they are written to its log in Redis. Every instance applies the
+ * same decisions in the same order, so every instance holds the same waiting reports. A log entry is a
+ * JSON array (exact for every number and string) of decisions, each preceded by the `now` (ms) of the
+ * call that made it: a number item sets the time for the decisions after it. Roles are 0 (primary) and
+ * 1 (replica); a series is its `seriesId`.
+ */
+
+/** A report waits: series, role, timestamp, price, instance id (it arrived at the entry's `now`). */
+export type WaitOp = readonly [0, string, Role01, number, number, string];
+/** A repeat of a waiting report (same series, role, timestamp) with a lower price replaced its price and instance. */
+export type RepriceOp = readonly [1, string, Role01, number, number, string];
+/**
+ * A report (role, timestamp) found the waiting twin of the other role with timestamp `twinTs` and left
+ * with it at `now`: the twin stops waiting, and the pair is remembered for a repeat of the report.
+ */
+export type PairOp = readonly [2, string, Role01, number, number];
+/** A waiting report whose window closed was released by a sweep. */
+export type ReleaseOp = readonly [3, string, Role01, number];
+
+export type Role01 = 0 | 1;
+export type BufferOp = WaitOp | RepriceOp | PairOp | ReleaseOp;
+
+/** One log entry from its items, each already JSON. */
+export const encodeEntry = (items: readonly string[]): string => `[${items.join(',')}]`;
+
+/** The items of one log entry: times (numbers) and the decisions they apply to. */
+export const decodeEntry = (entry: string): (number | BufferOp)[] => JSON.parse(entry) as (number | BufferOp)[];

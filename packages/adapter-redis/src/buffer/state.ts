@@ -1,0 +1,390 @@
+import type { BufferPolicy, SourceReport } from '@sef/core';
+import { parseSeriesId, seriesId } from '../keys.js';
+import { decodeEntry, type BufferOp, type Role01 } from './ops.js';
+
+/** A report waiting for its twin; `seq` is the log entry that made it wait. */
+interface Waiting {
+  readonly role: Role01;
+  readonly ts: number;
+  readonly price: number;
+  readonly inst: string;
+  readonly arrived: number;
+  readonly seq: number;
+}
+
+/**
+ * A pair made: report (role, ts) left with `twin`, so that the same report added again gets it back.
+ * `seq` is the oldest log entry the pair needs (the twin's, or its own): replaying from there rebuilds
+ * it. `call` tells the pairs of the call being decided (0 when replayed).
+ */
+interface PairRecord {
+  readonly role: Role01;
+  readonly ts: number;
+  readonly twin: Waiting;
+  readonly pairedAt: number;
+  readonly seq: number;
+  readonly call: number;
+}
+
+/**
+ * One series: its waiting reports (by timestamp, equal ones in arrival order) and recent pairs (oldest
+ * first). The series of one agent are chained (`next`): an agent usually has one, and a Map per agent
+ * would cost more memory than the series itself.
+ */
+interface Series {
+  next: Series | undefined;
+  readonly agentId: string;
+  readonly poolId: string;
+  /** The series id as a JSON string, as decisions carry it. */
+  readonly json: string;
+  /** The last instance id that waited in it, and as JSON (usually the next report's). */
+  inst: string;
+  instJson: string;
+  waiting: Waiting[];
+  readonly pairs: PairRecord[];
+}
+
+// Undo steps, pushed as (kind, a, b, c) and replayed backwards by `rollback`.
+const INSERTED = 0; // a series, b index
+const REMOVED = 1; // a series, b index, c waiting
+const REPLACED = 2; // a series, b index, c waiting before
+const PAIRED = 3; // a series, b record
+const CREATED = 4; // a series
+const DROPPED = 5; // a series
+const PRUNED = 6; // a series, b its pairs before
+
+const role01 = (r: SourceReport): Role01 => (r.role === 'primary' ? 0 : 1);
+const roleName = (role: Role01) => (role === 0 ? 'primary' : 'replica');
+
+/**
+ * A pair is handed out again to a repeat within the window it was made in and the next one (so for one
+ * to two windows): the rule the buffer has always had.
+ */
+const honoured = (pairedAt: number, now: number, windowMs: number) => Math.floor(pairedAt / windowMs) >= Math.floor(now / windowMs) - 1;
+
+/**
+ * The dedupe buffer's state, as every instance holds it: per series the waiting reports and the pairs made
+ * recently. Pure: no I/O, time comes in as `now`.
+ *
+ * `decideAdd` and `decideSweep` apply the pairing rules, change the state and write each decision as a
+ * JSON {@link BufferOp} (the log entry's text); `applyEntry` replays the decisions of a log entry (another instance's). Between
+ * `begin` and `commit` every change is recorded, so `rollback` restores the state exactly when Redis took
+ * another instance's entry first.
+ */
+export class BufferState {
+  /** Agent id → the first of its series. */
+  private readonly byAgent = new Map<string, Series>();
+  /** Undo steps of the decision round under way (reused between rounds); `recording` tells if one is. */
+  private readonly undoLog: unknown[] = [];
+  private undo: unknown[] | undefined;
+  private countAtBegin = 0;
+  private call = 0;
+  /** Number of reports waiting. */
+  count = 0;
+
+  begin(): void {
+    this.undoLog.length = 0;
+    this.undo = this.undoLog;
+    this.countAtBegin = this.count;
+  }
+
+  commit(): void {
+    this.undo = undefined;
+    this.undoLog.length = 0;
+  }
+
+  rollback(): void {
+    const u = this.undo;
+    if (u === undefined) return;
+    this.undo = undefined;
+    for (let i = u.length - 4; i >= 0; i -= 4) {
+      const s = u[i + 1] as Series;
+      const at = u[i + 2] as number;
+      switch (u[i] as number) {
+        case INSERTED:
+          s.waiting.splice(at, 1);
+          break;
+        case REMOVED:
+          s.waiting.splice(at, 0, u[i + 3] as Waiting);
+          break;
+        case REPLACED:
+          s.waiting[at] = u[i + 3] as Waiting;
+          break;
+        case PAIRED:
+          s.pairs.splice(s.pairs.lastIndexOf(u[i + 2] as PairRecord), 1);
+          break;
+        case CREATED:
+          this.drop(s);
+          break;
+        case DROPPED:
+          this.place(s);
+          break;
+        case PRUNED:
+          s.pairs.splice(0, s.pairs.length, ...(u[i + 2] as PairRecord[]));
+          break;
+      }
+    }
+    u.length = 0;
+    this.count = this.countAtBegin;
+  }
+
+  /** Forgets everything (before a replay of the whole log). */
+  clear(): void {
+    this.byAgent.clear();
+    this.undo = undefined;
+    this.count = 0;
+  }
+
+  /** Starts deciding one `add` call: pairs it makes are its own for {@link decideAdd}'s repeat rule. */
+  nextCall(): void {
+    this.call++;
+  }
+
+  /**
+   * Decides one incoming report: handed its earlier pair again (a repeat; with `lookup` false only a
+   * pair made by this same call), paired with the nearest waiting twin, merged into a waiting repeat (the
+   * lower price kept), or left waiting. Pushes released reports (twin, then report) to `out` and the
+   * decision as JSON to `ops`; `seq` is the log entry it goes into.
+   */
+  decideAdd(r: SourceReport, now: number, policy: BufferPolicy, lookup: boolean, seq: number, ops: string[], out: SourceReport[]): void {
+    const role = role01(r);
+    const t = r.timestamp;
+    const s = this.seriesOf(r.agentId, r.poolId);
+    // Newest first: a report paired again (after waiting anew) is handed its latest twin. Older pairs
+    // than the first one past its windows are past theirs too; without `lookup` only this call's count.
+    for (let i = s.pairs.length - 1; i >= 0; i--) {
+      const p = s.pairs[i]!;
+      if (lookup ? !honoured(p.pairedAt, now, policy.windowMs) : p.call !== this.call) break;
+      if (p.role === role && p.ts === t) {
+        out.push(reportOf(s, p.twin), r);
+        return;
+      }
+    }
+    const list = s.waiting;
+    const tol = policy.timeTolerance;
+    let dup = -1;
+    let twin = -1;
+    let twinD = Infinity;
+    // Candidates lie in [t - tol, t + tol]; the ±1 only widens the scan, the exact test is below.
+    for (let i = lowerBound(list, t - tol - 1); i < list.length && list[i]!.ts <= t + tol + 1; i++) {
+      const w = list[i]!;
+      if (w.role === role) {
+        if (w.ts === t) dup = i;
+      } else {
+        // The nearest twin; ascending order makes the earlier one win a tie.
+        const d = Math.abs(w.ts - t);
+        if (d <= tol && d < twinD) {
+          twin = i;
+          twinD = d;
+        }
+      }
+    }
+    if (dup >= 0) {
+      // The same observation again: keep the lower price (and the first arrival), so arrival order does not matter.
+      if (!(r.price < list[dup]!.price)) return;
+      this.reprice(s, dup, r.price, r.instanceId);
+      ops.push(`[1,${s.json},${role},${t},${r.price},${instJson(s, r.instanceId)}]`);
+    } else if (twin >= 0) {
+      const w = list[twin]!;
+      out.push(reportOf(s, w), r);
+      this.removeAt(s, twin);
+      this.pair(s, { role, ts: t, twin: w, pairedAt: now, seq: Math.min(seq, w.seq), call: this.call });
+      ops.push(`[2,${s.json},${role},${t},${w.ts}]`);
+    } else {
+      this.insert(s, { role, ts: t, price: r.price, inst: r.instanceId, arrived: now, seq });
+      ops.push(`[0,${s.json},${role},${t},${r.price},${instJson(s, r.instanceId)}]`);
+    }
+  }
+
+  /**
+   * Releases up to `max` waiting reports that arrived at or before `now - windowMs` (pushed to `out`,
+   * decisions to `ops`) and forgets pairs no repeat can ask for any more. Returns the lowest log entry
+   * that still holds something alive (`seq + 1` when nothing does): the log can be trimmed before it.
+   */
+  decideSweep(now: number, policy: BufferPolicy, max: number, seq: number, ops: string[], out: SourceReport[]): number {
+    const cutoff = now - policy.windowMs;
+    let alive = seq + 1;
+    for (const first of this.byAgent.values()) {
+      for (let s: Series | undefined = first, next: Series | undefined; s !== undefined; s = next) {
+        next = s.next;
+        const list = s.waiting;
+        for (let i = 0; i < list.length; ) {
+          const w = list[i]!;
+          if (w.arrived <= cutoff && out.length < max) {
+            out.push(reportOf(s, w));
+            ops.push(`[3,${s.json},${w.role},${w.ts}]`);
+            this.removeAt(s, i);
+          } else {
+            if (w.seq < alive) alive = w.seq;
+            i++;
+          }
+        }
+        // Pairs past their windows (at this sweep's time) are forgotten.
+        const pairs = s.pairs;
+        let kept = 0;
+        for (let j = 0; j < pairs.length; j++) {
+          const p = pairs[j]!;
+          if (!honoured(p.pairedAt, now, policy.windowMs)) {
+            if (kept === j) this.undo?.push(PRUNED, s, pairs.slice(), undefined);
+            continue;
+          }
+          pairs[kept++] = p;
+          if (p.seq < alive) alive = p.seq;
+        }
+        pairs.length = kept;
+        if (list.length === 0 && kept === 0) this.dropRecorded(s);
+      }
+    }
+    return alive;
+  }
+
+  /** Applies log entry `seq` (its text, as `encodeEntry` wrote it), made by this or another instance. */
+  applyEntry(entry: string, seq: number): void {
+    let now = 0;
+    for (const item of decodeEntry(entry)) {
+      if (typeof item === 'number') now = item;
+      else this.apply(item, now, seq);
+    }
+  }
+
+  /**
+   * Applies one decision of log entry `seq`, made at `now`. A decision about a report this state does not
+   * hold (its entry was trimmed before this state was built, so it is long gone) changes only what it can.
+   */
+  private apply(op: BufferOp, now: number, seq: number): void {
+    const { agentId, poolId } = parseSeriesId(op[1]);
+    const s = this.seriesOf(agentId, poolId);
+    switch (op[0]) {
+      case 0:
+        this.insert(s, { role: op[2], ts: op[3], price: op[4], inst: op[5], arrived: now, seq });
+        break;
+      case 1: {
+        const i = indexOf(s.waiting, op[2], op[3]);
+        if (i >= 0) this.reprice(s, i, op[4], op[5]);
+        break;
+      }
+      case 2: {
+        const i = indexOf(s.waiting, op[2] === 0 ? 1 : 0, op[4]);
+        if (i >= 0) {
+          const twin = s.waiting[i]!;
+          this.removeAt(s, i);
+          this.pair(s, { role: op[2], ts: op[3], twin, pairedAt: now, seq: Math.min(seq, twin.seq), call: 0 });
+        }
+        break;
+      }
+      case 3: {
+        const i = indexOf(s.waiting, op[2], op[3]);
+        if (i >= 0) this.removeAt(s, i);
+        break;
+      }
+    }
+    if (s.waiting.length === 0 && s.pairs.length === 0) this.dropRecorded(s);
+  }
+
+  /** The series, created (and recorded) if new. */
+  private seriesOf(agentId: string, poolId: string): Series {
+    for (let s = this.byAgent.get(agentId); s !== undefined; s = s.next) if (s.poolId === poolId) return s;
+    const created: Series = { next: undefined, agentId, poolId, json: JSON.stringify(seriesId({ agentId, poolId })), inst: '', instJson: '""', waiting: [], pairs: [] };
+    this.place(created);
+    this.undo?.push(CREATED, created, 0, undefined);
+    return created;
+  }
+
+  private place(s: Series): void {
+    s.next = this.byAgent.get(s.agentId);
+    this.byAgent.set(s.agentId, s);
+  }
+
+  private drop(s: Series): void {
+    const first = this.byAgent.get(s.agentId);
+    if (first === s) {
+      if (s.next === undefined) this.byAgent.delete(s.agentId);
+      else this.byAgent.set(s.agentId, s.next);
+      return;
+    }
+    for (let prev = first; prev !== undefined; prev = prev.next) {
+      if (prev.next === s) {
+        prev.next = s.next;
+        return;
+      }
+    }
+  }
+
+  private dropRecorded(s: Series): void {
+    this.drop(s);
+    this.undo?.push(DROPPED, s, 0, undefined);
+  }
+
+  /** Inserts after every waiting report with the same timestamp: equal timestamps keep arrival order. */
+  private insert(s: Series, w: Waiting): void {
+    const list = s.waiting;
+    let i = list.length;
+    if (i === 0) {
+      // A one-element array: a push onto an empty one reserves room for 17 (most series hold one report).
+      s.waiting = [w];
+    } else if (list[i - 1]!.ts > w.ts) {
+      i = lowerBound(list, w.ts);
+      while (i < list.length && list[i]!.ts === w.ts) i++;
+      list.splice(i, 0, w);
+    } else {
+      list.push(w);
+    }
+    this.count++;
+    this.undo?.push(INSERTED, s, i, undefined);
+  }
+
+  private removeAt(s: Series, i: number): void {
+    const list = s.waiting;
+    const w = list[i]!;
+    if (i === list.length - 1) list.pop();
+    else list.splice(i, 1);
+    this.count--;
+    this.undo?.push(REMOVED, s, i, w);
+  }
+
+  private reprice(s: Series, i: number, price: number, inst: string): void {
+    const old = s.waiting[i]!;
+    s.waiting[i] = { ...old, price, inst };
+    this.undo?.push(REPLACED, s, i, old);
+  }
+
+  private pair(s: Series, p: PairRecord): void {
+    s.pairs.push(p);
+    this.undo?.push(PAIRED, s, p, undefined);
+  }
+}
+
+const reportOf = (s: Series, w: Waiting): SourceReport => ({
+  agentId: s.agentId,
+  instanceId: w.inst,
+  poolId: s.poolId,
+  timestamp: w.ts,
+  price: w.price,
+  role: roleName(w.role),
+});
+
+/** `inst` as JSON, from the series' cache when it is the instance seen last. */
+function instJson(s: Series, inst: string): string {
+  if (s.inst !== inst) {
+    s.inst = inst;
+    s.instJson = JSON.stringify(inst);
+  }
+  return s.instJson;
+}
+
+/** First index whose timestamp is at or after `t`. */
+function lowerBound(list: readonly Waiting[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.ts < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function indexOf(list: readonly Waiting[], role: Role01, ts: number): number {
+  for (let i = lowerBound(list, ts); i < list.length && list[i]!.ts === ts; i++) if (list[i]!.role === role) return i;
+  return -1;
+}
