@@ -1,6 +1,6 @@
-import type { BufferPolicy, DedupeBuffer, SourceReport } from '@sef/core';
+import { ValidationError, type BufferPolicy, type DedupeBuffer, type SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { encodeEntry } from './buffer/ops.js';
+import { encodeEntry, unloggable } from './buffer/ops.js';
 import { adoptLegacyLayout } from './buffer/legacy-layout.js';
 import { BufferState } from './buffer/state.js';
 import { toSefError, withRedis } from './errors.js';
@@ -207,6 +207,8 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
   return {
     add(reports, now, policy, addOptions) {
       if (reports.length === 0) return Promise.resolve([]);
+      const issues = unloggable(reports);
+      if (issues.length > 0) return Promise.reject(new ValidationError('the Redis buffer cannot hold these reports', issues));
       const lookup = addOptions?.firstDelivery !== true;
       return withRedis(client, 'buffer add', () =>
         submit(reports.length, now, (s, seq, ops) => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { UnavailableError, type SourceReport } from '@sef/core';
+import { UnavailableError, ValidationError, type SourceReport } from '@sef/core';
 import { bufferTestPolicy as policy, sortedReports, sourceReport as report } from '@sef/core/testing';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,17 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
       expect(ttl).toBeGreaterThan(3_500_000);
       expect(ttl).toBeLessThanOrEqual(3_600_000);
     }
+  });
+
+  it('refuses reports the log cannot carry (NaN, Infinity), naming each problem, and writes nothing', async () => {
+    const buffer = createRedisBuffer({ client, keyPrefix });
+    const error = await buffer.add([report('primary', 1000, 1), report('replica', Infinity, Number.NaN)], 0, policy).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['[1].timestamp', '[1].price']);
+    expect(await keysUnder(client, keyPrefix)).toEqual([]);
   });
 
   it('keeps series apart whose ids only differ in where the colon falls', async () => {

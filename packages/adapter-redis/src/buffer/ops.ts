@@ -1,3 +1,5 @@
+import type { Issue } from '@sef/core';
+
 /**
  * The decisions of the dedupe buffer, as they are written to its log in Redis. Every instance applies the
  * same decisions in the same order, so every instance holds the same waiting reports. A log entry is a
@@ -26,3 +28,16 @@ export const encodeEntry = (items: readonly string[]): string => `[${items.join(
 
 /** The items of one log entry: times (numbers) and the decisions they apply to. */
 export const decodeEntry = (entry: string): (number | BufferOp)[] => JSON.parse(entry) as (number | BufferOp)[];
+
+/**
+ * What stops reports from going into the log: JSON has no NaN or Infinity, and an entry no instance can
+ * parse would stop every instance. The core validates reports long before; this guards direct callers.
+ */
+export function unloggable(reports: readonly { readonly timestamp: number; readonly price: number }[]): Issue[] {
+  const issues: Issue[] = [];
+  reports.forEach((r, i) => {
+    if (!Number.isFinite(r.timestamp)) issues.push({ path: `[${i}].timestamp`, code: 'not_finite', message: `must be a finite number, got ${r.timestamp}` });
+    if (!Number.isFinite(r.price)) issues.push({ path: `[${i}].price`, code: 'not_finite', message: `must be a finite number, got ${r.price}` });
+  });
+  return issues;
+}

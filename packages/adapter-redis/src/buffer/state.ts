@@ -67,14 +67,14 @@ const honoured = (pairedAt: number, now: number, windowMs: number) => Math.floor
  * recently. Pure: no I/O, time comes in as `now`.
  *
  * `decideAdd` and `decideSweep` apply the pairing rules, change the state and write each decision as a
- * JSON {@link BufferOp} (the log entry's text); `applyEntry` replays the decisions of a log entry (another instance's). Between
- * `begin` and `commit` every change is recorded, so `rollback` restores the state exactly when Redis took
- * another instance's entry first.
+ * JSON {@link BufferOp} (the log entry's text); `applyEntry` replays a log entry (usually another
+ * instance's). Between `begin` and `commit` every change is recorded, so `rollback` restores the state
+ * exactly when Redis took another instance's entry first.
  */
 export class BufferState {
   /** Agent id → the first of its series. */
   private readonly byAgent = new Map<string, Series>();
-  /** Undo steps of the decision round under way (reused between rounds); `recording` tells if one is. */
+  /** Undo steps of a decision round; `undo` is this array while a round is under way, else undefined. */
   private readonly undoLog: unknown[] = [];
   private undo: unknown[] | undefined;
   private countAtBegin = 0;
