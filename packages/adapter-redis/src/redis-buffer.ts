@@ -1,4 +1,4 @@
-import { ValidationError, type BufferPolicy, type DedupeBuffer, type SourceReport } from '@sef/core';
+import { ConfigError, ValidationError, type BufferPolicy, type Issue, type DedupeBuffer, type SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
 import { encodeEntry, unloggable } from './buffer/ops.js';
 import { adoptLegacyLayout } from './buffer/legacy-layout.js';
@@ -56,6 +56,8 @@ const readPage = 200;
  */
 export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
   const { client } = options;
+  const problems = optionProblems(options);
+  if (problems.length > 0) throw new ConfigError(problems);
   const prefix = resolvePrefix(client, options.keyPrefix);
   const keys = bufferKeys(prefix);
   const ttl = String(options.keyTtlMs ?? 86_400_000);
@@ -241,4 +243,15 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
       return { result: out, alive };
     });
   }
+}
+
+/** Every option out of range, named (a zero chunk would never finish a sweep; Redis needs a whole TTL). */
+function optionProblems(options: RedisBufferOptions): Issue[] {
+  const problems: Issue[] = [];
+  const positiveInteger = (path: string, value: number | undefined) => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) problems.push({ path, code: 'invalid', message: `must be a positive whole number, got ${value}` });
+  };
+  positiveInteger('chunkSize', options.chunkSize);
+  positiveInteger('keyTtlMs', options.keyTtlMs);
+  return problems;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { UnavailableError, ValidationError, type SourceReport } from '@sef/core';
+import { ConfigError, UnavailableError, ValidationError, type SourceReport } from '@sef/core';
 import { bufferTestPolicy as policy, sortedReports, sourceReport as report } from '@sef/core/testing';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisBuffer } from '../src/index.js';
 import { parseSeriesId, seriesId } from '../src/keys.js';
@@ -16,6 +16,21 @@ describe('series ids in key names', () => {
         expect(parseSeriesId(seriesId({ agentId, poolId }))).toEqual({ agentId, poolId });
       }),
     );
+  });
+});
+
+describe('createRedisBuffer options', () => {
+  it('refuses a chunk size or TTL that is not a positive whole number, naming each', () => {
+    const client = new Redis({ lazyConnect: true });
+    let error: unknown;
+    try {
+      createRedisBuffer({ client, chunkSize: 0, keyTtlMs: 1.5 });
+    } catch (e) {
+      error = e;
+    }
+    client.disconnect();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['chunkSize', 'keyTtlMs']);
   });
 });
 
