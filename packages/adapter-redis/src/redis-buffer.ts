@@ -80,6 +80,16 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
     return true;
   };
 
+  /** Reads the log after `position` (from its start if undefined) to its end; false at a hole (trimmed past it). */
+  const readToEnd = async (): Promise<boolean> => {
+    for (;;) {
+      const from = position === undefined ? '-' : `(${position}-0`;
+      const page = (await client.xrange(keys.log, from, '+', 'COUNT', readPage)) as [string, string[]][];
+      if (!applyEntries(page)) return false;
+      if (page.length < readPage) return true;
+    }
+  };
+
   /** Rebuilds the state from the whole log (at start, or after falling behind what was trimmed). */
   const reload = async (): Promise<void> => {
     await adoptLegacyLayout(client, prefix, keys, ttl);
@@ -87,46 +97,34 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
       state.clear();
       position = undefined;
       const head = Number((await client.get(keys.head)) ?? 0);
-      let from = '-';
-      let complete = true;
-      for (;;) {
-        const page = (await client.xrange(keys.log, from, '+', 'COUNT', readPage)) as [string, string[]][];
-        if (!applyEntries(page)) {
-          complete = false;
-          break;
-        }
-        if (page.length < readPage) break;
-        from = `(${position}-0`;
-      }
       // A trim between two pages leaves a hole: read again from the new start.
-      if (!complete) continue;
+      if (!(await readToEnd())) continue;
       position = Math.max(position ?? 0, head);
       return;
     }
   };
 
-  /** Applies what other instances appended after `position`, up to `head`. */
+  /** Applies what other instances appended after `position` (`first` of it came with the conflict), up to `head`. */
   const catchUp = async (head: number, first: [string, string[]][]): Promise<void> => {
-    if (head < position! || !applyEntries(first)) return reload();
-    while (position! < head) {
-      const page = (await client.xrange(keys.log, `(${position}-0`, '+', 'COUNT', readPage)) as [string, string[]][];
-      if (page.length === 0 || !applyEntries(page)) return reload();
+    const current = head >= position! && applyEntries(first) && (position! >= head || ((await readToEnd()) && position! >= head));
+    if (!current) await reload();
+  };
+
+  /** Runs a step that brings the state up to the log; after an error it may be half applied, so the next call rebuilds it. */
+  const sync = async (step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      position = undefined;
+      throw error;
     }
   };
 
   /** Decides a group of calls and appends their decisions as one entry, again after each conflict. */
   const commit = async (group: readonly Request[]): Promise<void> => {
     for (;;) {
-      if (position === undefined) {
-        try {
-          await reload();
-        } catch (error) {
-          position = undefined;
-          throw error;
-        }
-      }
+      if (position === undefined) await sync(reload);
       const expected = position!;
-      const before = state.count;
       const ops: string[] = [];
       let trim: number | undefined;
       let reply: [number, number, [string, string[]][]?];
@@ -139,7 +137,7 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
         // Never trim the entry being appended: a call after the sweep may have made a report wait in it.
         if (trim !== undefined && ops.length > 0) trim = Math.min(trim, expected + 1);
         const entry = ops.length === 0 ? '' : encodeEntry(ops);
-        reply = (await append(3, keys.log, keys.head, keys.count, expected, entry, state.count - before, trim ?? 0, ttl, readPage)) as typeof reply;
+        reply = (await append(3, keys.log, keys.head, keys.count, expected, entry, state.countChange, trim ?? 0, ttl, readPage)) as typeof reply;
       } catch (error) {
         // Whether the entry landed is unknown: if it did, the next append's conflict brings it back.
         state.rollback();
@@ -151,13 +149,7 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
         return;
       }
       state.rollback();
-      try {
-        await catchUp(Number(reply[1]), reply[2] ?? []);
-      } catch (error) {
-        // An entry may be half applied: rebuild from the log on the next call.
-        position = undefined;
-        throw error;
-      }
+      await sync(() => catchUp(Number(reply[1]), reply[2] ?? []));
     }
   };
 

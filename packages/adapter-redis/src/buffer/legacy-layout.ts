@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
+import { encodeEntry, waitOp } from './ops.js';
 
 /**
  * The dedupe buffer's layout before its log (versions up to this one's predecessor): a hash
@@ -57,12 +58,12 @@ export async function adoptLegacyLayout(client: Redis, prefix: string, log: { lo
       let now: number | undefined;
       for (const w of waits) {
         if (w.arrived !== now) items.push(String((now = w.arrived)));
-        items.push(JSON.stringify([0, w.sid, w.role, w.ts, w.price, w.inst]));
+        items.push(waitOp(JSON.stringify(w.sid), w.role, w.ts, w.price, JSON.stringify(w.inst)));
       }
       const seq = Number(head ?? 0) + 1;
       const tx = c.multi();
       if (items.length > 0) {
-        tx.xadd(log.log, `${seq}-0`, 'd', `[${items.join(',')}]`);
+        tx.xadd(log.log, `${seq}-0`, 'd', encodeEntry(items));
         tx.set(log.head, seq, 'PX', ttlMs);
         tx.pexpire(log.log, ttlMs);
         tx.pexpire(log.count, ttlMs);

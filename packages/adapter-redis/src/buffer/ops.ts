@@ -23,6 +23,13 @@ export type ReleaseOp = readonly [3, string, Role01, number];
 export type Role01 = 0 | 1;
 export type BufferOp = WaitOp | RepriceOp | PairOp | ReleaseOp;
 
+// The text of each decision, from parts already JSON where they are strings (series and instance ids,
+// which the state caches as JSON).
+export const waitOp = (sid: string, role: Role01, ts: number, price: number, inst: string) => `[0,${sid},${role},${ts},${price},${inst}]`;
+export const repriceOp = (sid: string, role: Role01, ts: number, price: number, inst: string) => `[1,${sid},${role},${ts},${price},${inst}]`;
+export const pairOp = (sid: string, role: Role01, ts: number, twinTs: number) => `[2,${sid},${role},${ts},${twinTs}]`;
+export const releaseOp = (sid: string, role: Role01, ts: number) => `[3,${sid},${role},${ts}]`;
+
 /** One log entry from its items, each already JSON. */
 export const encodeEntry = (items: readonly string[]): string => `[${items.join(',')}]`;
 

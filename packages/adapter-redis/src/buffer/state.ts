@@ -1,6 +1,6 @@
 import type { BufferPolicy, SourceReport } from '@sef/core';
 import { parseSeriesId, seriesId } from '../keys.js';
-import { decodeEntry, type BufferOp, type Role01 } from './ops.js';
+import { decodeEntry, pairOp, releaseOp, repriceOp, waitOp, type BufferOp, type Role01 } from './ops.js';
 
 /** A report waiting for its twin; `seq` is the log entry that made it wait. */
 interface Waiting {
@@ -128,6 +128,11 @@ export class BufferState {
     this.count = this.countAtBegin;
   }
 
+  /** How the number of waiting reports changed since `begin`. */
+  get countChange(): number {
+    return this.count - this.countAtBegin;
+  }
+
   /** Forgets everything (before a replay of the whole log). */
   clear(): void {
     this.byAgent.clear();
@@ -183,16 +188,16 @@ export class BufferState {
       // The same observation again: keep the lower price (and the first arrival), so arrival order does not matter.
       if (!(r.price < list[dup]!.price)) return;
       this.reprice(s, dup, r.price, r.instanceId);
-      ops.push(`[1,${s.json},${role},${t},${r.price},${instJson(s, r.instanceId)}]`);
+      ops.push(repriceOp(s.json, role, t, r.price, instJson(s, r.instanceId)));
     } else if (twin >= 0) {
       const w = list[twin]!;
       out.push(reportOf(s, w), r);
       this.removeAt(s, twin);
       this.pair(s, { role, ts: t, twin: w, pairedAt: now, seq: Math.min(seq, w.seq), call: this.call });
-      ops.push(`[2,${s.json},${role},${t},${w.ts}]`);
+      ops.push(pairOp(s.json, role, t, w.ts));
     } else {
       this.insert(s, { role, ts: t, price: r.price, inst: r.instanceId, arrived: now, seq });
-      ops.push(`[0,${s.json},${role},${t},${r.price},${instJson(s, r.instanceId)}]`);
+      ops.push(waitOp(s.json, role, t, r.price, instJson(s, r.instanceId)));
     }
   }
 
@@ -212,7 +217,7 @@ export class BufferState {
           const w = list[i]!;
           if (w.arrived <= cutoff && out.length < max) {
             out.push(reportOf(s, w));
-            ops.push(`[3,${s.json},${w.role},${w.ts}]`);
+            ops.push(releaseOp(s.json, w.role, w.ts));
             this.removeAt(s, i);
           } else {
             if (w.seq < alive) alive = w.seq;
