@@ -1,0 +1,1 @@
+export { startMoto, freePort, motoCredentials, type MotoServer, type StartMotoOptions } from './moto-server.js';
