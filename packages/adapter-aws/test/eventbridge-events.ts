@@ -22,3 +22,15 @@ export const rebalanceRecommendation = (instanceId: string, time: string) => JSO
   resources: [`arn:aws:ec2:us-east-2:123456789012:instance/${instanceId}`],
   detail: { 'instance-id': instanceId },
 });
+
+export const stateChange = (instanceId: string, time: string, state: string) => JSON.stringify({
+  version: '0',
+  id: '7bf73129-1428-4cd3-a780-95db273d1602',
+  'detail-type': 'EC2 Instance State-change Notification',
+  source: 'aws.ec2',
+  account: '123456789012',
+  time,
+  region: 'us-east-2',
+  resources: [`arn:aws:ec2:us-east-2:123456789012:instance/${instanceId}`],
+  detail: { 'instance-id': instanceId, state },
+});

@@ -1,9 +1,9 @@
 import { CapacityError, ProviderError } from '@sef/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capacityErrorCodes, parseEventBridgeNotice, parseInstanceAction, parseRebalance, toSefError } from '../src/index.js';
+import { capacityErrorCodes, parseEc2Event, parseEventBridgeNotice, parseInstanceAction, parseRebalance, toSefError } from '../src/index.js';
 import { awsError } from './aws-errors.js';
-import { interruptionWarning, rebalanceRecommendation } from './eventbridge-events.js';
+import { interruptionWarning, rebalanceRecommendation, stateChange } from './eventbridge-events.js';
 
 describe('notice bodies', () => {
   it('reads the IMDS instance-action and rebalance bodies of the EC2 user guide', () => {
@@ -20,12 +20,22 @@ describe('notice bodies', () => {
     expect(parseEventBridgeNotice(rebalanceRecommendation('i-1', '2026-01-01T12:00:00Z'))).toEqual({ type: 'rebalance-recommendation', instanceId: 'i-1', noticeTime: Date.UTC(2026, 0, 1, 12) });
   });
 
+  it('an instance state change is read as such (not a notice); an unknown state or event type is unreadable', () => {
+    expect(parseEc2Event(stateChange('i-1', '2026-01-01T12:03:00Z', 'shutting-down'))).toEqual({
+      kind: 'state-change', change: { instanceId: 'i-1', state: 'shutting-down', time: Date.UTC(2026, 0, 1, 12, 3) },
+    });
+    expect(parseEventBridgeNotice(stateChange('i-1', '2026-01-01T12:03:00Z', 'stopped'))).toBeUndefined();
+    expect(parseEc2Event(stateChange('i-1', '2026-01-01T12:03:00Z', 'exploded'))).toEqual({ kind: 'unreadable' });
+    expect(parseEc2Event(JSON.stringify({ ...JSON.parse(stateChange('i-1', '2026-01-01T12:03:00Z', 'stopped')), 'detail-type': 'AWS API Call via CloudTrail' }))).toEqual({ kind: 'unreadable' });
+  });
+
   it('property: no body makes the parsers throw; junk is undefined', () => {
     fc.assert(fc.property(fc.oneof(fc.string(), fc.json()), (body) => {
       expect(() => parseEventBridgeNotice(body)).not.toThrow();
+      expect(() => parseEc2Event(body)).not.toThrow();
       expect(() => parseInstanceAction(body)).not.toThrow();
       expect(() => parseRebalance(body)).not.toThrow();
-      if (!body.includes('aws.ec2')) expect(parseEventBridgeNotice(body)).toBeUndefined();
+      if (!body.includes('aws.ec2')) expect(parseEc2Event(body)).toEqual({ kind: 'unreadable' });
     }));
   });
 });

@@ -56,7 +56,7 @@ describe('SQS (EventBridge) signal source', () => {
       type: 'termination-notice', instanceId: 'i-known', agentId: 'agent-1', source: 'eventbridge',
       noticeTime: Date.UTC(2026, 0, 1, 12), actionTime: Date.UTC(2026, 0, 1, 12, 2), action: 'terminate',
     }]);
-    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toEqual({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 });
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toEqual({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount'] });
     expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]!.args[0].input).toEqual({ QueueUrl: queueUrl, Entries: [{ Id: '0', ReceiptHandle: 'rh-m1' }] });
   });
 
@@ -119,10 +119,10 @@ describe('SQS (EventBridge) signal source', () => {
     expect(t.errors).toHaveLength(1);
   });
 
-  it('keeps receiving after ReceiveMessage fails, waiting errorDelay on the clock', async () => {
+  it('keeps receiving after ReceiveMessage fails for a passing reason, waiting errorDelay on the clock', async () => {
     const clock = createFakeClock(0);
     sqs.on(ReceiveMessageCommand)
-      .rejectsOnce(awsError('AWS.SimpleQueueService.NonExistentQueue'))
+      .rejectsOnce(awsError('ServiceUnavailable', { status: 503, fault: 'server' }))
       .resolvesOnce({ Messages: [message('m1', rebalanceRecommendation('i-known', '2026-01-01T12:00:00Z'))] })
       .callsFake(() => new Promise(() => {}));
     sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });

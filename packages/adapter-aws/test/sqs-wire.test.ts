@@ -52,7 +52,7 @@ describe('SQS end to end through the SDK (loopback AWS JSON 1.0)', () => {
     const receive = server.requests[0]!;
     expect(receive.method).toBe('POST');
     expect(receive.headers['content-type']).toBe('application/x-amz-json-1.0');
-    expect(JSON.parse(receive.body)).toEqual({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 });
+    expect(JSON.parse(receive.body)).toEqual({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount'] });
     const del = server.requests.find((r) => r.headers['x-amz-target'] === 'AmazonSQS.DeleteMessageBatch')!;
     expect(JSON.parse(del.body)).toEqual({ QueueUrl: queueUrl, Entries: [{ Id: '0', ReceiptHandle: 'MbZj6wDWli+JvwwJaBV+3dcjk2YW2vA3+STFFljTM8tJJg6HRG6PYSasuWXPJB+Cw' }] });
   });
