@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { redisClientOptions } from '@sef/adapter-redis';
+import { createSimulatedCloud, simulatedPools, systemClock } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from './app.js';
@@ -19,7 +20,9 @@ const notify = createWebhook({
 
 const schema = process.env['SEF_PG_SCHEMA'] ?? 'sef';
 const keyPrefix = process.env['SEF_REDIS_PREFIX'] ?? 'sef:';
-const sef = await createBackendSef({ pool, redis, schema, keyPrefix });
+// A simulated cloud, said out loud: for EC2 pass the providers of @sef/adapter-aws and your pools instead.
+const cloud = createSimulatedCloud({ clock: systemClock });
+const sef = await createBackendSef({ pool, redis, schema, keyPrefix, cloud, pools: simulatedPools() });
 reactToEvents(sef, { log, notify });
 sef.start();
 const server = createApp(sef, { log, notify });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redisClientOptions } from '@sef/adapter-redis';
-import type { Sef } from '@sef/core';
+import { createSimulatedCloud, simulatedPools, systemClock, type Sef } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe.skipIf(needsServices)('the embedded example on real Postgres and Redis'
     receiver = await startReceiver(2);
     const notify = createWebhook({ url: receiver.url, initialBackoffMs: 20, onFailure: (error, attempt, willRetry) => log('webhook failed', { error, attempt, willRetry }) });
     // A one-second dedupe window so the test can read stored prices back a second later.
-    sef = await createBackendSef({ pool, redis, schema, keyPrefix: `${id}:`, config: { dataRetentionWindow: 1 } });
+    sef = await createBackendSef({ pool, redis, schema, keyPrefix: `${id}:`, cloud: createSimulatedCloud({ clock: systemClock }), pools: simulatedPools(), config: { dataRetentionWindow: 1 } });
     reactToEvents(sef, { log, notify });
     sef.start();
     app = createApp(sef, { log, notify }).listen(0, '127.0.0.1');

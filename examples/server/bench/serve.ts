@@ -6,7 +6,7 @@ import { composeFromEnv } from '../src/compose/compose.js';
 import { settingsFromEnv } from '../src/compose/settings.js';
 
 const agents = Number(process.env['BENCH_AGENTS'] ?? 8);
-const settings = settingsFromEnv({ ...process.env, SEF_SIMULATED_FLEET: '0' });
+const settings = settingsFromEnv({ ...process.env, SEF_SIMULATE: 'cloud' });
 const log = pino({ level: 'warn' });
 const composition = await composeFromEnv(settings, process.env, log);
 const adminToken = 'bench-admin';

@@ -1,14 +1,14 @@
 // Drives a simulated fleet through an in-memory SEF on a fake clock: two days of spot-price reports in a
 // few seconds, then a summary of what SEF did. Run: pnpm start (in examples/server).
 import { SingleBar, Presets } from 'cli-progress';
-import { createFakeClock, createFleetSimulation, createMemoryStorage, createSef, simulatedPools } from '@sef/core';
+import { createFakeClock, createFleetSimulation, createMemoryStorage, createSef, createSimulatedCloud, simulatedPools } from '@sef/core';
 
 const days = Number(process.env['SEF_DEMO_DAYS'] ?? 2);
 const seed = Number(process.env['SEF_DEMO_SEED'] ?? 7);
 const start = Date.UTC(2026, 0, 1);
 const clock = createFakeClock(start);
 const storage = createMemoryStorage({ clock, pools: simulatedPools() });
-const sef = createSef({ clock, storage, instanceId: 'fleet-demo' });
+const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }), instanceId: 'fleet-demo' });
 const fleet = createFleetSimulation({ seed, agents: 4, poolsPerAgent: 2, start, duration: days * 86_400 });
 
 interface Tally {

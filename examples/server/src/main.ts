@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { buildServer } from './build-server.js';
 import { composeFromEnv } from './compose/compose.js';
 import { settingsFromEnv } from './compose/settings.js';
+import { simulationBanner } from './compose/simulation-banner.js';
 import { startFleetFeed } from './fleet-feed.js';
 import { randomSecret } from './http/tokens.js';
 
@@ -46,8 +47,9 @@ if (!settings.SEF_AUTH) {
 } else {
   process.stdout.write(`\nDashboard: ${base}/ (enter the admin token)\n\n`);
 }
+process.stdout.write(`${simulationBanner(settings, backends)}\n\n`);
 
-const fleet = settings.SEF_SIMULATED_FLEET ? startFleetFeed({ sef: composition.sef, log, agents: settings.SEF_FLEET_AGENTS, onAgentRegistered: composition.adoptAgent }) : undefined;
+const fleet = settings.simulate.fleet ? startFleetFeed({ sef: composition.sef, log, agents: settings.SEF_FLEET_AGENTS, onAgentRegistered: composition.adoptAgent }) : undefined;
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

@@ -33,7 +33,7 @@ describe('graceful shutdown', () => {
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['--conditions=@sef/source', '--import', 'tsx', 'src/main.ts'], {
       cwd: serverDir,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEF_ADMIN_TOKEN: 'admin-test', SEF_SIMULATED_FLEET: '0', LOG_LEVEL: 'info' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEF_ADMIN_TOKEN: 'admin-test', SEF_SIMULATE: 'cloud', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -21,7 +21,7 @@ export interface PostgresLeaseManagerOptions {
  * instance shares.
  * @example
  * const leases = createPostgresLeaseManager({ pool, schema: 'sef' });
- * const sef = createSef({ storage: createPostgresStorage({ pool, schema: 'sef' }), leases });
+ * const sef = createSef({ storage: createPostgresStorage({ pool, schema: 'sef' }), cloud, leases });
  */
 export function createPostgresLeaseManager(options: PostgresLeaseManagerOptions): LeaseManager {
   const t = tables(options.schema);

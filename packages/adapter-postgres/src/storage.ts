@@ -40,7 +40,7 @@ export interface PostgresStorageOptions {
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * await migrate(pool, { schema: 'sef' });
  * const storage = createPostgresStorage({ pool, schema: 'sef' });
- * const sef = createSef({ storage });
+ * const sef = createSef({ storage, cloud }); // cloud: the EC2 providers of @sef/adapter-aws
  */
 export function createPostgresStorage(options: PostgresStorageOptions): SefStorage {
   const t = tables(options.schema);

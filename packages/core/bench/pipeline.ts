@@ -7,6 +7,7 @@ import { createMemoryDedupeBuffer } from '../src/memory/dedupe-buffer.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
 import type { SourceReport } from '../src/ports/types.js';
 import { createSef } from '../src/sef/index.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { simulatedInstanceTypes, simulatedPools } from '../src/sim/pool-catalog.js';
 
 const AGENTS = 100;
@@ -86,7 +87,7 @@ function baseline(bodies: readonly Body[]): number {
 async function pipeline(bodies: readonly Body[]): Promise<{ accepted: number; stats: unknown; points: number }> {
   const clock = createFakeClock(start);
   const storage = createMemoryStorage({ clock, pools });
-  const sef = createSef({ clock, storage });
+  const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }) });
   for (let a = 0; a < AGENTS; a++) {
     const rec = await sef.registerAgent({ id: agentId(a), instanceId: instanceId(a, 'primary'), poolId: pools[0]!.id });
     await storage.agents.update(rec.id, rec.version, { replicaInstanceId: instanceId(a, 'replica') });

@@ -7,6 +7,7 @@ import { createMemoryPriceStore } from '../src/memory/price-store.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
 import type { SourceReport } from '../src/ports/types.js';
 import { createSef } from '../src/sef/index.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { createFleetSimulation } from '../src/sim/fleet.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 import { storeReports } from '../src/timeline/index.js';
@@ -19,7 +20,7 @@ describe('createSef end to end', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), async (seed) => {
         const clock = createFakeClock(start);
         const storage = createMemoryStorage({ clock, pools: simulatedPools() });
-        const sef = createSef({ clock, storage });
+        const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }) });
         const fleet = createFleetSimulation({ seed, agents: 2, start, duration: 8 * 3600, shortOutageRate: 0.05, longOutageRate: 0.01, resendRate: 0.1 });
         const all: SourceReport[] = [];
         for (const a of fleet.agents) {
@@ -52,7 +53,8 @@ describe('createSef end to end', () => {
   });
 
   it('registers an agent in the region of its pool and refuses an unknown pool', async () => {
-    const sef = createSef({ clock: createFakeClock(start) });
+    const clock = createFakeClock(start);
+    const sef = createSef({ clock, storage: createMemoryStorage({ clock, pools: simulatedPools() }), cloud: createSimulatedCloud({ clock }) });
     const a = await sef.registerAgent({ id: 'a1', instanceId: 'i-1', poolId: 'us-west-2b:m5.large' });
     expect(a).toMatchObject({ id: 'a1', region: 'us-west-2', primaryInstanceId: 'i-1', replicaInstanceId: null, primaryLaunchedAt: start });
     await expect(sef.registerAgent({ id: 'a2', instanceId: 'i-2', poolId: 'mars-1a:c5.large' })).rejects.toBeInstanceOf(ValidationError);
@@ -60,7 +62,8 @@ describe('createSef end to end', () => {
   });
 
   it('throws ValidationError only for a batch that is not an array', async () => {
-    const sef = createSef({ clock: createFakeClock(start) });
+    const clock = createFakeClock(start);
+    const sef = createSef({ clock, storage: createMemoryStorage({ clock, pools: simulatedPools() }), cloud: createSimulatedCloud({ clock }) });
     await expect(sef.ingest({ reports: [] } as unknown as unknown[])).rejects.toBeInstanceOf(ValidationError);
     expect(await sef.ingest([])).toEqual({ accepted: 0, rejected: [] });
   });

@@ -7,6 +7,7 @@ import { createMemoryIngestQueue } from '../src/memory/ingest-queue.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
 import type { AddOptions, DedupeBuffer } from '../src/ports/dedupe-buffer.js';
 import { createSef } from '../src/sef/index.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 
 const start = Date.UTC(2026, 0, 1, 12);
@@ -17,7 +18,7 @@ const series = { agentId: 'a1', poolId: pool };
 async function setup(withReplica = true) {
   const clock = createFakeClock(start);
   const storage = createMemoryStorage({ clock, pools: simulatedPools() });
-  const sef = createSef({ clock, storage });
+  const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }) });
   const a = await sef.registerAgent({ id: 'a1', instanceId: 'i-p', poolId: pool });
   if (withReplica) await storage.agents.update('a1', a.version, { replicaInstanceId: 'i-r' });
   const primary = (timestamp: number, price: number) => ({ instanceId: 'i-p', poolId: pool, timestamp, price });
@@ -132,7 +133,7 @@ describe('what the pipeline tells the dedupe buffer', () => {
     const seen: (AddOptions | undefined)[] = [];
     const buffer: DedupeBuffer = { ...inner, add: (reports, now, policy, options) => (seen.push(options), inner.add(reports, now, policy, options)) };
     const queue = createMemoryIngestQueue({ clock });
-    const sef = createSef({ clock, storage, buffer, queue, reclaimAfter: 30_000 });
+    const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }), buffer, queue, reclaimAfter: 30_000 });
     const a = await sef.registerAgent({ id: 'a1', instanceId: 'i-p', poolId: pool });
     await storage.agents.update('a1', a.version, { replicaInstanceId: 'i-r' });
     await sef.ingest([{ instanceId: 'i-p', poolId: pool, timestamp: T, price: 0.0456 }], { agentId: 'a1' });

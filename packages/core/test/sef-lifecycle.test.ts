@@ -5,6 +5,7 @@ import type { Alert } from '../src/events/event-map.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
 import type { SefStorage } from '../src/ports/storage.js';
 import { createSef } from '../src/sef/index.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 
 const start = Date.UTC(2026, 0, 1, 12);
@@ -16,7 +17,7 @@ async function setup(storageOverride?: (s: SefStorage) => SefStorage, config = {
   const clock = createFakeClock(start);
   const memory = createMemoryStorage({ clock, pools: simulatedPools() });
   const storage = storageOverride ? storageOverride(memory) : memory;
-  const sef = createSef({ clock, storage, sweepInterval: 5_000, reclaimAfter: 30_000, config });
+  const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }), sweepInterval: 5_000, reclaimAfter: 30_000, config });
   const a = await sef.registerAgent({ id: 'a1', instanceId: 'i-p', poolId: pool });
   await memory.agents.update('a1', a.version, { replicaInstanceId: 'i-r' });
   return { clock, storage: memory, sef };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, createFakeClock, createSef, createSimulatedCloud, type FakeClock } from '../src/index.js';
+import { ConflictError, createFakeClock, createMemoryStorage, createSef, createSimulatedCloud, simulatedPools, type FakeClock } from '../src/index.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const POOL = 'us-east-1a:c5.large';
@@ -18,7 +18,7 @@ async function settle<T>(clock: FakeClock, p: Promise<T>, maxMs = 300_000): Prom
 async function setup() {
   const clock = createFakeClock(T0);
   const cloud = createSimulatedCloud({ clock });
-  const sef = createSef({ clock, cloud, signalSources: [cloud.signals], instanceId: 'sef-test' });
+  const sef = createSef({ clock, storage: createMemoryStorage({ clock, pools: simulatedPools() }), cloud, signalSources: [cloud.signals], instanceId: 'sef-test' });
   await sef.registerAgent({ id: 'a1', instanceId: 'i-primary', poolId: POOL });
   cloud.compute.addRunning({ instanceId: 'i-primary', poolId: POOL, agentId: 'a1' });
   return { clock, cloud, sef };

@@ -17,6 +17,24 @@ describe('simulated cloud', () => {
     expect(cloud.compute.instances()).toHaveLength(2);
   });
 
+  it('instance ids look like EC2 ids and never repeat between two clouds started at the same moment (a restart, another process)', async () => {
+    const launchAll = async () => {
+      const cloud = createSimulatedCloud({ clock: createFakeClock(T0) });
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) ids.push((await cloud.compute.launch(req)).instanceId);
+      return ids;
+    };
+    const first = await launchAll();
+    const second = await launchAll();
+    for (const id of [...first, ...second]) expect(id).toMatch(/^i-[0-9a-f]{17}$/);
+    expect(new Set([...first, ...second]).size).toBe(40);
+  });
+
+  it('instanceIdPrefix makes the ids reproducible', async () => {
+    const cloud = createSimulatedCloud({ clock: createFakeClock(T0), instanceIdPrefix: '0123abcde' });
+    expect((await cloud.compute.launch(req)).instanceId).toBe('i-0123abcde00000001');
+  });
+
   it('latencies run on the clock: launch accepted after 1.2 s, running 40 s later', async () => {
     const clock = createFakeClock(T0);
     const cloud = createSimulatedCloud({ clock, latencies: realisticLatencies });

@@ -24,7 +24,7 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
   // A one-second dedupe window, so `flush` stores the reports of the test a second after they arrive.
-  const env = { SEF_SIMULATED_FLEET: '0', SEF_SIM_LATENCY: 'zero', SEF_DATA_RETENTION_WINDOW: '1', SEF_CLEANUP_INTERVAL: '1' };
+  const env = { SEF_SIMULATE: 'cloud', SEF_SIM_LATENCY: 'zero', SEF_DATA_RETENTION_WINDOW: '1', SEF_CLEANUP_INTERVAL: '1' };
   const composition = await composeFromEnv(settingsFromEnv(env), env, quiet);
   const adminToken = `admin-${randomUUID()}`;
   let app: FastifyInstance | undefined;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createPostgresLeaseManager, createPostgresStorage, migrate } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
-import { configFromEnv, createSef, createSimulatedCloud, realisticLatencies, riskHeuristicFromEnv, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
+import { configFromEnv, createMemoryStorage, createSef, createSimulatedCloud, realisticLatencies, riskHeuristicFromEnv, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -30,9 +30,10 @@ export interface Composition {
 }
 
 /**
- * Builds SEF from the settings: embedded defaults (in-memory stores, simulated cloud), or Postgres
+ * Builds SEF from the settings: in-memory stores and the simulated cloud without a real backend, or Postgres
  * (`DATABASE_URL`, migrations run first; also the leases when there is no Redis), Redis (`REDIS_URL`:
- * dedupe buffer, ingest queue, leases, rate limit) and EC2 (`SEF_CLOUD=aws`). Every `SEF_*` threshold,
+ * dedupe buffer, ingest queue, leases, rate limit) and EC2 (`SEF_CLOUD=aws`); the simulated cloud runs only
+ * when `settings.simulate.cloud` says so. Every `SEF_*` threshold,
  * and the risk heuristic's `SEF_RISK_*` constants, come from the environment.
  * @example
  * const composition = await composeFromEnv(settingsFromEnv(process.env), process.env, pino());
@@ -41,7 +42,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
   const config = configFromEnv(env);
   const riskHeuristic = riskHeuristicFromEnv(env);
   const closers: (() => Promise<unknown>)[] = [];
-  const deps: { -readonly [K in keyof SefOptions]: SefOptions[K] } = {};
+  const deps: { -readonly [K in keyof SefOptions]?: SefOptions[K] } = {};
   const backends = { storage: 'memory', buffer: 'memory', leases: 'memory', cloud: 'simulated' };
   let buffer: DedupeBuffer | undefined;
   let redis: Redis | undefined;
@@ -80,21 +81,24 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       backends.buffer = 'redis';
       backends.leases = 'redis';
     }
+    let cloud: SefOptions['cloud'];
     if (settings.SEF_CLOUD === 'aws') {
       const aws = awsCloudFromEnv(env);
       closers.push(async () => aws.close());
-      deps.cloud = { compute: aws.compute, priceFeed: aws.priceFeed, router: aws.router };
+      cloud = { compute: aws.compute, priceFeed: aws.priceFeed, router: aws.router };
       awsPools = aws.pools;
       backends.cloud = `aws (${settings.AWS_REGION})`;
     } else {
       // EC2-like latencies by default, so the dashboard shows replicas launching, syncing and ready.
       const latencies = settings.SEF_SIM_LATENCY === 'realistic' ? realisticLatencies : {};
       simulated = createSimulatedCloud({ clock: systemClock, latencies });
-      deps.cloud = simulated;
+      cloud = simulated;
       backends.cloud = `simulated (${settings.SEF_SIM_LATENCY} latencies)`;
     }
 
-    const sef: ServerSef = createSef({ ...deps, config, riskHeuristic, clock: systemClock, instanceId });
+    // Without DATABASE_URL: memory, lost on exit (the start banner says so).
+    const storage = deps.storage ?? createMemoryStorage({ clock: systemClock });
+    const sef: ServerSef = createSef({ ...deps, storage, cloud, config, riskHeuristic, clock: systemClock, instanceId });
     // The simulated cloud's pools must be known to the storage, whichever it is (upsert is idempotent).
     const adoptAgent = (agent: AgentRecord) => {
       if (simulated && !simulated.compute.instances().some((i) => i.instanceId === agent.primaryInstanceId)) {

@@ -21,28 +21,68 @@ const settingsSchema = z.object({
   SEF_BODY_LIMIT: int(4 * 1024 * 1024),
   SEF_RATE_LIMIT_MAX: int(1200),
   SEF_RATE_LIMIT_WINDOW: int(60),
-  SEF_SIMULATED_FLEET: flag(true),
+  SEF_SIMULATE: z
+    .string()
+    .trim()
+    .regex(/^(none|(fleet|cloud)(\s*,\s*(fleet|cloud))*)$/, "expected 'none' or a comma-separated list of fleet, cloud")
+    .optional(),
   SEF_FLEET_AGENTS: int(4),
   SEF_INSTANCE_ID: text,
   DATABASE_URL: text,
   SEF_PG_SCHEMA: text,
   REDIS_URL: text,
   SEF_REDIS_PREFIX: z.string().min(1).default('sef:'),
-  SEF_CLOUD: z.enum(['simulated', 'aws']).default('simulated'),
+  SEF_CLOUD: z.enum(['simulated', 'aws']).optional(),
   SEF_SIM_LATENCY: z.enum(['realistic', 'zero']).default('realistic'),
   AWS_REGION: text,
   SEF_SHUTDOWN_TIMEOUT: int(30),
 });
 
-export type ServerSettings = z.output<typeof settingsSchema>;
+/** What runs simulated: the cloud (launches, prices, routing) and a fleet of fake agents feeding it. */
+export interface Simulation {
+  readonly cloud: boolean;
+  readonly fleet: boolean;
+}
 
-/** Reads the server's settings from the environment; a bad value fails the start naming every problem. */
+export type ServerSettings = Omit<z.output<typeof settingsSchema>, 'SEF_SIMULATE' | 'SEF_CLOUD'> & {
+  /** The cloud SEF launches in: EC2 (`SEF_CLOUD=aws`) or the simulated one. */
+  readonly SEF_CLOUD: 'aws' | 'simulated';
+  readonly simulate: Simulation;
+};
+
+/**
+ * Reads the server's settings from the environment; a bad value fails the start naming every problem.
+ * Simulation is the default only without a real backend: with `DATABASE_URL` or `REDIS_URL` set, the
+ * simulated cloud and fleet need `SEF_SIMULATE=cloud[,fleet]`, and with `SEF_CLOUD=aws` they never run.
+ */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): ServerSettings {
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in settingsSchema.shape && v !== undefined && v !== ''));
   const result = settingsSchema.safeParse(present);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message })));
-  if (result.data.SEF_CLOUD === 'aws' && result.data.AWS_REGION === undefined) {
-    throw new ConfigError([{ path: 'AWS_REGION', code: 'required', message: 'is required with SEF_CLOUD=aws' }]);
+  const { SEF_SIMULATE, SEF_CLOUD, ...rest } = result.data;
+  const issues: ConfigIssue[] = [];
+  const simulate = resolveSimulation(rest.DATABASE_URL !== undefined || rest.REDIS_URL !== undefined, SEF_CLOUD, SEF_SIMULATE, issues);
+  if (SEF_CLOUD === 'aws' && rest.AWS_REGION === undefined) issues.push({ path: 'AWS_REGION', code: 'required', message: 'is required with SEF_CLOUD=aws' });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { ...rest, SEF_CLOUD: simulate.cloud ? 'simulated' : 'aws', simulate };
+}
+
+type ConfigIssue = ConfigError['issues'][number];
+
+function resolveSimulation(realBackend: boolean, cloud: 'aws' | 'simulated' | undefined, list: string | undefined, issues: ConfigIssue[]): Simulation {
+  const asked = list === undefined ? undefined : new Set(list.split(',').map((s) => s.trim()));
+  if (cloud === 'aws') {
+    if (asked?.has('cloud') || asked?.has('fleet')) {
+      issues.push({ path: 'SEF_SIMULATE', code: 'conflict', message: 'nothing is simulated with SEF_CLOUD=aws (the simulated fleet never runs against a real cloud)' });
+    }
+    return { cloud: false, fleet: false };
   }
-  return result.data;
+  // Without a real backend everything is simulated unless said otherwise; with one, only what is asked for.
+  const simulate = asked !== undefined ? { cloud: asked.has('cloud') || cloud === 'simulated', fleet: asked.has('fleet') } : realBackend ? { cloud: cloud === 'simulated', fleet: false } : { cloud: true, fleet: true };
+  if (simulate.fleet && !simulate.cloud) {
+    issues.push({ path: 'SEF_SIMULATE', code: 'conflict', message: 'the simulated fleet needs the simulated cloud: SEF_SIMULATE=fleet,cloud' });
+  } else if (!simulate.cloud) {
+    issues.push({ path: 'SEF_CLOUD', code: 'required', message: 'no cloud to launch replicas in: set SEF_CLOUD=aws (EC2), or SEF_SIMULATE=cloud for a simulated one' });
+  }
+  return simulate;
 }

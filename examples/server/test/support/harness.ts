@@ -40,7 +40,7 @@ export const skipped = (service: string): boolean => (process.env['SEF_TEST_SKIP
 export async function startServer(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const id = options.shareBackendsOf?.backendId ?? `test-${randomUUID()}`;
   const owner = options.shareBackendsOf === undefined;
-  const env: Record<string, string> = { LOG_LEVEL: 'debug', SEF_SIMULATED_FLEET: '0', SEF_SIM_LATENCY: 'zero', ...options.env };
+  const env: Record<string, string> = { LOG_LEVEL: 'debug', SEF_SIMULATE: 'cloud', SEF_SIM_LATENCY: 'zero', ...options.env };
   if (backend === 'postgres+redis') {
     Object.assign(env, { DATABASE_URL: postgresUrl, SEF_PG_SCHEMA: id.replaceAll('-', '_'), REDIS_URL: redisUrl, SEF_REDIS_PREFIX: `${id}:` });
   }

@@ -20,7 +20,7 @@ export interface MemoryStorageOptions {
  * share one {@link FenceRegistry}, as the tables of one database share the agents row.
  * @example
  * const storage = createMemoryStorage({ clock: systemClock, pools: simulatedPools() });
- * const sef = createSef({ storage });
+ * const sef = createSef({ storage, cloud: createSimulatedCloud({ clock: systemClock }) });
  */
 export function createMemoryStorage(options: MemoryStorageOptions): SefStorage {
   const { clock } = options;

@@ -21,7 +21,7 @@ const inSeconds = new Set<keyof RiskHeuristicOptions>(['historyWindowMs', 'ageHo
  * `process.env`); unset ones keep their defaults. Throws {@link ConfigError} naming every variable that is
  * not a number or out of range.
  * @example
- * const sef = createSef({ storage, config: configFromEnv(process.env), riskHeuristic: riskHeuristicFromEnv(process.env) });
+ * const sef = createSef({ storage, cloud, config: configFromEnv(process.env), riskHeuristic: riskHeuristicFromEnv(process.env) });
  */
 export function riskHeuristicFromEnv(env: Readonly<Record<string, string | undefined>>): ResolvedRiskHeuristic {
   const options: { -readonly [K in keyof RiskHeuristicOptions]: number } = {};

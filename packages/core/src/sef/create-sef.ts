@@ -3,9 +3,6 @@ import { parseConfig } from '../config/index.js';
 import { bufferPolicy } from '../dedupe/policy.js';
 import { createMemoryDedupeBuffer } from '../memory/dedupe-buffer.js';
 import { createMemoryIngestQueue } from '../memory/ingest-queue.js';
-import { createMemoryStorage } from '../memory/storage.js';
-import { simulatedPools } from '../sim/pool-catalog.js';
-import { createSimulatedCloud } from '../sim/cloud.js';
 import { createMemoryLeaseManager } from '../memory/lease-manager.js';
 import { createReplicaManager } from '../failover/replica-manager.js';
 import type { SefEmit } from '../failover/emit.js';
@@ -17,24 +14,28 @@ import { Sef } from './sef.js';
 import { Sweeper } from './sweeper.js';
 
 /**
- * Builds a SEF. With no options it runs fully in memory on the system clock, knowing the simulated
- * cloud's pools; pass `storage`, `buffer` and `queue` (Postgres, Redis) to share state between processes.
- * Throws `ConfigError` naming every bad setting.
+ * Builds a SEF on the storage and the cloud you give it: nothing durable and nothing that launches
+ * instances is chosen for you. `buffer`, `queue` and `leases` default to memory, which is right for one
+ * process; pass the Redis ones to share the work between processes. Throws `ConfigError` naming every
+ * bad setting.
  * @example
- * const sef = createSef({ config: { interpolationMaxGap: 900 } });
+ * // Everything in memory on a simulated cloud (tests, demos); in production: createPostgresStorage and
+ * // the EC2 providers of @sef/adapter-aws.
+ * const cloud = createSimulatedCloud({ clock: systemClock });
+ * const storage = createMemoryStorage({ clock: systemClock, pools: simulatedPools() });
+ * const sef = createSef({ storage, cloud, config: { interpolationMaxGap: 900 } });
  * sef.on('gap.unfillable', (gap) => console.warn(gap));
  * await sef.registerAgent({ id: 'a1', instanceId: 'i-0abc', poolId: 'us-east-1a:c5.large' });
  * await sef.ingest([{ instanceId: 'i-0abc', poolId: 'us-east-1a:c5.large', timestamp: 1767225600, price: 0.0456 }], { agentId: 'a1' });
  * sef.start();
  */
-export function createSef(options: SefOptions = {}): Sef {
+export function createSef(options: SefOptions): Sef {
   const config = parseConfig(options.config);
   const clock = options.clock ?? systemClock;
-  const storage = options.storage ?? createMemoryStorage({ clock, pools: simulatedPools() });
+  const { storage, cloud } = options;
   const buffer = options.buffer ?? createMemoryDedupeBuffer();
   const queue = options.queue ?? createMemoryIngestQueue({ clock });
   const counters = new Counters();
-  const cloud = options.cloud ?? createSimulatedCloud({ clock });
   const leases = options.leases ?? createMemoryLeaseManager({ clock });
   const owner = options.instanceId ?? 'sef';
   return new Sef((events) => {

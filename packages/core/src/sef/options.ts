@@ -12,12 +12,19 @@ import type { SignalSource } from '../ports/signal-source.js';
 import type { RiskHeuristicOptions } from '../risk/factors.js';
 import type { RejectedReport } from '../validation/index.js';
 
-/** What `createSef` takes. Everything has an in-memory default, so `createSef()` runs on its own. */
+/**
+ * What `createSef` takes. `storage` and `cloud` are required: SEF never falls back to memory for what
+ * must be durable, nor to a simulated cloud for what launches instances. The rest has defaults that are
+ * right for a single process.
+ */
 export interface SefOptions {
   /** Settings; missing ones take the spec's defaults. Invalid ones throw `ConfigError` naming each. @default {} */
   readonly config?: SefConfigInput;
-  /** The durable stores. @default createMemoryStorage({ clock, pools: simulatedPools() }) */
-  readonly storage?: SefStorage;
+  /**
+   * The durable stores: `createPostgresStorage` from `@sef/adapter-postgres`, or, explicitly,
+   * `createMemoryStorage({ clock, pools })` for tests and demos (lost on exit).
+   */
+  readonly storage: SefStorage;
   /** Where reports wait for their twin; share one (Redis) between SEF processes. @default createMemoryDedupeBuffer() */
   readonly buffer?: DedupeBuffer;
   /** The hand-off between accepting and storing reports. @default createMemoryIngestQueue({ clock }) */
@@ -31,10 +38,10 @@ export interface SefOptions {
   /** A queue entry handed out but not acknowledged for this long is taken over by another consumer (ms). @default 60000 */
   readonly reclaimAfter?: number;
   /**
-   * The cloud: where replicas are launched, prices read and traffic routed. Give all three (e.g. from
-   * `@sef/adapter-aws`) or none. @default a simulated cloud on `clock` (`createSimulatedCloud`)
+   * The cloud: where replicas are launched, prices read and traffic routed: the EC2 providers of
+   * `@sef/adapter-aws`, or, explicitly, `createSimulatedCloud({ clock })` for tests and demos.
    */
-  readonly cloud?: { readonly compute: ComputeProvider; readonly priceFeed: PriceFeed; readonly router: Router };
+  readonly cloud: { readonly compute: ComputeProvider; readonly priceFeed: PriceFeed; readonly router: Router };
   /** Per-agent leases with fencing tokens; share one (Redis) between SEF processes. @default createMemoryLeaseManager({ clock }) */
   readonly leases?: LeaseManager;
   /** Where interruption signals come from besides `handleSignal` calls (IMDS, EventBridge); started by `start()`. @default [] */

@@ -22,6 +22,8 @@ export interface SimulatedComputeOptions {
   readonly bootMs: () => number;
   /** Throws the injected launch faults for this pool, if any. */
   readonly launchFault: (poolId: string) => void;
+  /** The first 9 hex digits of every instance id this cloud launches (the last 8 count launches). */
+  readonly instanceIdPrefix: string;
 }
 
 /** The simulated compute part of the cloud, with its instance table (for tests to inspect). */
@@ -67,7 +69,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
           if (request.market === 'spot') o.launchFault(request.poolId);
           else o.launchFault('');
           const now = o.now();
-          const instanceId = `i-sim${(++seq).toString(16).padStart(8, '0')}`;
+          const instanceId = `i-${o.instanceIdPrefix}${(++seq).toString(16).padStart(8, '0')}`;
           const i: SimInstance = {
             instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(),
             agentId: request.agentId, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,

@@ -47,6 +47,12 @@ export interface SimulatedCloudOptions {
   readonly onCall?: (method: SimMethod, options: CallOptions | undefined) => void;
   /** Most calls kept in `calls` (the oldest go first), so a long-running simulated cloud does not grow. @default 10000 */
   readonly maxCallLog?: number;
+  /**
+   * The first 9 hex digits of the ids of launched instances (`i-` + 17 hex digits, like EC2's); the
+   * last 8 count launches. Random by default, so two clouds (a restart, another process) never hand out
+   * the same id. @default 9 random hex digits
+   */
+  readonly instanceIdPrefix?: string;
 }
 
 export interface SimulatedCloud {
@@ -100,6 +106,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     call,
     sleepUntil: (at, o) => wait(at - clock.now(), o),
     bootMs: () => latency.boot,
+    instanceIdPrefix: options.instanceIdPrefix ?? randomHex(9),
     launchFault(poolId) {
       if (failingLaunches > 0) {
         failingLaunches--;
@@ -137,4 +144,10 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     },
     calls,
   };
+}
+
+/** `digits` random hex digits (Web Crypto, as in Node 20 and browsers: no I/O). */
+function randomHex(digits: number): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(Math.ceil(digits / 2)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, digits);
 }
