@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { createAuthenticator } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, maxParamLength } from './http/framework-errors.js';
 import { HttpError } from './http/http-error.js';
 import { createAlertBook } from './observability/alert-book.js';
 import { logDecisions } from './observability/decision-log.js';
@@ -63,7 +64,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { sef } = options;
   const logger = options.logger ?? pino({ level: 'info' });
   const now = options.now ?? (() => Date.now());
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength },
+    frameworkErrors,
+    clientErrorHandler,
+  });
+  // Every body is JSON: text/plain gets 415 like any other type, instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);

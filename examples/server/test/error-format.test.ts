@@ -21,9 +21,9 @@ describe('every error is {"error":{code,message,details}} with the status of API
     [new ConflictError('Manual mode active'), 409, 'CONFLICT', 'Manual mode active'],
     [new ConflictError('Auto mode active'), 409, 'CONFLICT', 'Auto mode active'],
     [new NotFoundError('Unknown agent a9'), 404, 'NOT_FOUND', 'Unknown agent a9'],
-    [new UnavailableError('redis is down'), 503, 'UNAVAILABLE', 'redis is down'],
-    [new StorageError('postgres is down'), 503, 'STORAGE', 'postgres is down'],
-    [new DeadlineExceededError('too late'), 503, 'DEADLINE_EXCEEDED', 'too late'],
+    [new UnavailableError('Redis is unavailable: connect ECONNREFUSED 127.0.0.1:6379'), 503, 'UNAVAILABLE', 'A dependency is unavailable; retry later'],
+    [new StorageError('insert failed: invalid byte sequence for encoding "UTF8": 0x00', { retryable: true }), 503, 'STORAGE', 'The storage failed; retry later'],
+    [new DeadlineExceededError('too late'), 503, 'DEADLINE_EXCEEDED', 'The operation ran out of time; retry later'],
     [new StaleFencingTokenError('stale'), 409, 'STALE_FENCING_TOKEN', 'stale'],
     [new HttpError(403, 'FORBIDDEN', 'not yours'), 403, 'FORBIDDEN', 'not yours'],
   ] as const)('%s → %i', async (error, status, code, message) => {
@@ -43,8 +43,17 @@ describe('every error is {"error":{code,message,details}} with the status of API
   });
 
   it('a dependency that is down says when to retry (503 with retry-after)', async () => {
-    const res = await answer(new UnavailableError('redis is down'));
-    expect(res.headers['retry-after']).toBe('1');
+    for (const error of [new UnavailableError('redis is down'), new StorageError('postgres is down', { retryable: true }), new DeadlineExceededError('slow')]) {
+      const res = await answer(error);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+    }
+  });
+
+  it('no driver message reaches a client: a store error that would fail again is a 500 without its text', async () => {
+    const res = await answer(new StorageError('insert failed: value "\u0000" out of range for type timestamptz', { retryable: false }));
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', details: [] } });
   });
 
   it("a bug is a 500 that does not leak the error's text", async () => {

@@ -5,7 +5,7 @@ export type * from './ports/index.js';
 export type * from './events/index.js';
 export * from './sef/index.js';
 export * from './memory/index.js';
-export { validateReports, type ValidationContext, type ValidationResult, type RejectedReport } from './validation/index.js';
+export { validateReports, maxIdLength, maxRegionLength, maxUnixSeconds, textProblem, type ValidationContext, type ValidationResult, type RejectedReport } from './validation/index.js';
 export { storeReports, type TimelineOutcome, type TimelineConfig, type MergedPair, type FilledGap } from './timeline/index.js';
 export { createFleetSimulation, type FleetOptions, type FleetSimulation, type FleetAgent, type FleetBatch, type RawReport } from './sim/fleet.js';
 export { simulatedPools, simulatedZones, simulatedInstanceTypes, poolId, parsePoolId } from './sim/pool-catalog.js';

@@ -24,9 +24,26 @@ const codeOfFastifyStatus: Record<number, string> = {
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
   429: 'RATE_LIMITED',
 };
+
+/**
+ * What a client reads for a 5xx: a fixed text per code, never the error's own message, which may quote a
+ * driver (Postgres, Redis, the AWS SDK). The whole error is logged.
+ */
+const messageOf5xx: Partial<Record<SefErrorCode, string>> = {
+  STORAGE: 'The storage failed; retry later',
+  UNAVAILABLE: 'A dependency is unavailable; retry later',
+  PROVIDER: 'The cloud provider failed; retry later',
+  CAPACITY: 'No capacity is available right now; retry later',
+  DEADLINE_EXCEEDED: 'The operation ran out of time; retry later',
+};
+
+/** Seconds a client waits before retrying a 503. */
+export const retryAfterSeconds = 1;
 
 function zodDetails(error: FastifyError): ErrorDetail[] {
   const context = error.validationContext ?? 'body';
@@ -49,11 +66,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.code, error.message, error.details));
     if (error instanceof SefError) {
       const details = error instanceof ValidationError ? error.issues : [];
-      const retryable = !(error instanceof StorageError) || error.retryable;
-      const status = statusOfCode[error.code] ?? 500;
-      if (status >= 500) request.log.error({ err: error }, 'request failed in a dependency');
-      if (status === 503 && retryable) void reply.header('retry-after', '1');
-      return reply.code(status).send(errorBody(error.code, error.message, details));
+      // A storage error that would fail the same way again is a bug (input that passed validation but
+      // not the store), not an outage: 500, and the fuzzer looks for them.
+      const status = error instanceof StorageError && !error.retryable ? 500 : (statusOfCode[error.code] ?? 500);
+      if (status < 500) return reply.code(status).send(errorBody(error.code, error.message, details));
+      request.log.error({ err: error }, 'request failed in a dependency');
+      if (status !== 503) return reply.code(status).send(errorBody('INTERNAL', 'Internal server error'));
+      return reply.header('retry-after', String(retryAfterSeconds)).code(503).send(errorBody(error.code, messageOf5xx[error.code] ?? 'A dependency is unavailable; retry later'));
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {

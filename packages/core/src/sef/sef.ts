@@ -8,7 +8,7 @@ import type { IngestQueue } from '../ports/ingest-queue.js';
 import type { SefStorage } from '../ports/storage.js';
 import type { AgentRecord } from '../ports/types.js';
 import { parsePoolId } from '../sim/pool-catalog.js';
-import { validateReports } from '../validation/index.js';
+import { registrationIssues, validateReports } from '../validation/index.js';
 import { Counters } from './counters.js';
 import type { IngestOptions, IngestResult, SefStats } from './options.js';
 import type { Pipeline } from './pipeline.js';
@@ -62,8 +62,14 @@ export class Sef extends EventEmitter<SefEvents> {
     this.storage = this.#parts.storage;
   }
 
-  /** Registers an agent with its primary. Throws `ValidationError` for an unknown pool, `ConflictError` for a known id. */
+  /**
+   * Registers an agent with its primary. Throws `ValidationError` naming every bad field (the id limits of
+   * reports: length, control characters) before any store is asked, or for an unknown pool;
+   * `ConflictError` for a known id.
+   */
   async registerAgent(agent: AgentRegistration): Promise<AgentRecord> {
+    const issues = registrationIssues(agent);
+    if (issues.length > 0) throw new ValidationError('Cannot register agent', issues);
     const { storage, clock } = this.#parts;
     const pool = await storage.pools.get(agent.poolId);
     const region = agent.region ?? pool?.region ?? parsePoolId(agent.poolId)?.region;

@@ -1,10 +1,12 @@
 import type { Issue } from '../errors/index.js';
 import type { SefConfig } from '../config/index.js';
-import { maxIdLength } from './report-shape.js';
+import { maxIdLength, textProblem } from './text-limits.js';
 
 /** Stable reason codes of the checks SEF adds to the shape (the `code` of each {@link Issue}). */
 export type ReportRejectionCode =
   | 'id_too_long'
+  | 'control_character'
+  | 'ill_formed'
   | 'price_out_of_range'
   | 'timestamp_in_future'
   | 'timestamp_too_old'
@@ -24,14 +26,16 @@ export interface ValueCheckContext {
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** An id field: too long is an issue; returns the id when it can be looked up. */
+/**
+ * An id field: too long, a control character or a lone surrogate is an issue; returns the id when it can
+ * be looked up (so a store never sees an id it cannot hold).
+ */
 function checkId(value: unknown, path: string, issues: Issue[]): string | undefined {
   if (typeof value !== 'string') return undefined;
-  if (value.length > maxIdLength) {
-    issues.push({ path, code: 'id_too_long', message: `must be at most ${maxIdLength} characters (got ${value.length})` });
-    return undefined;
-  }
-  return value;
+  const problem = textProblem(value, maxIdLength);
+  if (problem === undefined) return value;
+  issues.push({ path, code: problem.code === 'too_long' ? 'id_too_long' : problem.code, message: problem.message });
+  return undefined;
 }
 
 /** The ids of a report that passed their own checks; absent when wrong or missing. */

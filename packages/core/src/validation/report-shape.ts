@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { Issue } from '../errors/index.js';
 
-/** Longest id (agent, instance, pool) a report may carry; longer strings are rejected, never copied. */
-export const maxIdLength = 128;
-
 /** Longest key or message quoted back in an issue, so a hostile report cannot blow up the response. */
 const maxQuoted = 64;
 

@@ -3,7 +3,8 @@ import type { AgentStore } from '../ports/agent-store.js';
 import type { PoolStore } from '../ports/pool-store.js';
 import type { AgentRecord, Role, SourceReport } from '../ports/types.js';
 import { checkValues, type ReportIds, type ValueCheckContext } from './report-checks.js';
-import { hasPlainShape, maxIdLength, shapeIssues } from './report-shape.js';
+import { hasPlainShape, shapeIssues } from './report-shape.js';
+import { isAcceptableText, maxIdLength } from './text-limits.js';
 
 /** What validation needs besides the reports. */
 export interface ValidationContext extends ValueCheckContext {
@@ -122,9 +123,9 @@ function passesOwnChecks(r: PlainReport, ctx: ValidationContext): boolean {
     r.price <= maxPrice &&
     r.timestamp <= nowSec + maxClockSkew &&
     r.timestamp >= nowSec - maxReportAge &&
-    r.instanceId.length <= maxIdLength &&
-    r.poolId.length <= maxIdLength &&
-    (ctx.agentId === undefined ? r.agentId !== undefined && r.agentId.length <= maxIdLength : r.agentId === undefined || r.agentId === ctx.agentId)
+    isAcceptableText(r.instanceId, maxIdLength) &&
+    isAcceptableText(r.poolId, maxIdLength) &&
+    (ctx.agentId === undefined ? r.agentId !== undefined && isAcceptableText(r.agentId, maxIdLength) : r.agentId === undefined || r.agentId === ctx.agentId)
   );
 }
 
