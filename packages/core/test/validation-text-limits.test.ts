@@ -7,6 +7,8 @@ import { ValidationError } from '../src/errors/index.js';
 import { createMemoryAgentStore } from '../src/memory/agent-store.js';
 import { FenceRegistry } from '../src/memory/fence-registry.js';
 import { createMemoryPoolStore } from '../src/memory/pool-store.js';
+import { createMemoryStorage } from '../src/memory/storage.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 import { maxIdLength, registrationIssues, textProblem, validateReports } from '../src/validation/index.js';
 
@@ -20,6 +22,10 @@ async function setup() {
   const pools = createMemoryPoolStore(simulatedPools());
   await agents.create({ id: 'a1', region: 'us-east-1', poolId: pool, primaryInstanceId: 'i-p' });
   return { ctx: { config, now, pools, agents, agentId: 'a1' }, pools, agents };
+}
+function newSef() {
+  const clock = createFakeClock(now);
+  return createSef({ clock, storage: createMemoryStorage({ clock, pools: simulatedPools() }), cloud: createSimulatedCloud({ clock }) });
 }
 const good = (extra: Record<string, unknown> = {}) => ({ instanceId: 'i-p', poolId: pool, timestamp: now / 1000 - 60, price: 0.05, ...extra });
 
@@ -74,7 +80,7 @@ describe('text limits: the same for reports and registration, checked before any
   });
 
   it('registration names every bad field at once and asks no store', async () => {
-    const sef = createSef({ clock: createFakeClock(now) });
+    const sef = newSef();
     const get = vi.spyOn(sef.storage.pools, 'get');
     const error = await sef.registerAgent({ id: 'a'.repeat(129), instanceId: 'i-\u0000', poolId: '\u0000', region: 'r'.repeat(65) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
@@ -83,7 +89,7 @@ describe('text limits: the same for reports and registration, checked before any
   });
 
   it('an id of 101 to 128 characters registers (the limit of every route)', async () => {
-    const sef = createSef({ clock: createFakeClock(now) });
+    const sef = newSef();
     const id = 'a'.repeat(maxIdLength);
     await expect(sef.registerAgent({ id, instanceId: 'i'.repeat(maxIdLength), poolId: pool })).resolves.toMatchObject({ id });
   });
