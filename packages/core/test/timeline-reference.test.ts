@@ -6,61 +6,13 @@ import type { SourceReport } from '../src/ports/types.js';
 import { crowdedReports, cut, deliveries, seriesReports } from '../src/testing/convergence-arbitraries.js';
 import type { PriceStore } from '../src/ports/price-store.js';
 import { storeReports } from '../src/timeline/index.js';
+import { referenceTimeline, timelineRows, type TimelineRow as Row } from '../src/testing/timeline-reference.js';
 
 const config = parseConfig();
-const tol = config.dualSourceTimeTolerance;
-type Row = [timestamp: number, price: number, flag: string, replicaTimestamp: number | null];
-
-/**
- * The stored timeline computed from scratch, the slow and obvious way, straight from the rules: lowest
- * price per (role, timestamp); mutual nearest twins (ties to the earlier); the spec's merge; interpolation.
- */
-function reference(reports: readonly SourceReport[]): Row[] {
-  const lowest = new Map<string, SourceReport>();
-  for (const r of reports) {
-    const key = `${r.role}@${r.timestamp}`;
-    const seen = lowest.get(key);
-    if (seen === undefined || r.price < seen.price) lowest.set(key, r);
-  }
-  const all = [...lowest.values()];
-  const nearest = (r: SourceReport) => {
-    let best: SourceReport | undefined;
-    for (const o of all) {
-      if (o.role === r.role) continue;
-      const d = Math.abs(o.timestamp - r.timestamp);
-      const bd = best === undefined ? Infinity : Math.abs(best.timestamp - r.timestamp);
-      if (d <= tol && (d < bd || (d === bd && o.timestamp < best!.timestamp))) best = o;
-    }
-    return best;
-  };
-  const rows: Row[] = [];
-  for (const r of all) {
-    const twin = nearest(r);
-    const paired = twin !== undefined && nearest(twin) === r;
-    if (paired && r.role === 'replica') continue;
-    if (!paired) rows.push([r.timestamp, r.price, 'single_source', r.role === 'replica' ? r.timestamp : null]);
-    else {
-      const close = Math.abs(r.price - twin.price) / r.price < config.dualSourcePriceTolerance;
-      const average = Math.round(((r.price + twin.price) / 2) * 1e8) / 1e8;
-      rows.push([r.timestamp, close ? r.price : average, close ? 'verified_dual_source' : 'averaged_dual_source', twin.timestamp]);
-    }
-  }
-  rows.sort((a, b) => a[0] - b[0]);
-  const out: Row[] = [];
-  rows.forEach((row, i) => {
-    out.push(row);
-    const next = rows[i + 1];
-    if (next === undefined || next[0] - row[0] > config.interpolationMaxGap) return;
-    for (let t = row[0] + 300; next[0] - t >= 150; t += 300) {
-      out.push([t, Math.round((row[1] + ((next[1] - row[1]) * (t - row[0])) / (next[0] - row[0])) * 1e8) / 1e8, 'interpolated', null]);
-    }
-  });
-  return out;
-}
+const reference = (reports: readonly SourceReport[]): Row[] => referenceTimeline(reports, config);
 
 async function rows(store: PriceStore): Promise<Row[]> {
-  const points = await store.timeline({ agentId: 'x', poolId: 'us-east-1a:c5.large' }, 0, Infinity);
-  return points.map((p) => [p.timestamp, p.price, p.flag, p.replicaTimestamp]);
+  return timelineRows(await store.timeline({ agentId: 'x', poolId: 'us-east-1a:c5.large' }, 0, Infinity));
 }
 
 async function stored(batches: readonly (readonly SourceReport[])[]): Promise<Row[]> {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parseConfig } from '../config/index.js';
 import type { Role, SourceReport } from '../ports/types.js';
 
 /** 2026-01-01T00:00:00Z: the grid of the generated series starts here. */
@@ -85,9 +86,44 @@ export function cut<T>(list: readonly T[], sizes: readonly number[]): T[][] {
  * Reports crowded into a few time tolerances (chains of near twins, 1 to 6 s apart on average), the case
  * that tests the locality of the pairing: every report may change the twins of its neighbours.
  */
-export const crowdedReports = fc
-  .uniqueArray(
-    fc.record({ role: fc.constantFrom<Role>('primary', 'replica'), offset: fc.integer({ min: 0, max: 240 }), units: fc.integer({ min: 4900, max: 5100 }) }),
-    { selector: (r) => `${r.role}@${r.offset}`, minLength: 1, maxLength: 40 },
-  )
-  .map((rs) => rs.map((r) => report(r.role, gridStart + r.offset, r.units / 1e5)));
+export const crowdedReports = crowded(1);
+
+/**
+ * Like {@link crowdedReports} but never fewer than 20 reports in the 240 s: sent one at a time, about 3 in 10
+ * such sets need the re-pairing's full locality margin (a new report takes the twin of a point up to two
+ * tolerances away), where sparse sets need it about 1 in 40 times.
+ */
+export const denseCrowdedReports = crowded(20);
+
+function crowded(minLength: number) {
+  return fc
+    .uniqueArray(
+      fc.record({ role: fc.constantFrom<Role>('primary', 'replica'), offset: fc.integer({ min: 0, max: 240 }), units: fc.integer({ min: 4900, max: 5100 }) }),
+      { selector: (r) => `${r.role}@${r.offset}`, minLength, maxLength: 40 },
+    )
+    .map((rs) => rs.map((r) => report(r.role, gridStart + r.offset, r.units / 1e5)));
+}
+
+/**
+ * Random valid timeline configurations: steps of 1 to 20 minutes, a time tolerance anywhere below half a step
+ * (from none to wider than the reports' jitter), gaps filled up to 1 to 8 steps, price tolerances from 0 to
+ * 5 %, and 2 to 10 decimals. Validated by `parseConfig`, so each is one a user could set.
+ */
+export const timelineConfigs = fc
+  .record({
+    step: fc.constantFrom(60, 120, 300, 600, 1200),
+    tolShare: fc.double({ min: 0, max: 0.49, noNaN: true }),
+    maxGapSteps: fc.integer({ min: 1, max: 8 }),
+    priceTolerance: fc.constantFrom(0, 0.001, 0.005, 0.02, 0.05),
+    precision: fc.integer({ min: 2, max: 10 }),
+  })
+  .map(({ step, tolShare, maxGapSteps, priceTolerance, precision }) =>
+    parseConfig({
+      interpolationStep: step,
+      dualSourceTimeTolerance: Math.floor(step * tolShare),
+      interpolationMaxGap: step * maxGapSteps,
+      gapDetectionThreshold: step * 2,
+      dualSourcePriceTolerance: priceTolerance,
+      pricePrecision: precision,
+    }),
+  );

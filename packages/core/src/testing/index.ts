@@ -12,3 +12,4 @@ export { runEventStoreContract } from './event-store.js';
 export { runLeaseManagerContract, type LeaseManagerContractOptions, type LeaseManagerSetup } from './lease-manager.js';
 // Fixtures of the dedupe-buffer suite, for adapters' own buffer tests.
 export { policy as bufferTestPolicy, report as sourceReport, sorted as sortedReports } from './dedupe-buffer-fixtures.js';
+export { referenceTimeline, timelineRows, type TimelineRow } from './timeline-reference.js';
