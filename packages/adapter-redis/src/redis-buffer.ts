@@ -223,6 +223,10 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
         }
       });
     },
+    expired(now, policy) {
+      // An empty decision: the append only checks that this instance has applied every entry (catching up if not).
+      return withRedis(client, 'buffer expired', () => submit(0, now, (s) => ({ result: s.expired(now, policy) })));
+    },
     size() {
       return withRedis(client, 'buffer size', async () => Number((await client.get(keys.count)) ?? 0));
     },

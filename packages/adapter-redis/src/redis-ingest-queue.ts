@@ -102,5 +102,12 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
     pending() {
       return withRedis(client, 'queue pending', () => client.xlen(stream));
     },
+    oldestEnqueuedAt() {
+      return withRedis(client, 'queue oldest', async () => {
+        // Acknowledged entries are deleted, so the stream's first entry is the oldest pending one; its id starts with the ms of its XADD.
+        const [first] = (await client.xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
+        return first === undefined ? undefined : Number(first[0].slice(0, first[0].indexOf('-')));
+      });
+    },
   };
 }

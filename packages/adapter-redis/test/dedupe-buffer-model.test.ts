@@ -37,7 +37,7 @@ class Add implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     real.now += this.advanceMs;
-    const expected = await model.buffer.add(this.reports, real.now, policy);
+    const expected = await model.buffer.add(this.reports, real.now, policy, { firstDelivery: true });
     const got = await real.instances[this.instance]!.add(this.reports, real.now, policy, { firstDelivery: true });
     expect(sortedReports(got)).toEqual(sortedReports(expected));
     expect(await real.instances[(this.instance + 1) % 3]!.size()).toBe(await model.buffer.size());

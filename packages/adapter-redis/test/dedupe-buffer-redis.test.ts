@@ -208,6 +208,23 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     }
   });
 
+  it("names as expired what another instance added, and what it released is no longer expired (the sweep's peek is current)", async () => {
+    const other = await connect();
+    try {
+      const a = createRedisBuffer({ client, keyPrefix });
+      const b = createRedisBuffer({ client: other, keyPrefix });
+      // a's state is built before b's decisions, so only a current peek sees them.
+      expect(await a.expired(policy.windowMs, policy)).toEqual([]);
+      const held = [report('primary', 1000, 1, 'x'), report('primary', 1000, 1, 'y')];
+      await b.add(held, 0, policy);
+      expect(sortedReports(await a.expired(policy.windowMs, policy))).toEqual(sortedReports(held));
+      expect(await b.releaseExpired(policy.windowMs, policy)).toHaveLength(2);
+      expect(await a.expired(policy.windowMs, policy)).toEqual([]);
+    } finally {
+      await other.quit();
+    }
+  });
+
   it('keeps the first arrival when a repeat with a lower price replaces a waiting report', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     await buffer.add([report('primary', 1000, 0.05)], 0, policy);

@@ -98,7 +98,19 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
 
     // Without DATABASE_URL: memory, lost on exit (the start banner says so).
     const storage = deps.storage ?? createMemoryStorage({ clock: systemClock });
-    const sef: ServerSef = createSef({ ...deps, storage, cloud, config, riskHeuristic, clock: systemClock, instanceId });
+    const sef: ServerSef = createSef({
+      ...deps,
+      storage,
+      cloud,
+      config,
+      riskHeuristic,
+      clock: systemClock,
+      instanceId,
+      reclaimAfter: settings.SEF_RECLAIM_AFTER_MS,
+      sweepInterval: settings.SEF_SWEEP_INTERVAL_MS,
+      drainBatch: settings.SEF_DRAIN_BATCH,
+      storeConcurrency: settings.SEF_STORE_CONCURRENCY,
+    });
     // The simulated cloud's pools must be known to the storage, whichever it is (upsert is idempotent).
     const adoptAgent = (agent: AgentRecord) => {
       if (simulated && !simulated.compute.instances().some((i) => i.instanceId === agent.primaryInstanceId)) {

@@ -36,6 +36,10 @@ const settingsSchema = z.object({
   SEF_SIM_LATENCY: z.enum(['realistic', 'zero']).default('realistic'),
   AWS_REGION: text,
   SEF_SHUTDOWN_TIMEOUT: int(30),
+  SEF_RECLAIM_AFTER_MS: int(60_000),
+  SEF_SWEEP_INTERVAL_MS: int(5_000),
+  SEF_DRAIN_BATCH: int(64),
+  SEF_STORE_CONCURRENCY: int(4),
 });
 
 /** What runs simulated: the cloud (launches, prices, routing) and a fleet of fake agents feeding it. */

@@ -41,6 +41,23 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
     },
   });
 
+  new Gauge({
+    name: 'sef_ingest_lag_seconds',
+    help: 'How long the oldest accepted batch not yet stored has waited in the ingest queue (0 when empty)',
+    registers: [registry],
+    async collect() {
+      this.set((await sef.stats()).queueLagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'sef_ingest_queued_batches',
+    help: 'Accepted batches in the ingest queue, not yet stored',
+    registers: [registry],
+    async collect() {
+      this.set((await sef.stats()).queued);
+    },
+  });
+
   for (const r of ['primary', 'replica']) accepted.inc({ role: r }, 0);
   for (const k of ['detected', 'filled', 'unfillable']) gaps.inc({ kind: k }, 0);
   sef.on('report.accepted', ({ report }) => accepted.inc({ role: report.role }));

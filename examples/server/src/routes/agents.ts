@@ -30,7 +30,8 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
-    const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id });
+    // 202 once durably queued; the background worker stores (docs/API.md: when a report becomes readable).
+    const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id, wait: 'queued' });
     return reply.code(202).send({
       accepted: result.accepted,
       rejected: result.rejected.map((x) => ({ index: x.index, errors: x.issues })),

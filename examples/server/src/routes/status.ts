@@ -32,13 +32,14 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.get('/api/agents/:id/sef-status', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams } }, async (request) => {
     const agent = await requireAgent(ctx, request.params.id);
     const since = ctx.now() - 30 * dayMs;
-    const [replicas, quality, events, signals, risks] = await Promise.all([
+    const [replicas, quality, events, signals, risks, stats] = await Promise.all([
       storage.replicas.listByAgent(agent.id),
       storage.prices.countByFlag(agent.id),
       storage.events.systemEvents({ since, agentId: agent.id, limit: 20 }),
       storage.events.listSignals({ since, agentId: agent.id, limit: 20 }),
       // The latest score whichever SEF instance made it (the core stores each one).
       storage.events.systemEvents({ since: 0, agentId: agent.id, typePrefix: 'risk.scored', limit: 1 }),
+      ctx.sef.stats(),
     ]);
     const risk = risks[0];
     const current = [...replicas].reverse().find((x) => live.has(x.status));
@@ -54,6 +55,8 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
       replicas: replicas.slice(-10).reverse().map(replicaView),
       risk: risk ? riskView(risk) : null,
       data_quality: quality,
+      // Service-wide: how far storing is behind accepting (a report is readable at most this much after its 202, plus its twin window).
+      ingest: { queued_batches: stats.queued, lag_seconds: stats.queueLagMs / 1000, waiting_for_twin: stats.buffered },
       recent_events: events.map((e) => ({ event_type: e.eventType, created_at: sec(e.createdAt), payload: e.payload })),
       failovers: signals.map((s) => ({
         id: s.id,

@@ -243,6 +243,18 @@ export class BufferState {
     return alive;
   }
 
+  /** The waiting reports that arrived at or before `now - windowMs`, left waiting. */
+  expired(now: number, policy: BufferPolicy): SourceReport[] {
+    const cutoff = now - policy.windowMs;
+    const out: SourceReport[] = [];
+    for (const first of this.byAgent.values()) {
+      for (let s: Series | undefined = first; s !== undefined; s = s.next) {
+        for (const w of s.waiting) if (w.arrived <= cutoff) out.push(reportOf(s, w));
+      }
+    }
+    return out;
+  }
+
   /** Applies log entry `seq` (its text, as `encodeEntry` wrote it), made by this or another instance. */
   applyEntry(entry: string, seq: number): void {
     let now = 0;

@@ -1,11 +1,24 @@
-import type { BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
+import type { AddOptions, BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { Role, SourceReport } from '../ports/types.js';
 import { SlotTable } from '../dedupe/slot-table.js';
+
+/** A pair made: the report's twin, kept so that the same report added again gets it back. */
+interface PairRecord {
+  readonly twin: SourceReport;
+  readonly pairedAt: number;
+  /** The `add` call that made it. */
+  readonly call: number;
+}
+
+/** A pair is handed out again within the window it was made in and the next one, as the Redis buffer does. */
+const honoured = (pairedAt: number, now: number, windowMs: number) => Math.floor(pairedAt / windowMs) >= Math.floor(now / windowMs) - 1;
 
 /**
  * An in-memory {@link DedupeBuffer} for one process. Reports wait in typed-array columns (about 40 bytes
  * each) chained per series, with ids interned, so 10,000 series stay far below 200 bytes per report.
- * Every method runs without awaiting in between, which makes it atomic within the process.
+ * Every method runs without awaiting in between, which makes it atomic within the process. A report
+ * added again (not a first delivery) after it left with its twin gets the twin again, for one to two
+ * windows: a failed store of the pair then loses neither.
  * @example
  * const buffer = createMemoryDedupeBuffer();
  * const released = await buffer.add(reports, clock.now(), { timeTolerance: 30, windowMs: 300_000 });
@@ -13,6 +26,9 @@ import { SlotTable } from '../dedupe/slot-table.js';
 export function createMemoryDedupeBuffer(): DedupeBuffer {
   const table = new SlotTable();
   const roleCode = (r: Role): number => (r === 'primary' ? 0 : 1);
+  const pairs = new Map<string, PairRecord>();
+  const pairKey = (r: SourceReport) => `${r.agentId}\u0000${r.poolId}\u0000${r.role}\u0000${r.timestamp}`;
+  let call = 0;
 
   const toReport = (slot: number): SourceReport => ({
     agentId: table.agentOf(slot),
@@ -23,7 +39,12 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
     role: table.role[slot] === 0 ? 'primary' : 'replica',
   });
 
-  const addOne = (r: SourceReport, now: number, policy: BufferPolicy, out: SourceReport[]) => {
+  const addOne = (r: SourceReport, now: number, policy: BufferPolicy, lookup: boolean, out: SourceReport[]) => {
+    const paired = pairs.get(pairKey(r));
+    if (paired !== undefined && (lookup ? honoured(paired.pairedAt, now, policy.windowMs) : paired.call === call)) {
+      out.push(paired.twin, r);
+      return;
+    }
     const series = table.seriesIndex(r.agentId, r.poolId);
     const role = roleCode(r.role);
     let twin = -1;
@@ -51,14 +72,18 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
       table.insert(series, r.timestamp, r.price, now, table.instanceIndex(r.instanceId), role);
       return;
     }
-    out.push(toReport(twin), r);
+    const released = toReport(twin);
+    out.push(released, r);
     table.remove(twin);
+    pairs.set(pairKey(r), { twin: released, pairedAt: now, call });
   };
 
   return {
-    async add(reports, now, policy) {
+    async add(reports, now, policy, options?: AddOptions) {
       const out: SourceReport[] = [];
-      for (const r of reports) addOne(r, now, policy, out);
+      call++;
+      const lookup = options?.firstDelivery !== true;
+      for (const r of reports) addOne(r, now, policy, lookup, out);
       return out;
     },
     async releaseExpired(now, policy) {
@@ -69,6 +94,15 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
           out.push(toReport(slot));
           table.remove(slot);
         }
+      });
+      for (const [key, p] of pairs) if (!honoured(p.pairedAt, now, policy.windowMs)) pairs.delete(key);
+      return out;
+    },
+    async expired(now, policy) {
+      const out: SourceReport[] = [];
+      const due = now - policy.windowMs;
+      table.forEachUsed((slot) => {
+        if (table.arrived[slot]! <= due) out.push(toReport(slot));
       });
       return out;
     },

@@ -9,6 +9,8 @@ export interface MemoryIngestQueueOptions {
 
 interface Held {
   readonly id: string;
+  /** ms when enqueued. */
+  readonly at: number;
   readonly reports: readonly SourceReport[];
   deliveries: number;
   /** ms of the last delivery; undefined while never delivered. */
@@ -30,8 +32,9 @@ export function createMemoryIngestQueue(options: MemoryIngestQueueOptions): Inge
 
   return {
     async enqueue(reports) {
-      const id = `${clock.now()}-${seq++}`;
-      entries.set(id, { id, reports: [...reports], deliveries: 0, deliveredAt: undefined });
+      const at = clock.now();
+      const id = `${at}-${seq++}`;
+      entries.set(id, { id, at, reports: [...reports], deliveries: 0, deliveredAt: undefined });
       return id;
     },
     async claim(_consumer, { max, minIdleMs }) {
@@ -52,6 +55,11 @@ export function createMemoryIngestQueue(options: MemoryIngestQueueOptions): Inge
     },
     async pending() {
       return entries.size;
+    },
+    async oldestEnqueuedAt() {
+      // Map order is insertion order: the first entry is the oldest.
+      for (const e of entries.values()) return e.at;
+      return undefined;
     },
   };
 }

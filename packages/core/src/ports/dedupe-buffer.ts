@@ -30,7 +30,7 @@ export interface AddOptions {
  * - A report with the same (series, role, timestamp) as a waiting one is not held twice: the lower price
  *   is kept, so the result does not depend on arrival order.
  * - `releaseExpired` releases every report that has waited at least `windowMs` at `now`, each exactly once
- *   even with several sweepers.
+ *   even with several sweepers; `expired` names the same reports and changes nothing.
  * - Reports are held until released; a crash of the SEF process loses none (for a durable backend).
  */
 export interface DedupeBuffer {
@@ -42,6 +42,12 @@ export interface DedupeBuffer {
   add(reports: readonly SourceReport[], now: number, policy: BufferPolicy, options?: AddOptions): Promise<SourceReport[]>;
   /** Releases reports whose window closed by `now` (ms). */
   releaseExpired(now: number, policy: BufferPolicy): Promise<SourceReport[]>;
+  /**
+   * The reports whose window closed by `now` (ms), without releasing them: the core stores these first and
+   * releases them after, so that a failure in between leaves them waiting instead of losing them. A durable
+   * buffer shared by several instances answers from a state that includes every decision made before the call.
+   */
+  expired(now: number, policy: BufferPolicy): Promise<SourceReport[]>;
   /** Number of reports waiting. */
   size(): Promise<number>;
 }

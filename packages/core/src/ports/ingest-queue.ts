@@ -26,4 +26,6 @@ export interface IngestQueue {
   ack(ids: readonly string[]): Promise<void>;
   /** Entries enqueued and not yet acknowledged. */
   pending(): Promise<number>;
+  /** When (ms) the oldest entry not yet acknowledged was enqueued; undefined when none is. The ingest lag is `now` minus this. */
+  oldestEnqueuedAt(): Promise<number | undefined>;
 }

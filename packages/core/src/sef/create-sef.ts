@@ -9,6 +9,7 @@ import type { SefEmit } from '../failover/emit.js';
 import type { SefEvents } from '../events/event-map.js';
 import { Counters } from './counters.js';
 import type { SefOptions } from './options.js';
+import { IngestWorker } from './ingest-worker.js';
 import { Pipeline } from './pipeline.js';
 import { Sef } from './sef.js';
 import { Sweeper } from './sweeper.js';
@@ -64,6 +65,15 @@ export function createSef(options: SefOptions): Sef {
       events,
       consumer: owner,
       reclaimAfter: options.reclaimAfter ?? 60_000,
+      batchEntries: options.drainBatch ?? 64,
+      storeConcurrency: options.storeConcurrency ?? 4,
+    });
+    const worker = new IngestWorker({
+      clock,
+      drain: () => pipeline.drain(),
+      sweep: () => pipeline.releaseExpired(),
+      onError: (error, context) => events.emit('error', { error, context }),
+      retryDelay: options.retryDelay ?? 1_000,
     });
     const sweeper = new Sweeper({
       clock,
@@ -72,13 +82,13 @@ export function createSef(options: SefOptions): Sef {
       events,
       interval: options.sweepInterval ?? 5_000,
       work: async () => {
-        await pipeline.releaseExpired();
-        await pipeline.drain();
+        await worker.sweep();
+        await worker.drain();
       },
       housekeeping: async () => {
         await replicas.sweep();
       },
     });
-    return { config, storage, buffer, queue, clock, counters, pipeline, sweeper, replicas, signalSources: options.signalSources ?? [] };
+    return { config, storage, buffer, queue, clock, counters, worker, sweeper, replicas, signalSources: options.signalSources ?? [] };
   });
 }

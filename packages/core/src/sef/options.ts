@@ -37,6 +37,12 @@ export interface SefOptions {
   readonly sweepInterval?: number;
   /** A queue entry handed out but not acknowledged for this long is taken over by another consumer (ms). @default 60000 */
   readonly reclaimAfter?: number;
+  /** Most queue entries (request batches) the background worker takes and stores in one step. @default 64 */
+  readonly drainBatch?: number;
+  /** Groups of series the worker stores at the same time (each group one `PriceStore.update`, e.g. one transaction). @default 4 */
+  readonly storeConcurrency?: number;
+  /** After a failed store or buffer step, the worker tries again this much later (ms); the step's reports stay queued meanwhile. @default 1000 */
+  readonly retryDelay?: number;
   /**
    * The cloud: where replicas are launched, prices read and traffic routed: the EC2 providers of
    * `@sef/adapter-aws`, or, explicitly, `createSimulatedCloud({ clock })` for tests and demos.
@@ -55,6 +61,15 @@ export interface SefOptions {
 export interface IngestOptions {
   /** The agent the batch comes from (the API path); reports may then omit `agentId`. */
   readonly agentId?: string;
+  /**
+   * When `ingest` resolves. `'queued'`: once the accepted reports are in the ingest queue (durable with
+   * a durable queue); the background worker stores them soon after (`stats().queueLagMs` says how far
+   * behind it is). `'stored'`: also waits for the worker's next pass, so that reports of agents without
+   * a replica, and twins that paired, can be read back at once (a report waiting for its twin is stored
+   * when it pairs or its window closes; a failed pass becomes an `error` event and is retried).
+   * @default 'stored'
+   */
+  readonly wait?: 'queued' | 'stored';
 }
 
 export interface IngestResult {
@@ -78,4 +93,6 @@ export interface SefStats {
   readonly buffered: number;
   /** Queue entries accepted and not yet stored. */
   readonly queued: number;
+  /** How long the oldest queue entry not yet stored has waited (ms); 0 when the queue is empty. */
+  readonly queueLagMs: number;
 }

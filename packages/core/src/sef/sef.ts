@@ -11,7 +11,7 @@ import { parsePoolId } from '../sim/pool-catalog.js';
 import { registrationIssues, validateReports } from '../validation/index.js';
 import { Counters } from './counters.js';
 import type { IngestOptions, IngestResult, SefStats } from './options.js';
-import type { Pipeline } from './pipeline.js';
+import type { IngestWorker } from './ingest-worker.js';
 import type { Sweeper } from './sweeper.js';
 import type { AgentReplicaStatus, ReplicaHeartbeatState, ReplicaManager } from '../failover/replica-manager.js';
 import type { ManualResult } from '../failover/manual.js';
@@ -29,7 +29,7 @@ export interface SefParts {
   readonly queue: IngestQueue;
   readonly clock: Clock;
   readonly counters: Counters;
-  readonly pipeline: Pipeline;
+  readonly worker: IngestWorker;
   readonly sweeper: Sweeper;
   readonly replicas: ReplicaManager;
   readonly signalSources: readonly SignalSource[];
@@ -81,10 +81,12 @@ export class Sef extends EventEmitter<SefEvents> {
   }
 
   /**
-   * Validates a batch and hands the accepted reports on; resolves once they are in the queue and have
-   * gone to the buffer or the store. Junk is rejected with reasons, never thrown; only a batch that is
-   * not an array throws `ValidationError`. A storage failure after acceptance becomes an `error` event
-   * and the queue hands the batch out again later.
+   * Validates a batch and puts the accepted reports in the ingest queue, from which the background worker
+   * stores them in large batches. Resolves once they are queued (`wait: 'queued'`, what a server answers
+   * 202 on) or, by default, also after the worker's next pass (`wait: 'stored'`: readable unless waiting
+   * for a twin). Junk is rejected with reasons, never thrown; only a batch that is not an array throws
+   * `ValidationError`, and a queue that cannot take the batch rejects (nothing was accepted). A failure
+   * after acceptance becomes an `error` event and the worker tries again: accepted reports are never lost.
    */
   ingest(reports: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
     return this.#track(this.#ingest(reports, options));
@@ -94,7 +96,7 @@ export class Sef extends EventEmitter<SefEvents> {
     if (!Array.isArray(reports)) {
       throw new ValidationError('Invalid batch', [{ path: 'reports', code: 'invalid_type', message: 'expected an array of reports' }]);
     }
-    const { config, storage, clock, counters, queue, pipeline } = this.#parts;
+    const { config, storage, clock, counters, queue, worker } = this.#parts;
     const result = await validateReports(reports, { config, now: clock.now(), pools: storage.pools, agents: storage.agents, agentId: options.agentId });
     for (const r of result.rejected) {
       counters.reject(r.issues);
@@ -104,28 +106,29 @@ export class Sef extends EventEmitter<SefEvents> {
       await queue.enqueue(result.accepted);
       counters.accepted += result.accepted.length;
       if (this.listenerCount('report.accepted') > 0) for (const report of result.accepted) this.emit('report.accepted', { report });
-      try {
-        await pipeline.drain();
-      } catch (error) {
-        this.emit('error', { error, context: 'ingest' });
-      }
+      const drained = worker.drain();
+      if (options.wait !== 'queued') await drained;
     }
     return { accepted: result.accepted.length, rejected: result.rejected };
   }
 
-  /** Stores every report whose window has closed, and any queued batch left behind. */
+  /**
+   * Waits until what was queued before the call is stored: runs a release pass (reports whose window
+   * has closed) and a drain pass of the worker. Failures become `error` events (and are retried).
+   */
   flush(): Promise<void> {
     return this.#track(this.#flush());
   }
 
   async #flush(): Promise<void> {
-    await this.#parts.pipeline.releaseExpired();
-    await this.#parts.pipeline.drain();
+    await this.#parts.worker.sweep();
+    await this.#parts.worker.drain();
   }
 
   /** Starts the background sweep (expired windows, left-over queue entries, replicas, alerts) and the signal sources. */
   start(): void {
     if (this.#parts.sweeper.running) return;
+    this.#parts.worker.start();
     this.#parts.sweeper.start();
     this.#stopSources = this.#parts.signalSources.map((source) =>
       source.start(
@@ -145,11 +148,8 @@ export class Sef extends EventEmitter<SefEvents> {
     await this.#parts.sweeper.stop();
     await Promise.allSettled([...this.#inFlight]);
     await this.#parts.replicas.idle();
-    try {
-      await this.#parts.pipeline.drain();
-    } catch (error) {
-      this.emit('error', { error, context: 'stop' });
-    }
+    this.#parts.worker.stop();
+    await this.#parts.worker.drain();
   }
 
   /** Turns mode flags on or off under the mutual exclusion (`ConflictError`: `Manual mode active` / `Auto mode active`). */
@@ -198,7 +198,7 @@ export class Sef extends EventEmitter<SefEvents> {
 
   async stats(): Promise<SefStats> {
     const c = this.#parts.counters;
-    const [buffered, queued] = await Promise.all([this.#parts.buffer.size(), this.#parts.queue.pending()]);
+    const [buffered, queued, oldest] = await Promise.all([this.#parts.buffer.size(), this.#parts.queue.pending(), this.#parts.queue.oldestEnqueuedAt()]);
     return {
       accepted: c.accepted,
       rejected: c.rejected,
@@ -208,6 +208,7 @@ export class Sef extends EventEmitter<SefEvents> {
       gaps: { detected: c.gapsDetected, filled: c.gapsFilled, unfillable: c.gapsUnfillable },
       buffered,
       queued,
+      queueLagMs: oldest === undefined ? 0 : Math.max(0, this.#parts.clock.now() - oldest),
     };
   }
 

@@ -53,6 +53,26 @@ export function runDedupeBufferContract(options: ContractOptions<DedupeBuffer>):
       expect(await buffer.size()).toBe(1);
     });
 
+    it('names the expired reports without releasing them, so they can be stored before they leave', async () => {
+      await buffer.add([report('primary', 1000, 1)], 10_000, policy);
+      await buffer.add([report('primary', 1300, 1)], 20_000, policy);
+      expect(await buffer.expired(10_000 + policy.windowMs - 1, policy)).toEqual([]);
+      expect(await buffer.expired(10_000 + policy.windowMs, policy)).toEqual([report('primary', 1000, 1)]);
+      expect(await buffer.expired(10_000 + policy.windowMs, policy)).toEqual([report('primary', 1000, 1)]);
+      expect(await buffer.size()).toBe(2);
+      // Still waiting: its twin pairs with it, and the sweep no longer finds it.
+      expect(sorted(await buffer.add([report('replica', 1001, 1)], 10_000 + policy.windowMs, policy))).toEqual(sorted([report('primary', 1000, 1), report('replica', 1001, 1)]));
+      expect(await buffer.expired(10_000 + policy.windowMs, policy)).toEqual([]);
+    });
+
+    it('gives a report added again (not a first delivery) the twin it left with, so a failed store of the pair loses neither', async () => {
+      await buffer.add([report('primary', 1000, 1)], 0, policy, { firstDelivery: true });
+      const pair = sorted([report('primary', 1000, 1), report('replica', 1002, 2)]);
+      expect(sorted(await buffer.add([report('replica', 1002, 2)], 1_000, policy, { firstDelivery: true }))).toEqual(pair);
+      expect(sorted(await buffer.add([report('replica', 1002, 2)], 2_000, policy))).toEqual(pair);
+      expect(await buffer.size()).toBe(0);
+    });
+
     it('releases a primary and its twin exactly once when both are added concurrently', async () => {
       for (let k = 0; k < 20; k++) {
         const ts = 10_000 + k * 300;

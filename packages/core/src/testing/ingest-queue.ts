@@ -40,6 +40,24 @@ export function runIngestQueueContract(options: ContractOptions<IngestQueue>): v
       expect(again.map((e) => [e.id, e.deliveries])).toEqual([[id, 2]]);
     });
 
+    it('tells when the oldest unacknowledged entry was enqueued, and nothing once all are acknowledged', async () => {
+      expect(await queue.oldestEnqueuedAt()).toBeUndefined();
+      const first = await queue.enqueue(batch(1));
+      const at = await queue.oldestEnqueuedAt();
+      expect(typeof at).toBe('number');
+      const second = await queue.enqueue(batch(1, 1));
+      expect(await queue.oldestEnqueuedAt()).toBe(at);
+      const claimed = await queue.claim('c1', { max: 1, minIdleMs: hour });
+      expect(claimed.map((e) => e.id)).toEqual([first]);
+      // Handed out but not acknowledged: still the oldest.
+      expect(await queue.oldestEnqueuedAt()).toBe(at);
+      await queue.ack([first]);
+      expect(await queue.oldestEnqueuedAt()).toBeGreaterThanOrEqual(at!);
+      await queue.claim('c1', { max: 1, minIdleMs: hour });
+      await queue.ack([second]);
+      expect(await queue.oldestEnqueuedAt()).toBeUndefined();
+    });
+
     it('hands out at most max entries, oldest first', async () => {
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push(await queue.enqueue(batch(1, i)));
