@@ -3,6 +3,7 @@ import { createFakeClock } from '../src/clock/index.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
 import type { SefStorage } from '../src/ports/storage.js';
 import { createSef } from '../src/sef/index.js';
+import { createSimulatedCloud } from '../src/sim/cloud.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
 
 const start = Date.UTC(2026, 0, 1, 12);
@@ -40,7 +41,7 @@ async function setup(agents = 1) {
   const clock = createFakeClock(start);
   const memory = createMemoryStorage({ clock, pools: simulatedPools() });
   const gated = gatedPrices(memory);
-  const sef = createSef({ clock, storage: gated.storage, storeConcurrency: 4 });
+  const sef = createSef({ clock, storage: gated.storage, cloud: createSimulatedCloud({ clock }), storeConcurrency: 4 });
   for (let i = 0; i < agents; i++) await sef.registerAgent({ id: `a${i}`, instanceId: `i-${i}`, poolId: pool });
   const report = (i: number, timestamp: number) => ({ instanceId: `i-${i}`, poolId: pool, timestamp, price: 0.05 });
   const stored = async (i = 0) => (await memory.prices.timeline({ agentId: `a${i}`, poolId: pool }, T - 86_400, T + 86_400)).length;
@@ -97,7 +98,7 @@ describe('ingest answers once queued; a background worker stores', () => {
       ...memory,
       prices: { ...memory.prices, update: (r, c) => (failures-- > 0 ? Promise.reject(new Error('down')) : memory.prices.update(r, c)) },
     };
-    const sef = createSef({ clock, storage, reclaimAfter: 600_000, retryDelay: 1_000 });
+    const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }), reclaimAfter: 600_000, retryDelay: 1_000 });
     await sef.registerAgent({ id: 'a0', instanceId: 'i-0', poolId: pool });
     const errors: string[] = [];
     sef.on('error', (e) => errors.push(e.context));
