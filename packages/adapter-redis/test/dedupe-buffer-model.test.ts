@@ -13,6 +13,45 @@ interface Real {
 }
 interface Model {
   readonly buffer: DedupeBuffer;
+  /** Every report added so far, for redeliveries. */
+  readonly sent: SourceReport[];
+  /** Pairs released so far per series, oldest first: the incoming report's key, its twin, when. */
+  readonly pairs: Map<string, { role: string; ts: number; twin: SourceReport; pairedAt: number; call: number }[]>;
+  call: number;
+}
+
+const seriesKey = (r: SourceReport) => `${r.agentId}|${r.poolId}`;
+/** The port's redelivery rule, as the buffer documents it: a pair is handed again for one to two windows. */
+const honoured = (pairedAt: number, now: number) => Math.floor(pairedAt / policy.windowMs) >= Math.floor(now / policy.windowMs) - 1;
+
+/**
+ * What one add call releases, by the port's rules: the in-memory buffer's pairing, plus the durable buffer's
+ * repeat rule: a report that already left with its twin (by its own key, within its windows; on a first
+ * delivery only within the same call) is handed that twin again.
+ */
+async function expectedAdd(model: Model, reports: readonly SourceReport[], now: number, firstDelivery: boolean): Promise<SourceReport[]> {
+  const out: SourceReport[] = [];
+  model.call++;
+  for (const r of reports) {
+    model.sent.push(r);
+    const pairs = model.pairs.get(seriesKey(r)) ?? [];
+    const again = [...pairs].reverse().find((p, i, all) => {
+      const live = all.slice(0, i + 1).every((q) => (firstDelivery ? q.call === model.call : honoured(q.pairedAt, now)));
+      return live && p.role === r.role && p.ts === r.timestamp;
+    });
+    if (again) {
+      out.push(again.twin, r);
+      continue;
+    }
+    // The in-memory buffer pairs; the repeat rule above is the model's own, so no lookup there.
+    const released = await model.buffer.add([r], now, policy, { firstDelivery: true });
+    if (released.length === 2) {
+      pairs.push({ role: r.role, ts: r.timestamp, twin: released[0]!, pairedAt: now, call: model.call });
+      model.pairs.set(seriesKey(r), pairs);
+    }
+    out.push(...released);
+  }
+  return out;
 }
 
 const reportArb = fc.record({
@@ -33,16 +72,40 @@ class Add implements fc.AsyncCommand<Model, Real> {
     readonly instance: number,
     readonly reports: SourceReport[],
     readonly advanceMs: number,
+    readonly firstDelivery: boolean,
   ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     real.now += this.advanceMs;
-    const expected = await model.buffer.add(this.reports, real.now, policy, { firstDelivery: true });
-    const got = await real.instances[this.instance]!.add(this.reports, real.now, policy, { firstDelivery: true });
+    const expected = await expectedAdd(model, this.reports, real.now, this.firstDelivery);
+    const got = await real.instances[this.instance]!.add(this.reports, real.now, policy, { firstDelivery: this.firstDelivery });
     expect(sortedReports(got)).toEqual(sortedReports(expected));
     expect(await real.instances[(this.instance + 1) % 3]!.size()).toBe(await model.buffer.size());
   }
-  toString = () => `Add(${this.instance}, +${this.advanceMs}, ${this.reports.map((r) => `${r.agentId}/${r.role[0]}${r.timestamp}@${r.price}`).join(' ')})`;
+  toString = () =>
+    `Add(${this.instance}, +${this.advanceMs}, ${this.firstDelivery ? 'first' : 'again'}, ${this.reports.map((r) => `${r.agentId}/${r.role[0]}${r.timestamp}@${r.price}`).join(' ')})`;
+}
+
+/** The queue hands out an earlier batch again (a lost acknowledgement or a crash): not a first delivery. */
+class Redeliver implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly instance: number,
+    readonly picks: number[],
+    readonly advanceMs: number,
+  ) {}
+  check = (model: Readonly<Model>) => model.sent.length > 0;
+  async run(model: Model, real: Real): Promise<void> {
+    real.now += this.advanceMs;
+    const seen = new Set<string>();
+    const batch = this.picks
+      .map((k) => model.sent[k % model.sent.length]!)
+      .filter((r) => !seen.has(`${seriesKey(r)}|${r.role}|${r.timestamp}`) && seen.add(`${seriesKey(r)}|${r.role}|${r.timestamp}`));
+    const expected = await expectedAdd(model, batch, real.now, false);
+    const got = await real.instances[this.instance]!.add(batch, real.now, policy);
+    expect(sortedReports(got)).toEqual(sortedReports(expected));
+    expect(await real.instances[this.instance]!.size()).toBe(await model.buffer.size());
+  }
+  toString = () => `Redeliver(${this.instance}, +${this.advanceMs}, ${this.picks.join(',')})`;
 }
 
 class Sweep implements fc.AsyncCommand<Model, Real> {
@@ -64,11 +127,12 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
 const instanceArb = fc.integer({ min: 0, max: 2 });
 const advanceArb = fc.constantFrom(0, 1_000, 100_000, policy.windowMs);
 const commands = [
-  fc.tuple(instanceArb, batchArb, advanceArb).map(([i, b, dt]) => new Add(i, b, dt)),
+  fc.tuple(instanceArb, batchArb, advanceArb, fc.boolean()).map(([i, b, dt, first]) => new Add(i, b, dt, first)),
+  fc.tuple(instanceArb, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), advanceArb).map(([i, picks, dt]) => new Redeliver(i, picks, dt)),
   fc.tuple(instanceArb, advanceArb).map(([i, dt]) => new Sweep(i, dt)),
 ];
 
-describe.skipIf(skipRedis)('createRedisBuffer against the in-memory buffer (model-based, three instances on one log)', () => {
+describe.skipIf(skipRedis)('createRedisBuffer against the in-memory buffer and the redelivery rule (model-based, three instances on one log, first deliveries and redeliveries mixed)', () => {
   let clients: Redis[];
   beforeAll(async () => {
     clients = await Promise.all([connect(), connect(), connect()]);
@@ -85,7 +149,7 @@ describe.skipIf(skipRedis)('createRedisBuffer against the in-memory buffer (mode
           // Each instance decides on what it has read of the log; switching instances makes it catch up,
           // redo a decision made on a stale state, or rebuild after the log was trimmed past it.
           const real: Real = { instances: clients.map((client) => createRedisBuffer({ client, keyPrefix })), now: 1_764_000_000_000 };
-          await fc.asyncModelRun(() => ({ model: { buffer: createMemoryDedupeBuffer() }, real }), cmds);
+          await fc.asyncModelRun(() => ({ model: { buffer: createMemoryDedupeBuffer(), sent: [], pairs: new Map(), call: 0 }, real }), cmds);
         } finally {
           await dropPrefix(clients[0]!, keyPrefix);
         }

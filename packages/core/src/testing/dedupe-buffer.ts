@@ -38,6 +38,39 @@ export function runDedupeBufferContract(options: ContractOptions<DedupeBuffer>):
       expect(await buffer.size()).toBe(1);
     });
 
+    it('on a tie pairs with the earlier twin, whichever arrived first (a primary between two replicas)', async () => {
+      for (const order of [[1030, 1000], [1000, 1030]]) {
+        const agent = `tie-${order[0]}`;
+        await buffer.add(order.map((ts) => report('replica', ts, ts / 1e5, agent)), 0, policy);
+        const released = await buffer.add([report('primary', 1015, 1, agent)], 0, policy);
+        expect(sorted(released)).toEqual(sorted([report('primary', 1015, 1, agent), report('replica', 1000, 0.01, agent)]));
+      }
+      expect(await buffer.size()).toBe(2);
+    });
+
+    it('on a tie pairs with the earlier twin (a replica between two primaries)', async () => {
+      await buffer.add([report('primary', 1040, 2), report('primary', 1000, 1)], 0, policy);
+      const released = await buffer.add([report('replica', 1020, 3)], 0, policy);
+      expect(sorted(released)).toEqual(sorted([report('primary', 1000, 1), report('replica', 1020, 3)]));
+      expect(await buffer.releaseExpired(policy.windowMs, policy)).toEqual([report('primary', 1040, 2)]);
+    });
+
+    it('pairs only within the tolerance, its edge included', async () => {
+      await buffer.add([report('primary', 1000, 1), report('primary', 2000, 1)], 0, policy);
+      expect(await buffer.add([report('replica', 1000 + policy.timeTolerance + 1, 1)], 0, policy)).toEqual([]);
+      const released = await buffer.add([report('replica', 2000 - policy.timeTolerance, 1)], 0, policy);
+      expect(sorted(released)).toEqual(sorted([report('primary', 2000, 1), report('replica', 2000 - policy.timeTolerance, 1)]));
+    });
+
+    it('releases the lower price of a repeat with its twin, whichever price came first', async () => {
+      for (const [agent, prices] of [['low-first', [0.04, 0.05]], ['high-first', [0.05, 0.04]]] as const) {
+        for (const price of prices) await buffer.add([report('primary', 1000, price, agent)], 0, policy);
+        const released = await buffer.add([report('replica', 1010, 0.06, agent)], 0, policy);
+        expect(sorted(released)).toEqual(sorted([report('primary', 1000, 0.04, agent), report('replica', 1010, 0.06, agent)]));
+      }
+      expect(await buffer.size()).toBe(0);
+    });
+
     it('holds a repeated (series, role, timestamp) once, with the lower price', async () => {
       await buffer.add([report('primary', 1000, 0.05), report('primary', 1000, 0.04), report('primary', 1000, 0.06)], 0, policy);
       expect(await buffer.size()).toBe(1);
