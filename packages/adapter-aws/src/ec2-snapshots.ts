@@ -8,6 +8,7 @@ import {
   RegisterImageCommand,
   type ArchitectureValues,
   type EC2Client,
+  type Snapshot,
 } from '@aws-sdk/client-ec2';
 import type { Clock, SnapshotInfo } from '@sef/core';
 import { ProviderError } from '@sef/core';
@@ -31,9 +32,42 @@ export interface SnapshotContext {
 
 const send = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
 
+/** The volumes of the instance by id: device name, and whether it is the root device. */
+async function volumesOf(client: EC2Client, instanceId: string, signal: AbortSignal | undefined) {
+  const described = await callAws('DescribeInstances', () =>
+    client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), send(signal)), { ...(signal ? { signal } : {}) });
+  const instance = described.Reservations?.[0]?.Instances?.[0];
+  if (!instance) throw new ProviderError(`Instance ${instanceId} not found for snapshot`);
+  const devices = new Map<string, string>();
+  for (const m of instance.BlockDeviceMappings ?? []) if (m.Ebs?.VolumeId && m.DeviceName) devices.set(m.Ebs.VolumeId, m.DeviceName);
+  return { instance, devices };
+}
+
+/**
+ * Writes `sef:device` (and `sef:root`) on each snapshot, from the volume it was taken of.
+ * CreateSnapshots cannot tag per volume, so this is a second call that may fail after the snapshots exist.
+ */
+async function tagDevices(
+  client: EC2Client,
+  snapshots: readonly Snapshot[],
+  source: { devices: ReadonlyMap<string, string>; rootDevice: string | undefined },
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await Promise.all(snapshots.map((s) => {
+    if (!s.SnapshotId) return undefined;
+    const device = s.VolumeId ? source.devices.get(s.VolumeId) : undefined;
+    if (device === undefined) return undefined;
+    const deviceTags: { Key: string; Value: string }[] = [{ Key: snapshotTags.device, Value: device }];
+    if (device === source.rootDevice) deviceTags.push({ Key: snapshotTags.root, Value: 'true' });
+    return callAws('CreateTags', () => client.send(new CreateTagsCommand({ Resources: [s.SnapshotId!], Tags: deviceTags }), send(signal)),
+      { ...(signal ? { signal } : {}) });
+  }));
+}
+
 /**
  * Snapshots every volume of the instance in one crash-consistent call (CreateSnapshots), then tags each
- * snapshot with its device name. With a token, a retry finds the snapshots of the first call instead.
+ * snapshot with its device name. With a token, a retry finds the snapshots of the first call instead,
+ * and writes the device tags the first call did not get to (CreateTags throttled after CreateSnapshots).
  */
 export async function snapshotInstance(ctx: SnapshotContext, instanceId: string, token: string | undefined, signal?: AbortSignal): Promise<SnapshotInfo> {
   const { client } = ctx;
@@ -41,16 +75,21 @@ export async function snapshotInstance(ctx: SnapshotContext, instanceId: string,
     const found = await callAws('DescribeSnapshots', () =>
       client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${snapshotTags.token}`, Values: [token] }] }), send(signal)),
     { ...(signal ? { signal } : {}) });
-    const ids = (found.Snapshots ?? []).flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : []));
-    if (ids.length > 0) return { snapshotIds: ids.sort() };
+    const snapshots = (found.Snapshots ?? []).filter((s) => s.SnapshotId);
+    if (snapshots.length > 0) {
+      const untagged = snapshots.filter((s) => tagValue(s.Tags, snapshotTags.device) === undefined);
+      if (untagged.length > 0) {
+        const { instance, devices } = await volumesOf(client, instanceId, signal);
+        const lost = untagged.filter((s) => !s.VolumeId || !devices.has(s.VolumeId));
+        if (lost.length > 0) {
+          throw new ProviderError(`Snapshots ${lost.map((s) => s.SnapshotId).join(', ')} have no device tag and their volumes are no longer attached to ${instanceId}`);
+        }
+        await tagDevices(client, untagged, { devices, rootDevice: instance.RootDeviceName }, signal);
+      }
+      return { snapshotIds: snapshots.map((s) => s.SnapshotId!).sort() };
+    }
   }
-  const described = await callAws('DescribeInstances', () =>
-    client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), send(signal)), { ...(signal ? { signal } : {}) });
-  const instance = described.Reservations?.[0]?.Instances?.[0];
-  if (!instance) throw new ProviderError(`Instance ${instanceId} not found for snapshot`);
-  const devices = new Map<string, string>();
-  for (const m of instance.BlockDeviceMappings ?? []) if (m.Ebs?.VolumeId && m.DeviceName) devices.set(m.Ebs.VolumeId, m.DeviceName);
-
+  const { instance, devices } = await volumesOf(client, instanceId, signal);
   const tags = [
     { Key: snapshotTags.sourceInstance, Value: instanceId },
     ...(instance.Architecture ? [{ Key: snapshotTags.architecture, Value: instance.Architecture }] : []),
@@ -64,14 +103,7 @@ export async function snapshotInstance(ctx: SnapshotContext, instanceId: string,
       TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
     }), send(signal)), { ...(signal ? { signal } : {}) });
   const snapshots = created.Snapshots ?? [];
-  await Promise.all(snapshots.map((s) => {
-    const device = s.VolumeId ? devices.get(s.VolumeId) : undefined;
-    if (!s.SnapshotId || device === undefined) return undefined;
-    const deviceTags: { Key: string; Value: string }[] = [{ Key: snapshotTags.device, Value: device }];
-    if (device === instance.RootDeviceName) deviceTags.push({ Key: snapshotTags.root, Value: 'true' });
-    return callAws('CreateTags', () => client.send(new CreateTagsCommand({ Resources: [s.SnapshotId!], Tags: deviceTags }), send(signal)),
-      { ...(signal ? { signal } : {}) });
-  }));
+  await tagDevices(client, snapshots, { devices, rootDevice: instance.RootDeviceName }, signal);
   return { snapshotIds: snapshots.flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : [])).sort() };
 }
 

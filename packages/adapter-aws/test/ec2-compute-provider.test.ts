@@ -189,11 +189,37 @@ describe('EC2 compute provider: emergency snapshot and launch from it', () => {
     expect(tagInputs).toContainEqual({ Resources: ['snap-2'], Tags: [{ Key: 'sef:device', Value: '/dev/sdf' }] });
   });
 
-  it('a retried snapshot with the same token returns the first snapshots and creates none', async () => {
-    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-1' }, { SnapshotId: 'snap-2' }] });
+  it('a retry after CreateTags was throttled repairs the device tags the first call never wrote', async () => {
+    ec2.on(DescribeSnapshotsCommand).resolvesOnce({ Snapshots: [] });
+    ec2.on(DescribeInstancesCommand).resolves(reservation(source));
+    ec2.on(CreateSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: 'snap-2', VolumeId: 'vol-data' }, { SnapshotId: 'snap-1', VolumeId: 'vol-root' }] });
+    ec2.on(CreateTagsCommand).rejects(awsError('RequestLimitExceeded', { status: 503 }));
     const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.snapshot('i-old', { idempotencyToken: 'sig-9' })).rejects.toMatchObject({ retryable: true });
+    ec2.on(CreateTagsCommand).resolves({});
+
+    // The retry finds the first call's snapshots by their token tag; one of them lacks its device tags.
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [
+      { SnapshotId: 'snap-1', VolumeId: 'vol-root', Tags: [{ Key: 'sef:token', Value: 'sig-9' }] },
+      { SnapshotId: 'snap-2', VolumeId: 'vol-data', Tags: [{ Key: 'sef:token', Value: 'sig-9' }, { Key: 'sef:device', Value: '/dev/sdf' }] },
+    ] });
+    ec2.resetHistory();
     await expect(compute.snapshot('i-old', { idempotencyToken: 'sig-9' })).resolves.toEqual({ snapshotIds: ['snap-1', 'snap-2'] });
     expect(ec2.commandCalls(CreateSnapshotsCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
+      { Resources: ['snap-1'], Tags: [{ Key: 'sef:device', Value: '/dev/xvda' }, { Key: 'sef:root', Value: 'true' }] },
+    ]);
+  });
+
+  it('a retried snapshot with the same token returns the first snapshots, creates none and tags none', async () => {
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [
+      { SnapshotId: 'snap-1', VolumeId: 'vol-root', Tags: [{ Key: 'sef:device', Value: '/dev/xvda' }, { Key: 'sef:root', Value: 'true' }] },
+    ] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    await expect(compute.snapshot('i-old', { idempotencyToken: 'sig-9' })).resolves.toEqual({ snapshotIds: ['snap-1'] });
+    expect(ec2.commandCalls(CreateSnapshotsCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
   });
 
   it('launch from snapshots waits for them to complete, registers one image from them and launches it', async () => {
