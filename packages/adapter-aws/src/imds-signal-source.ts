@@ -1,20 +1,15 @@
-import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import type { Clock, InterruptionSignal, SignalSource, SignalType } from '@sef/core';
 import { ProviderError, systemClock } from '@sef/core';
+import { createImdsClient, type ImdsClient, type ImdsClientOptions } from './imds-client.js';
 import { parseInstanceAction, parseRebalance, terminationLeadMs } from './notices.js';
-
-/** Options of the SDK's IMDS client (the package does not export their type). */
-export type MetadataServiceOptions = NonNullable<ConstructorParameters<typeof MetadataService>[0]>;
 
 export interface ImdsSignalSourceOptions {
   /**
-   * The IMDS client, or options for one. Point `endpoint` at a local server in tests (or set
-   * `AWS_EC2_METADATA_SERVICE_ENDPOINT`, as the SDK allows).
-   * @default new MetadataService({ ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 } })
-   * Pass options rather than a client when you can: a client built from options is replaced after a
-   * failure that would leave the SDK unable to fetch tokens again.
+   * The IMDS client, or options for one (`endpoint`: a local IMDS in tests, or set
+   * `AWS_EC2_METADATA_SERVICE_ENDPOINT`).
+   * @default createImdsClient({ clock })
    */
-  readonly metadata?: MetadataService | MetadataServiceOptions;
+  readonly imds?: ImdsClient | ImdsClientOptions;
   /** @default systemClock */
   readonly clock?: Clock;
   /** Time between two polls (ms); AWS recommends every 5 s. @default 5000 */
@@ -37,8 +32,8 @@ interface Notice {
   delivered: boolean;
 }
 
-const statusOf = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+const isClient = (x: ImdsClient | ImdsClientOptions | undefined): x is ImdsClient => typeof (x as ImdsClient | undefined)?.get === 'function';
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * An IMDSv2 watcher: polls `spot/instance-action` and `events/recommendations/rebalance`, treats 404
@@ -52,29 +47,15 @@ const statusOf = (error: unknown): number | undefined =>
 export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): SignalSource {
   const clock = options.clock ?? systemClock;
   const pollInterval = options.pollInterval ?? 5000;
-  const given = options.metadata instanceof MetadataService ? options.metadata : undefined;
-  const settings = options.metadata instanceof MetadataService ? {} : options.metadata;
-  const create = () => given ?? new MetadataService({ ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 }, ...settings });
+  const imds = isClient(options.imds) ? options.imds : createImdsClient({ clock, ...options.imds });
 
   return {
     start(handler, onError = () => {}) {
       const abort = new AbortController();
       let instanceId = options.instanceId;
       const current = new Map<SignalType, Notice>();
-      let metadata = create();
-
       /** The body, or undefined when IMDS says there is no notice (404). */
-      const read = async (path: string) => {
-        try {
-          return await metadata.request(path, {});
-        } catch (error) {
-          if (statusOf(error) === 404) return undefined;
-          // One 403/404/405 on the token PUT switches the SDK client to "no token" for good (IMDSv1, or
-          // nothing when v1 is disabled): a client of our own is replaced so the watcher recovers.
-          metadata = create();
-          throw error;
-        }
-      };
+      const read = (path: string) => imds.get(path, abort.signal);
 
       const noticeFrom = (type: SignalType, id: string, body: string): InterruptionSignal | undefined => {
         const base = { type, instanceId: id, source: 'imds' as const, ...(options.agentId !== undefined ? { agentId: options.agentId } : {}) };
@@ -93,7 +74,8 @@ export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): S
         try {
           body = await read(paths[type]);
         } catch (error) {
-          onError(new ProviderError(`IMDS ${paths[type]} failed; the last known state is kept`, { cause: error, retryable: true }));
+          if (abort.signal.aborted) return;
+          onError(new ProviderError(`IMDS ${paths[type]} failed; the last known state is kept: ${messageOf(error)}`, { cause: error, retryable: true }));
           return;
         }
         if (body === undefined) {
@@ -124,7 +106,7 @@ export function createImdsSignalSource(options: ImdsSignalSourceOptions = {}): S
           try {
             instanceId = (await read(paths.instanceId))?.trim() || undefined;
           } catch (error) {
-            onError(new ProviderError('IMDS instance-id failed', { cause: error, retryable: true }));
+            if (!abort.signal.aborted) onError(new ProviderError(`IMDS instance-id failed: ${messageOf(error)}`, { cause: error, retryable: true }));
           }
           if (instanceId === undefined) return;
         }

@@ -2,7 +2,8 @@ export { createEc2ComputeProvider, instanceTags, type AgentLaunchSpec, type Ec2C
 export { snapshotTags } from './ec2-snapshots.js';
 export { createEc2PriceFeed, type Ec2PriceFeedOptions } from './ec2-price-feed.js';
 export { createElasticIpRouter, type ElasticIpRouterOptions } from './elastic-ip-router.js';
-export { createImdsSignalSource, type ImdsSignalSourceOptions, type MetadataServiceOptions } from './imds-signal-source.js';
+export { createImdsClient, ImdsError, type ImdsClient, type ImdsClientOptions } from './imds-client.js';
+export { createImdsSignalSource, type ImdsSignalSourceOptions } from './imds-signal-source.js';
 export { createSqsSignalSource, recordedInEventStore, type InstanceStateChange, type SqsSignalSourceOptions } from './sqs-signal-source.js';
 export { parseEc2Event, parseEventBridgeNotice, parseInstanceAction, parseRebalance, eventDetailTypes, terminationLeadMs, type Ec2Event, type Ec2InstanceState, type Ec2NoticeEvent, type Ec2StateChangeEvent } from './notices.js';
 export { toStepFunction, priceAt, sampleStepFunction } from './step-history.js';

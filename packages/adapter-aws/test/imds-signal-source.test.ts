@@ -1,11 +1,10 @@
-import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import type { InterruptionSignal } from '@sef/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createImdsSignalSource } from '../src/index.js';
-import { startImdsServer, type ImdsState } from './imds-server.js';
-import { startLoopbackServer } from './loopback-server.js';
+import { startImdsMock, type ImdsMock } from '../src/testing/index.js';
 
-// Real loopback HTTP needs real time: polls every 20 ms, each test well under a second or two.
+// Against the local IMDS of @sef/adapter-aws/testing (real loopback HTTP, so real time): polls every
+// 20 ms, each test well under a second or two.
 const pollInterval = 20;
 const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 10 });
 
@@ -14,172 +13,157 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(state: Partial<ImdsState> = {}, options: { retries?: number; failFirst?: number } = {}) {
-  const s: ImdsState = { instanceAction: null, rebalance: null, expired: new Set(), ...state };
-  let server = await startImdsServer(s);
-  const port = server.port;
+async function setup(options: { failFirst?: number; instanceId?: string; before?: (imds: ImdsMock) => Promise<void> | void } = {}) {
+  const imds = await startImdsMock();
+  await options.before?.(imds);
   const signals: InterruptionSignal[] = [];
   const errors: unknown[] = [];
   let failures = options.failFirst ?? 0;
-  const metadata = new MetadataService({ endpoint: server.endpoint, retries: options.retries ?? 0, backoff: 0, httpOptions: { timeout: 500 }, ec2MetadataV1Disabled: true });
-  const stop = createImdsSignalSource({ metadata, pollInterval, agentId: 'agent-1' }).start(async (signal) => {
-    if (failures-- > 0) throw new Error('store down');
-    signals.push(signal);
-  }, (e) => errors.push(e));
+  const stop = createImdsSignalSource({ imds: { endpoint: imds.endpoint, timeoutMs: 500 }, pollInterval, agentId: 'agent-1', ...(options.instanceId ? { instanceId: options.instanceId } : {}) })
+    .start(async (signal) => {
+      if (failures-- > 0) throw new Error('store down');
+      signals.push(signal);
+    }, (e) => errors.push(e));
   cleanups.push(async () => {
     await stop();
-    await server.close();
+    await imds.close();
   });
-  return {
-    state: s,
-    signals,
-    errors,
-    requests: () => server.requests,
-    stop,
-    down: () => server.close(),
-    up: async () => {
-      server = await startImdsServer(s, port);
-    },
-  };
+  return { imds, signals, errors, stop };
 }
 
-const rebalanceBody = (iso: string) => () => JSON.stringify({ noticeTime: iso });
-const polls = async (t: Awaited<ReturnType<typeof setup>>, n: number) => {
-  const seen = t.requests().length;
-  await waitFor(() => expect(t.requests().length).toBeGreaterThanOrEqual(seen + n * 4));
+const noticeGets = (imds: ImdsMock) => imds.requests.filter((r) => r.path.endsWith('spot/instance-action')).length;
+/** Waits for `n` more polls (each reads the instance-action path once). */
+const polls = async (imds: ImdsMock, n: number) => {
+  const seen = noticeGets(imds);
+  await waitFor(() => expect(noticeGets(imds)).toBeGreaterThanOrEqual(seen + n));
 };
+const messages = (errors: unknown[]) => errors.map((e) => (e as Error).message);
 
 describe('IMDSv2 signal watcher', () => {
   it('fetches a token with PUT, then GETs both notice paths with it; 404 means no notice', async () => {
-    const t = await setup();
-    await polls(t, 3);
-    const [put, get] = t.requests();
-    expect(put).toMatchObject({ method: 'PUT', url: '/latest/api/token' });
-    expect(put!.headers['x-aws-ec2-metadata-token-ttl-seconds']).toBe('21600');
-    expect(get).toMatchObject({ method: 'GET', url: '/latest/meta-data/instance-id' });
-    expect(get!.headers['x-aws-ec2-metadata-token']).toBe('token-1');
-    const urls = new Set(t.requests().map((r) => r.url));
-    expect(urls).toContain('/latest/meta-data/spot/instance-action');
-    expect(urls).toContain('/latest/meta-data/events/recommendations/rebalance');
-    expect(t.signals).toEqual([]);
-    expect(t.errors).toEqual([]);
+    const { imds, signals, errors } = await setup();
+    await polls(imds, 3);
+    const [put, get] = imds.requests;
+    expect(put).toMatchObject({ method: 'PUT', path: '/latest/api/token', status: 200 });
+    expect(get).toMatchObject({ method: 'GET', path: '/latest/meta-data/instance-id', token: put!.body, status: 200 });
+    expect(imds.requests.filter((r) => r.method === 'PUT')).toHaveLength(1); // the token is reused
+    expect(imds.requests.filter((r) => r.path.endsWith('rebalance')).every((r) => r.status === 404)).toBe(true);
+    expect(signals).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('a rebalance notice that appears, stays and disappears is emitted once; a later one is a new notice', async () => {
-    const t = await setup();
-    await polls(t, 1);
-    t.state.rebalance = rebalanceBody('2020-10-27T08:22:00Z');
-    await polls(t, 4);
-    expect(t.signals).toEqual([{ type: 'rebalance-recommendation', instanceId: 'i-1234567890abcdef0', agentId: 'agent-1', noticeTime: Date.parse('2020-10-27T08:22:00Z'), source: 'imds' }]);
-    t.state.rebalance = null;
-    await polls(t, 2);
-    t.state.rebalance = rebalanceBody('2020-10-27T09:00:00Z');
-    await waitFor(() => expect(t.signals).toHaveLength(2));
-    expect(t.signals[1]!.noticeTime).toBe(Date.parse('2020-10-27T09:00:00Z'));
-    expect(t.errors).toEqual([]);
+    const { imds, signals, errors } = await setup();
+    await polls(imds, 1);
+    imds.recommendRebalance(Date.parse('2020-10-27T08:22:00Z'));
+    await polls(imds, 4);
+    expect(signals).toEqual([{ type: 'rebalance-recommendation', instanceId: imds.instanceId, agentId: 'agent-1', noticeTime: Date.parse('2020-10-27T08:22:00Z'), source: 'imds' }]);
+    imds.clear();
+    await polls(imds, 2);
+    imds.recommendRebalance(Date.parse('2020-10-27T09:00:00Z'));
+    await waitFor(() => expect(signals).toHaveLength(2));
+    expect(signals[1]!.noticeTime).toBe(Date.parse('2020-10-27T09:00:00Z'));
+    expect(errors).toEqual([]);
   });
 
   it('a termination notice whose time is rewritten on every poll stays one notice, its notice time two minutes before the first time', async () => {
-    const served: number[] = [];
-    const t = await setup({
-      instanceAction: () => {
-        const time = Math.floor(Date.now() / 1000) * 1000 + 120_000 + served.length * 1000;
-        served.push(time);
-        return JSON.stringify({ action: 'terminate', time: new Date(time).toISOString().replace('.000', '') });
-      },
-    });
-    await polls(t, 5);
-    expect(served.length).toBeGreaterThanOrEqual(5);
-    expect(t.signals).toEqual([{
-      type: 'termination-notice', instanceId: 'i-1234567890abcdef0', agentId: 'agent-1', source: 'imds',
+    const { imds, signals } = await setup();
+    imds.interrupt('terminate');
+    const servedTimes = () => imds.requests.filter((r) => r.path.endsWith('spot/instance-action') && r.status === 200).map((r) => Date.parse((JSON.parse(r.body) as { time: string }).time));
+    // The mock rewrites `time` (whole seconds) on every request: poll until it has changed at least once.
+    await waitFor(() => expect(new Set(servedTimes()).size).toBeGreaterThan(1));
+    const served = servedTimes();
+    expect(signals).toEqual([{
+      type: 'termination-notice', instanceId: imds.instanceId, agentId: 'agent-1', source: 'imds',
       action: 'terminate', actionTime: served[0], noticeTime: served[0]! - 120_000,
     }]);
   });
 
-  it.each(['stop', 'hibernate'] as const)('parses the %s action; hibernate has no two-minute lead', async (action) => {
-    const at = '2026-01-01T12:02:00Z';
-    const t = await setup({ instanceAction: () => JSON.stringify({ action, time: at }) });
-    await waitFor(() => expect(t.signals).toHaveLength(1));
-    expect(t.signals[0]).toMatchObject({ action, actionTime: Date.parse(at), noticeTime: Date.parse(at) - (action === 'hibernate' ? 0 : 120_000) });
-  });
-
-  it('a 401 for an expired token is retried by the SDK with a fresh token; the notice still arrives once', async () => {
-    const t = await setup({ rebalance: rebalanceBody('2020-10-27T08:22:00Z'), expired: new Set(['token-1', 'token-2', 'token-3']) }, { retries: 2 });
-    await waitFor(() => expect(t.signals).toHaveLength(1));
-    await polls(t, 2);
-    expect(t.signals).toHaveLength(1);
-    expect(t.requests().some((r) => r.headers['x-aws-ec2-metadata-token'] === 'token-1')).toBe(true);
-    expect(t.requests().filter((r) => r.method === 'PUT').length).toBeGreaterThan(3);
-  });
-
-  it('a 401 that outlasts the SDK retries goes to onError and polling goes on', async () => {
-    const t = await setup({}, { retries: 0 });
-    await polls(t, 1);
-    for (let i = 1; i <= 1000; i++) t.state.expired.add(`token-${i}`);
-    await waitFor(() => expect(t.errors.length).toBeGreaterThan(0));
-    t.state.expired.clear();
-    t.state.rebalance = rebalanceBody('2020-10-27T08:22:00Z');
-    await waitFor(() => expect(t.signals).toHaveLength(1));
-    expect(t.errors[0]).toMatchObject({ code: 'PROVIDER', retryable: true });
-  });
-
-  it('token PUTs refused for a while (which leaves an SDK client tokenless for good) do not stop the watcher', async () => {
-    const s: ImdsState = { instanceAction: null, rebalance: rebalanceBody('2020-10-27T08:22:00Z'), expired: new Set() };
-    let refusals = 5;
-    const imds = await startImdsServer(s);
-    const refusing = await startLoopbackServer(async (r) => {
-      if (r.method === 'PUT' && refusals-- > 0) return { status: 404, body: 'Not Found' };
-      const res = await fetch(`${imds.endpoint}${r.url}`, { method: r.method, headers: r.headers as Record<string, string> });
-      return { status: res.status, body: await res.text() };
-    });
-    const signals: InterruptionSignal[] = [];
-    const errors: unknown[] = [];
-    const stop = createImdsSignalSource({ metadata: { endpoint: refusing.endpoint, retries: 0, backoff: 0, httpOptions: { timeout: 500 } }, pollInterval })
-      .start(async (signal) => void signals.push(signal), (e) => errors.push(e));
-    cleanups.push(async () => {
-      await stop();
-      await refusing.close();
-      await imds.close();
-    });
+  it.each(['stop', 'hibernate'] as const)('reads the %s action; hibernate has no two-minute lead', async (action) => {
+    const { imds, signals } = await setup();
+    imds.interrupt(action);
     await waitFor(() => expect(signals).toHaveLength(1));
-    expect(errors.length).toBeGreaterThanOrEqual(1);
-    expect(signals[0]).toMatchObject({ type: 'rebalance-recommendation', instanceId: 'i-1234567890abcdef0' });
+    const first = imds.requests.find((r) => r.path.endsWith('spot/instance-action') && r.status === 200)!;
+    const time = Date.parse((JSON.parse(first.body) as { time: string }).time);
+    expect(signals[0]).toMatchObject({ action, actionTime: time, noticeTime: time - (action === 'hibernate' ? 0 : 120_000) });
+  });
+
+  it('a 401 for an expired token gets a fresh token at once; the notice still arrives once', async () => {
+    const { imds, signals, errors } = await setup();
+    await polls(imds, 1);
+    imds.expireTokens();
+    imds.recommendRebalance(Date.parse('2020-10-27T08:22:00Z'));
+    await waitFor(() => expect(signals).toHaveLength(1));
+    await polls(imds, 2);
+    expect(signals).toHaveLength(1);
+    expect(imds.requests.some((r) => r.status === 401)).toBe(true);
+    expect(imds.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+
+  it.each([
+    [405, 'an IMDSv1-only endpoint or a proxy'],
+    [403, 'IMDS is turned off for this instance'],
+  ])('a token request refused with %i is reported as such (status, token refused), and the watcher recovers once tokens come', async (status, why) => {
+    const { imds, signals, errors } = await setup({ instanceId: 'i-given', before: (m) => m.refuseTokens(status) });
+    imds.recommendRebalance(Date.parse('2020-10-27T08:22:00Z'));
+    await waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2));
+    expect(messages(errors)[0]).toContain(`IMDS refused the session token (PUT /latest/api/token answered ${status})`);
+    expect(messages(errors)[0]).toContain(why);
+    expect(messages(errors).join('\n')).not.toContain('IMDSv1 is disabled');
+    expect((errors[0] as Error).cause).toMatchObject({ name: 'ImdsError', request: 'token', status });
+    imds.refuseTokens(null);
+    await waitFor(() => expect(signals).toHaveLength(1));
+    expect(signals[0]).toMatchObject({ type: 'rebalance-recommendation', instanceId: 'i-given' });
+  });
+
+  it('started before IMDS is up: errors say it is not reachable; once it answers, the instance id is read and notices flow', async () => {
+    const { imds, signals, errors } = await setup({ before: (m) => m.down() });
+    await waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2));
+    expect(messages(errors)[0]).toMatch(/^IMDS instance-id failed: IMDS at http:\/\/127\.0\.0\.1:\d+ did not answer the token request: ECONNREFUSED/);
+    imds.interrupt('terminate');
+    await imds.up();
+    await waitFor(() => expect(signals).toHaveLength(1));
+    expect(signals[0]).toMatchObject({ type: 'termination-notice', instanceId: imds.instanceId });
   });
 
   it('IMDS unreachable for a while: errors are reported, the notice in force is not emitted again, and a new one is seen after', async () => {
-    const t = await setup({ rebalance: rebalanceBody('2020-10-27T08:22:00Z') });
-    await waitFor(() => expect(t.signals).toHaveLength(1));
-    await t.down();
-    await waitFor(() => expect(t.errors.length).toBeGreaterThanOrEqual(3));
-    await t.up();
-    await polls(t, 3);
-    expect(t.signals).toHaveLength(1);
-    t.state.rebalance = null;
-    await polls(t, 1);
-    t.state.rebalance = rebalanceBody('2020-10-27T09:00:00Z');
-    await waitFor(() => expect(t.signals).toHaveLength(2));
+    const { imds, signals, errors } = await setup();
+    imds.recommendRebalance(Date.parse('2020-10-27T08:22:00Z'));
+    await waitFor(() => expect(signals).toHaveLength(1));
+    await imds.down();
+    await waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(3));
+    await imds.up();
+    await polls(imds, 3);
+    expect(signals).toHaveLength(1);
+    imds.clear();
+    await polls(imds, 1);
+    imds.recommendRebalance(Date.parse('2020-10-27T09:00:00Z'));
+    await waitFor(() => expect(signals).toHaveLength(2));
   });
 
   it('a handler that fails (not recorded) gets the same notice again on the next poll, until it succeeds', async () => {
-    const t = await setup({ rebalance: rebalanceBody('2020-10-27T08:22:00Z') }, { failFirst: 2 });
-    await waitFor(() => expect(t.signals).toHaveLength(1));
-    await polls(t, 2);
-    expect(t.signals).toHaveLength(1);
-    expect(t.errors).toHaveLength(2);
+    const { imds, signals, errors } = await setup({ failFirst: 2 });
+    imds.recommendRebalance(Date.parse('2020-10-27T08:22:00Z'));
+    await waitFor(() => expect(signals).toHaveLength(1));
+    await polls(imds, 2);
+    expect(signals).toHaveLength(1);
+    expect(errors).toHaveLength(2);
   });
 
   it('a body that is not a notice is reported, not emitted', async () => {
-    const t = await setup({ instanceAction: () => '<html>oops</html>' });
-    await waitFor(() => expect(t.errors.length).toBeGreaterThan(0));
-    expect(t.signals).toEqual([]);
+    const { imds, signals, errors } = await setup();
+    imds.serveRaw('spot/instance-action', '<html>oops</html>');
+    await waitFor(() => expect(errors.length).toBeGreaterThan(0));
+    expect(signals).toEqual([]);
   });
 
   it('stop ends polling', async () => {
-    const t = await setup();
-    await polls(t, 1);
-    await t.stop();
-    const seen = t.requests().length;
+    const { imds, stop } = await setup();
+    await polls(imds, 1);
+    await stop();
+    const seen = imds.requests.length;
     await new Promise((r) => setTimeout(r, 100));
-    expect(t.requests().length).toBe(seen);
+    expect(imds.requests.length).toBe(seen);
   });
 });

@@ -1,9 +1,8 @@
-import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import type { InstanceAction, InterruptionSignal } from '@sef/core';
 import { createFakeClock, type FakeClock } from '@sef/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createImdsSignalSource } from '../src/index.js';
+import { createImdsSignalSource, type ImdsClient } from '../src/index.js';
 
 // Model-based: random sequences of notices appearing, changing, disappearing, IMDS outages and failing
 // handlers; after every poll the emitted signals must be exactly those of a simple model.
@@ -17,23 +16,16 @@ interface Served {
   down: boolean;
 }
 
-/** The SDK's IMDS client with its transport replaced by `served` (no HTTP: the fake clock drives polls). */
-class FakeImds extends MetadataService {
-  constructor(private readonly served: Served) {
-    super({ endpoint: 'http://127.0.0.1:9', retries: 0 });
-  }
-  override async request(path: string): Promise<string> {
+/** An IMDS client answering from `served` (no HTTP: the fake clock drives polls). */
+class FakeImds implements ImdsClient {
+  constructor(private readonly served: Served) {}
+  async get(path: string): Promise<string | undefined> {
     if (this.served.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const notFound = () => Object.assign(new Error('Request failed with status code 404'), { $metadata: { httpStatusCode: 404 } });
     if (path.endsWith('spot/instance-action')) {
-      if (!this.served.action) throw notFound();
-      return JSON.stringify({ action: this.served.action.action, time: new Date(this.served.action.time).toISOString() });
+      return this.served.action ? JSON.stringify({ action: this.served.action.action, time: new Date(this.served.action.time).toISOString() }) : undefined;
     }
-    if (path.endsWith('rebalance')) {
-      if (this.served.rebalance === null) throw notFound();
-      return JSON.stringify({ noticeTime: new Date(this.served.rebalance).toISOString() });
-    }
-    throw notFound();
+    if (path.endsWith('rebalance')) return this.served.rebalance === null ? undefined : JSON.stringify({ noticeTime: new Date(this.served.rebalance).toISOString() });
+    return undefined;
   }
 }
 
@@ -121,7 +113,7 @@ describe('IMDS watcher model', () => {
       const clock = createFakeClock(start);
       const emitted: InterruptionSignal[] = [];
       const failNext = { n: 0 };
-      const stop = createImdsSignalSource({ metadata: new FakeImds(served), clock, pollInterval: poll, instanceId: 'i-1', agentId: 'agent-1' })
+      const stop = createImdsSignalSource({ imds: new FakeImds(served), clock, pollInterval: poll, instanceId: 'i-1', agentId: 'agent-1' })
         .start(async (s) => {
           if (failNext.n > 0) {
             failNext.n--;
