@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { MetadataService } from '@aws-sdk/ec2-metadata-service';
-import { createEc2PriceFeed, createImdsSignalSource } from '@sef/adapter-aws';
+import { createEc2PriceFeed, createImdsClient, createImdsSignalSource } from '@sef/adapter-aws';
 import { createSimulatedCloud, parsePoolId, systemClock, type Clock, type PriceFeed } from '@sef/core';
 import type { AgentConfig } from './config.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createSefHttp } from './http.js';
+import { waitForInstanceId } from './instance-id.js';
 import type { Log } from './log.js';
 import { startNoticeForwarder } from './notice-forwarder.js';
 import { startPriceSampler } from './price-sampler.js';
@@ -25,11 +25,11 @@ export interface RunningAgent {
  * @example
  * const agent = await startAgent(parseConfig(argv, process.env), { log: createLog() });
  */
-export async function startAgent(config: AgentConfig, deps: { log: Log; clock?: Clock; priceFeed?: PriceFeed }): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, deps: { log: Log; clock?: Clock; priceFeed?: PriceFeed; /** Aborts a start still waiting for IMDS. */ signal?: AbortSignal }): Promise<RunningAgent> {
   const { log } = deps;
   const clock = deps.clock ?? systemClock;
-  const metadata = { ec2MetadataV1Disabled: true, httpOptions: { timeout: 1000 }, ...(config.imdsEndpoint ? { endpoint: config.imdsEndpoint } : {}) };
-  const instanceId = config.instanceId ?? (await new MetadataService(metadata).request('latest/meta-data/instance-id', {}));
+  const imds = createImdsClient({ clock, ...(config.imdsEndpoint ? { endpoint: config.imdsEndpoint } : {}) });
+  const instanceId = config.instanceId ?? (await waitForInstanceId({ imds, clock, log, ...(deps.signal ? { signal: deps.signal } : {}) }));
   const http = createSefHttp({ url: config.url, token: config.token });
   const spool = await openSpool({ dir: config.spoolDir, maxEntries: config.spoolMaxEntries, log });
   if (spool.size > 0) log.info('replaying spooled requests', { count: spool.size });
@@ -39,7 +39,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Log; clock?: 
     : createEc2PriceFeed({ client: new EC2Client({ region: config.region }), instanceTypes: config.pools.map((p) => parsePoolId(p)?.instanceType ?? p), clock }));
 
   const stopNotices = startNoticeForwarder({
-    source: createImdsSignalSource({ metadata, clock, pollInterval: config.imdsPollMs, instanceId, agentId: config.agentId }),
+    source: createImdsSignalSource({ imds, clock, pollInterval: config.imdsPollMs, instanceId, agentId: config.agentId }),
     agentId: config.agentId,
     reporter,
     log,

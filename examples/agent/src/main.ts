@@ -15,9 +15,15 @@ if (config === 'help') {
   process.stdout.write(helpText);
   process.exit(0);
 }
-const agent = await startAgent(config, { log });
+// Signals are handled from the start: an agent still waiting for IMDS stops cleanly too.
+const starting = new AbortController();
+let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
 const shutdown = (signal: string) => {
   log.info('stopping', { signal });
+  if (!agent) {
+    starting.abort(new Error(`${signal} before the agent started`));
+    return;
+  }
   agent.stop().then(() => process.exit(0), (error: unknown) => {
     log.error('stop failed', { error: String(error) });
     process.exit(1);
@@ -25,3 +31,9 @@ const shutdown = (signal: string) => {
 };
 process.once('SIGTERM', () => shutdown('SIGTERM'));
 process.once('SIGINT', () => shutdown('SIGINT'));
+try {
+  agent = await startAgent(config, { log, signal: starting.signal });
+} catch (error) {
+  if (!starting.signal.aborted) throw error;
+  process.exit(0);
+}

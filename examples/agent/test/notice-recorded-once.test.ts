@@ -1,21 +1,18 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../src/agent.js';
 import { agentConfig, captureLog, removeDir, tempDir } from './support/agent-setup.js';
-import { startImds } from './support/imds.js';
+import { startImdsMock, type ImdsMock } from '@sef/adapter-aws/testing';
 import { startTestServer, until, type TestServer } from './support/sef-server.js';
 
 const instanceId = 'i-0agent00000000001';
 let server: TestServer;
-let imds: Awaited<ReturnType<typeof startImds>>;
-const state = { instanceAction: null as string | null, rebalance: null as string | null };
+let imds: ImdsMock;
 let agent: RunningAgent | undefined;
 let dir: string;
 
 beforeEach(async () => {
-  state.instanceAction = null;
-  state.rebalance = null;
   server = await startTestServer();
-  imds = await startImds(state, instanceId);
+  imds = await startImdsMock({ instanceId });
   dir = await tempDir();
 });
 afterEach(async () => {
@@ -36,11 +33,10 @@ it('an IMDS termination notice reaches SEF at once and is recorded exactly once 
   await new Promise((r) => setTimeout(r, 150));
   expect(await signals()).toHaveLength(0);
 
-  const action = new Date(Date.now() + 120_000);
-  state.instanceAction = JSON.stringify({ action: 'terminate', time: action.toISOString().replace(/\.\d+Z$/, 'Z') });
+  imds.interrupt('terminate'); // its `time` is rewritten on every poll, like AWS's mock does
   await until(async () => (await signals()).length > 0, 'the notice in SEF');
-  const polls = imds.gets();
-  await until(() => imds.gets() >= polls + 10, 'five more IMDS polls'); // the notice stays in IMDS
+  const polls = imds.requests.length;
+  await until(() => imds.requests.length >= polls + 10, 'five more IMDS polls'); // the notice stays in IMDS
   const recorded = await signals();
   expect(recorded).toHaveLength(1);
   expect(recorded[0]).toMatchObject({ agentId: 'agent-1', instanceId, signalType: 'termination-notice' });
@@ -52,7 +48,7 @@ it('a rebalance recommendation that appears while SEF is down is spooled and rec
   const { log, lines } = captureLog();
   agent = await startAgent(agentConfig({ url: server.url, agentId: 'agent-1', token, spoolDir: dir, imdsEndpoint: imds.endpoint, instanceId }), { log });
   await server.stopHttp();
-  state.rebalance = JSON.stringify({ noticeTime: new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z') });
+  imds.recommendRebalance(Date.now() - 1000);
   await until(() => lines.some((l) => l['msg'] === 'SEF unavailable; kept in the spool'), 'the failed delivery');
   await new Promise((r) => setTimeout(r, 200)); // IMDS polls go on; the watcher must not hand the notice over again
   await server.startHttp();

@@ -3,20 +3,20 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../src/agent.js';
 import { openSpool } from '../src/spool.js';
 import { agentConfig, captureLog, removeDir, tempDir } from './support/agent-setup.js';
-import { startImds } from './support/imds.js';
+import { startImdsMock, type ImdsMock } from '@sef/adapter-aws/testing';
 import { startTestServer, until, type TestServer } from './support/sef-server.js';
 
 const instanceId = 'i-0agent00000000002';
 const pools = ['us-east-1a:c5.large', 'us-east-1b:m5.large'];
 const grid = 300_000;
 let server: TestServer;
-let imds: Awaited<ReturnType<typeof startImds>>;
+let imds: ImdsMock;
 let dir: string;
 const agents: RunningAgent[] = [];
 
 beforeEach(async () => {
   server = await startTestServer();
-  imds = await startImds({ instanceAction: null, rebalance: null }, instanceId);
+  imds = await startImdsMock({ instanceId });
   dir = await tempDir();
 });
 afterEach(async () => {

@@ -5,12 +5,12 @@ import { startAgent, type RunningAgent } from '../src/agent.js';
 import { ConfigError } from '@sef/core';
 import { parseConfig } from '../src/config.js';
 import { agentConfig, captureLog, removeDir, tempDir } from './support/agent-setup.js';
-import { startImds } from './support/imds.js';
+import { startImdsMock, type ImdsMock } from '@sef/adapter-aws/testing';
 import { startTestServer, until, type TestServer } from './support/sef-server.js';
 
 let server: TestServer;
 let dir: string;
-let imds: Awaited<ReturnType<typeof startImds>> | undefined;
+let imds: ImdsMock | undefined;
 let agent: RunningAgent | undefined;
 beforeEach(async () => {
   server = await startTestServer();
@@ -32,7 +32,7 @@ it('a replica heartbeats "syncing" until its ready file exists, then "ready", an
   const replica = async () => (await sef.storage.replicas.listByAgent('agent-1')).at(-1);
   await until(async () => (await replica())?.instanceId != null, 'the replica launched');
   const replicaInstance = (await replica())!.instanceId!;
-  imds = await startImds({ instanceAction: null, rebalance: null }, replicaInstance);
+  imds = await startImdsMock({ instanceId: replicaInstance });
   const readyFile = join(dir, 'synced');
   const { log, lines } = captureLog();
   agent = await startAgent(
