@@ -1,4 +1,5 @@
-// Rewrites every block after `<!-- include: <file> ... -->` in README.md with the file's current text.
+// Rewrites every block after `<!-- include: <file> ... -->` in the README.md of the current directory with
+// the file's current text (`pnpm readme:sync` in a package that includes code in its README).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const readme = readFileSync('README.md', 'utf8');
