@@ -7,7 +7,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import type { CallOptions, Clock, ComputeProvider, InstanceInfo, LaunchRequest } from '@sef/core';
-import { ProviderError, systemClock } from '@sef/core';
+import { PoolUnusableError, ProviderError, systemClock } from '@sef/core';
 import { parsePoolId } from './pool-id.js';
 import { awsErrorCode, callAws, toSefError } from './errors.js';
 import { clientToken, toInstanceInfo } from './ec2-instances.js';
@@ -19,7 +19,10 @@ export interface AgentLaunchSpec {
   readonly launchTemplate?: { readonly id?: string; readonly name?: string; readonly version?: string };
   /** AMI to launch when the launch template does not name one (or there is no template). @default the template's AMI */
   readonly imageId?: string;
-  /** Subnet of each availability zone the agent may run in: the pool's AZ picks one. */
+  /**
+   * Subnet of each availability zone the agent may run in: the pool's AZ picks one. A pool in another AZ
+   * is refused with `PoolUnusableError` (the core tries the next pool); give the price feed the same AZs.
+   */
   readonly subnets: Readonly<Record<string, string>>;
   /** @default the template's (or the subnet's default) security groups */
   readonly securityGroupIds?: readonly string[];
@@ -83,7 +86,7 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
       if (!pool) throw new ProviderError(`Not a pool id: ${request.poolId} (expected <az>:<instanceType>)`);
       const spec = await options.launchSpec(request.agentId);
       const subnet = spec.subnets[pool.availabilityZone];
-      if (subnet === undefined) throw new ProviderError(`Agent ${request.agentId} has no subnet in ${pool.availabilityZone}`);
+      if (subnet === undefined) throw new PoolUnusableError(request.poolId, `Agent ${request.agentId} has no subnet in ${pool.availabilityZone}`);
       const token = clientToken(call?.idempotencyToken);
       const imageId = request.snapshotIds && request.snapshotIds.length > 0
         ? await imageFromSnapshots(snapshots, request.snapshotIds, token, call?.signal)

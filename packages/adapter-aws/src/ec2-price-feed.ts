@@ -17,8 +17,12 @@ export interface Ec2PriceFeedOptions {
   readonly client: EC2Client | ((region: string) => EC2Client);
   /** Instance types the agent may move to. */
   readonly instanceTypes: readonly string[] | ((agentId: string) => readonly string[]);
-  /** Availability zones the agent may move to. @default every zone EC2 lists prices for */
-  readonly availabilityZones?: readonly string[] | ((agentId: string) => readonly string[]);
+  /**
+   * Availability zones the agent may move to: the zones the compute provider has a subnet for (pass
+   * the keys of the launch spec's `subnets`), so that every candidate is a pool SEF can launch in.
+   * @default every zone EC2 lists prices for
+   */
+  readonly availabilityZones?: readonly string[] | ((agentId: string) => readonly string[] | Promise<readonly string[]>);
   /** @default 'Linux/UNIX' */
   readonly productDescription?: string;
   /** Ask GetSpotPlacementScores for a score per AZ; skipped for good once the caller lacks the permission. @default true */
@@ -49,6 +53,7 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
   const product = options.productDescription ?? 'Linux/UNIX';
   const clientFor = (region: string) => (typeof options.client === 'function' ? options.client(region) : options.client);
   const pick = <T>(v: readonly T[] | ((agentId: string) => readonly T[]), agentId: string) => (typeof v === 'function' ? v(agentId) : v);
+  const pickZones = async (v: NonNullable<Ec2PriceFeedOptions['availabilityZones']>, agentId: string) => (typeof v === 'function' ? v(agentId) : v);
   const zoneNames = new Map<string, Map<string, string>>();
   let scoresDenied = !(options.placementScores ?? true);
 
@@ -116,7 +121,7 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
     async candidatePools(agent, call) {
       const client = clientFor(agent.region);
       const types = pick(options.instanceTypes, agent.agentId);
-      const zones = options.availabilityZones ? new Set(pick(options.availabilityZones, agent.agentId)) : undefined;
+      const zones = options.availabilityZones ? new Set(await pickZones(options.availabilityZones, agent.agentId)) : undefined;
       const now = new Date(clock.now());
       const [points, zoneScores] = await Promise.all([
         history(client, { types, from: now, to: now }, call),

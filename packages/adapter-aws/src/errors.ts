@@ -1,4 +1,4 @@
-import { CapacityError, ProviderError } from '@sef/core';
+import { CapacityError, PoolUnusableError, ProviderError } from '@sef/core';
 
 /**
  * EC2 error codes that mean "no capacity in this pool right now": the core moves on to the next pool.
@@ -14,6 +14,12 @@ export const capacityErrorCodes: ReadonlySet<string> = new Set([
   'MaxSpotInstanceCountExceeded',
   'Unsupported',
 ]);
+
+/**
+ * EC2 error codes that mean "this pool cannot be used with the agent's settings" (its AZ's subnet is
+ * gone): the core tries the next pool, which may be in another AZ.
+ */
+export const poolUnusableErrorCodes: ReadonlySet<string> = new Set(['InvalidSubnetID.NotFound', 'InvalidSubnet']);
 
 /** Codes worth trying again later (throttling, AWS-side failures). The SDK has already retried them. */
 const retryableCodes: ReadonlySet<string> = new Set([
@@ -75,6 +81,9 @@ export function toSefError(error: unknown, what: string, context: { poolId?: str
   const message = typeof (error as AwsLikeError | null)?.message === 'string' ? String((error as AwsLikeError).message) : String(error);
   if (context.poolId !== undefined && capacityErrorCodes.has(code)) {
     return new CapacityError(context.poolId, `${what}: no capacity in ${context.poolId} (${code}: ${message})`, { cause: error });
+  }
+  if (context.poolId !== undefined && poolUnusableErrorCodes.has(code)) {
+    return new PoolUnusableError(context.poolId, `${what}: pool ${context.poolId} cannot be used (${code}: ${message})`, { cause: error });
   }
   return new ProviderError(`${what} failed (${code}: ${message})`, { cause: error, retryable: isRetryableAwsError(error) });
 }

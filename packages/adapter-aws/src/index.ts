@@ -7,5 +7,5 @@ export { createImdsSignalSource, type ImdsSignalSourceOptions } from './imds-sig
 export { createSqsSignalSource, recordedInEventStore, type InstanceStateChange, type SqsSignalSourceOptions } from './sqs-signal-source.js';
 export { parseEc2Event, parseEventBridgeNotice, parseInstanceAction, parseRebalance, eventDetailTypes, terminationLeadMs, type Ec2Event, type Ec2InstanceState, type Ec2NoticeEvent, type Ec2StateChangeEvent } from './notices.js';
 export { toStepFunction, priceAt, sampleStepFunction } from './step-history.js';
-export { capacityErrorCodes, isRetryableAwsError, toSefError } from './errors.js';
+export { capacityErrorCodes, poolUnusableErrorCodes, isRetryableAwsError, toSefError } from './errors.js';
 export { parsePoolId, toPoolId } from './pool-id.js';

@@ -10,7 +10,7 @@ import {
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { CapacityError, ProviderError, createFakeClock } from '@sef/core';
+import { CapacityError, PoolUnusableError, ProviderError, createFakeClock } from '@sef/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -110,10 +110,19 @@ describe('EC2 compute provider: command inputs', () => {
     expect(e).toMatchObject({ retryable: false });
   });
 
-  it('a pool without a subnet for its AZ is refused before any call', async () => {
+  it('a pool without a subnet for its AZ is refused before any call as unusable (the core tries the next pool)', async () => {
     const compute = createEc2ComputeProvider({ client, launchSpec });
-    await expect(compute.launch({ agentId: 'a', poolId: 'us-east-1f:c5.large', role: 'replica', market: 'spot' })).rejects.toBeInstanceOf(ProviderError);
+    const error = await compute.launch({ agentId: 'a', poolId: 'us-east-1f:c5.large', role: 'replica', market: 'spot' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoolUnusableError);
+    expect(error).toMatchObject({ code: 'POOL_UNUSABLE', poolId: 'us-east-1f:c5.large' });
     expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('a subnet EC2 no longer knows makes the pool unusable, not the failover', async () => {
+    ec2.on(RunInstancesCommand).rejects(awsError('InvalidSubnetID.NotFound'));
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const error = await compute.launch({ agentId: 'a', poolId: 'us-east-1a:c5.large', role: 'replica', market: 'spot' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'POOL_UNUSABLE', poolId: 'us-east-1a:c5.large' });
   });
 
   it('waits until running, polling on the clock; a terminated instance ends the wait', async () => {

@@ -78,6 +78,21 @@ describe('EC2 price feed: candidate pools', () => {
     });
   });
 
+  it('candidates are only in the zones the agent has a subnet for (an async zone list, as from the launch spec)', async () => {
+    ec2.on(DescribeSpotPriceHistoryCommand).resolves({ SpotPriceHistory: [
+      price('us-east-1a', 'c5.large', '2026-01-01T11:00:00Z', '0.0400'),
+      price('us-east-1c', 'c5.large', '2026-01-01T11:00:00Z', '0.0100'),
+      price('us-east-1d', 'c5.large', '2026-01-01T11:00:00Z', '0.0200'),
+    ] });
+    const subnets: Record<string, Record<string, string>> = { a: { 'us-east-1a': 'subnet-1', 'us-east-1d': 'subnet-4' } };
+    const feed = createEc2PriceFeed({
+      client, instanceTypes: ['c5.large'], placementScores: false, clock: createFakeClock(now),
+      availabilityZones: async (agentId) => Object.keys(subnets[agentId] ?? {}),
+    });
+    const pools = await feed.candidatePools({ agentId: 'a', region: 'us-east-1', currentPoolId: 'us-east-1b:c5.large' });
+    expect(pools.map((p) => p.poolId)).toEqual(['us-east-1d:c5.large', 'us-east-1a:c5.large']);
+  });
+
   it('without the permission for placement scores it answers without them, warns once and stops asking', async () => {
     ec2.on(DescribeSpotPriceHistoryCommand).resolves({ SpotPriceHistory: [price('us-east-1a', 'c5.large', '2026-01-01T11:00:00Z', '0.0400')] });
     ec2.on(DescribeAvailabilityZonesCommand).resolves(zones);

@@ -60,12 +60,15 @@ describe('rebalance recommendation', () => {
     expect(replica.poolId).not.toBe(POOL);
   });
 
-  it('no capacity in the cheapest pool: the launch moves on to the next safe pool', async () => {
+  it.each([
+    ['no capacity in the cheapest pool', 'noCapacity'],
+    ['the cheapest pool unusable for the provider (no subnet in its AZ)', 'unusablePool'],
+  ] as const)('%s: the launch moves on to the next safe pool', async (_, fault) => {
     const h = createHarness({ config });
     await h.agent('a1', { modes: { autoSwitch: true }, launchedAt: T0 - 8 * DAY });
     const candidates = (await h.cloud.priceFeed.candidatePools({ agentId: 'a1', region: 'us-east-1', currentPoolId: POOL })).filter((c) => c.poolId !== POOL);
     const [first, second] = [...candidates].sort((a, b) => a.spotPrice - b.spotPrice || (a.poolId < b.poolId ? -1 : 1));
-    h.cloud.faults.noCapacity(first!.poolId);
+    h.cloud.faults[fault](first!.poolId);
     const { event } = await h.settle(h.sef.handleSignal(rebalance(h, 'i-a1')));
     expect(event.outcome).toBe('replica_started');
     expect((await h.sef.status('a1')).replica?.poolId).toBe(second!.poolId);

@@ -61,6 +61,9 @@ describe('simulated cloud', () => {
     cloud.faults.noCapacity(POOL);
     await expect(cloud.compute.launch(req)).rejects.toMatchObject({ code: 'CAPACITY', poolId: POOL });
     await expect(cloud.compute.launch({ ...req, market: 'on-demand' })).resolves.toMatchObject({ market: 'on-demand' });
+    cloud.faults.unusablePool(POOL);
+    await expect(cloud.compute.launch({ ...req, market: 'on-demand' })).rejects.toMatchObject({ code: 'POOL_UNUSABLE', poolId: POOL });
+    cloud.faults.unusablePool(POOL, false);
     cloud.faults.hang('route');
     const controller = new AbortController();
     const routed = cloud.router.route('a1', 'i-x', { signal: controller.signal });

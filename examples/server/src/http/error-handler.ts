@@ -12,6 +12,7 @@ const statusOfCode: Record<SefErrorCode, number> = {
   STORAGE: 503,
   PROVIDER: 503,
   CAPACITY: 503,
+  POOL_UNUSABLE: 503,
   DEADLINE_EXCEEDED: 503,
   STALE_FENCING_TOKEN: 409,
   UNAVAILABLE: 503,
@@ -39,6 +40,7 @@ const messageOf5xx: Partial<Record<SefErrorCode, string>> = {
   UNAVAILABLE: 'A dependency is unavailable; retry later',
   PROVIDER: 'The cloud provider failed; retry later',
   CAPACITY: 'No capacity is available right now; retry later',
+  POOL_UNUSABLE: 'No pool the cloud provider can use is available; retry later',
   DEADLINE_EXCEEDED: 'The operation ran out of time; retry later',
 };
 

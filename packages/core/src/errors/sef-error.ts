@@ -7,6 +7,7 @@ export type SefErrorCode =
   | 'STORAGE'
   | 'PROVIDER'
   | 'CAPACITY'
+  | 'POOL_UNUSABLE'
   | 'DEADLINE_EXCEEDED'
   | 'STALE_FENCING_TOKEN'
   | 'UNAVAILABLE';
@@ -95,6 +96,19 @@ export class CapacityError extends SefError {
 
   constructor(poolId: string, message: string, options?: { cause?: unknown }) {
     super('CAPACITY', message, options);
+    this.poolId = poolId;
+  }
+}
+
+/**
+ * The provider cannot launch in this pool at all with the agent's settings (EC2: no subnet in the pool's
+ * AZ, the subnet gone): unlike other refusals, another pool may work, so the core tries the next one.
+ */
+export class PoolUnusableError extends SefError {
+  readonly poolId: string;
+
+  constructor(poolId: string, message: string, options?: { cause?: unknown }) {
+    super('POOL_UNUSABLE', message, options);
     this.poolId = poolId;
   }
 }

@@ -1,4 +1,4 @@
-import { CapacityError } from '../errors/index.js';
+import { CapacityError, PoolUnusableError } from '../errors/index.js';
 import type { InstanceInfo, LaunchRequest } from '../ports/compute-provider.js';
 import type { AgentRecord, Market } from '../ports/types.js';
 import { choosePool, emergencyOrder, type PoolChoice, type PoolChoiceRules, type ScoredCandidate } from '../risk/pool-choice.js';
@@ -49,7 +49,7 @@ export async function planLaunch(ctx: FlowContext, agent: AgentRecord, emergency
   return { choice, attempts };
 }
 
-/** Launches in the first pool with capacity; each pool attempt has its own idempotency token. */
+/** Launches in the first usable pool with capacity; each pool attempt has its own idempotency token. */
 export async function launchInPlan(
   ctx: FlowContext,
   plan: LaunchPlan,
@@ -65,7 +65,7 @@ export async function launchInPlan(
         { signal, idempotencyToken: stepToken(causeId, `launch:${attempt.market === 'spot' ? attempt.poolId : 'od'}`) },
       );
     } catch (error) {
-      if (!(error instanceof CapacityError)) throw error;
+      if (!(error instanceof CapacityError || error instanceof PoolUnusableError)) throw error;
       last = error;
     }
   }

@@ -43,8 +43,9 @@ export interface ComputeCapabilities {
  * Promises:
  * - Calls with the same `idempotencyToken` act once: a retried launch returns the instance of the first.
  * - Every call honours `signal`: when it aborts, the call rejects promptly with the signal's reason.
- * - No capacity in a pool rejects with `CapacityError` (the core tries the next pool); other refusals
- *   with `ProviderError`.
+ * - No capacity in a pool rejects with `CapacityError`, a pool the provider cannot use with the agent's
+ *   settings with `PoolUnusableError` (the core tries the next pool for both); other refusals with
+ *   `ProviderError`.
  * - `launch` resolves once the provider accepted the request (state `pending` or `running`);
  *   `waitUntilRunning` resolves when it runs.
  */

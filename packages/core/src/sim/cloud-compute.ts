@@ -21,7 +21,7 @@ export interface SimulatedComputeOptions {
   /** Time from an accepted launch to `running` (ms). */
   readonly bootMs: () => number;
   /** Throws the injected launch faults for this pool, if any. */
-  readonly launchFault: (poolId: string) => void;
+  readonly launchFault: (poolId: string, market: LaunchRequest['market']) => void;
   /** The first 9 hex digits of every instance id this cloud launches (the last 8 count launches). */
   readonly instanceIdPrefix: string;
 }
@@ -66,8 +66,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
     launch(request, options) {
       return o.call('launch', options, () =>
         once(options?.idempotencyToken, 'launch', () => {
-          if (request.market === 'spot') o.launchFault(request.poolId);
-          else o.launchFault('');
+          o.launchFault(request.poolId, request.market);
           const now = o.now();
           const instanceId = `i-${o.instanceIdPrefix}${(++seq).toString(16).padStart(8, '0')}`;
           const i: SimInstance = {

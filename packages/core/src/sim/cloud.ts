@@ -1,4 +1,4 @@
-import { CapacityError, ProviderError } from '../errors/index.js';
+import { CapacityError, PoolUnusableError, ProviderError } from '../errors/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallOptions } from '../ports/compute-provider.js';
 import type { PriceFeed } from '../ports/price-feed.js';
@@ -30,6 +30,8 @@ export interface SimFaults {
   failLaunches(count: number): void;
   /** Launches of spot instances in `poolId` fail with `CapacityError` while `on`. */
   noCapacity(poolId: string, on?: boolean): void;
+  /** Launches in `poolId` (any market) fail with `PoolUnusableError` while `on`, like an AZ without a subnet. */
+  unusablePool(poolId: string, on?: boolean): void;
   /** Calls of `method` never answer (they reject only when their signal aborts) while `on`. */
   hang(method: SimMethod, on?: boolean): void;
   clear(): void;
@@ -81,6 +83,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
   const pools = options.pools ?? simulatedPools();
   const hanging = new Set<SimMethod>();
   const noCapacity = new Set<string>();
+  const unusable = new Set<string>();
   let failingLaunches = 0;
   const calls: { method: SimMethod; at: number; token?: string }[] = [];
   const maxCallLog = options.maxCallLog ?? 10_000;
@@ -107,12 +110,13 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     sleepUntil: (at, o) => wait(at - clock.now(), o),
     bootMs: () => latency.boot,
     instanceIdPrefix: options.instanceIdPrefix ?? randomHex(9),
-    launchFault(poolId) {
+    launchFault(poolId, market) {
+      if (unusable.has(poolId)) throw new PoolUnusableError(poolId, `No subnet for ${poolId}'s availability zone`);
       if (failingLaunches > 0) {
         failingLaunches--;
         throw new ProviderError('Simulated launch failure (InternalError)', { retryable: true });
       }
-      if (noCapacity.has(poolId)) throw new CapacityError(poolId, `InsufficientInstanceCapacity in ${poolId}`);
+      if (market === 'spot' && noCapacity.has(poolId)) throw new CapacityError(poolId, `InsufficientInstanceCapacity in ${poolId}`);
     },
   });
   const prices = createSimulatedPrices(options.seed ?? 1);
@@ -135,10 +139,12 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     faults: {
       failLaunches: (count) => void (failingLaunches = count),
       noCapacity: (poolId, on = true) => void (on ? noCapacity.add(poolId) : noCapacity.delete(poolId)),
+      unusablePool: (poolId, on = true) => void (on ? unusable.add(poolId) : unusable.delete(poolId)),
       hang: (method, on = true) => void (on ? hanging.add(method) : hanging.delete(method)),
       clear() {
         failingLaunches = 0;
         noCapacity.clear();
+        unusable.clear();
         hanging.clear();
       },
     },
