@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, type AgentModes, type AgentPatch, type AgentRecord, type AgentStore, type Clock, type NewAgent } from '@sef/core';
+import { ConflictError, NotFoundError, exclusionMessage, type AgentModes, type AgentPatch, type AgentRecord, type AgentStore, type Clock, type NewAgent } from '@sef/core';
 import type { PoolClient } from 'pg';
 import { query, transaction, type Db } from './db.js';
 import { violates } from './errors.js';
@@ -32,9 +32,6 @@ function agentFromRow(r: Record<string, unknown>): AgentRecord {
   };
 }
 
-/** The spec's refusal for the CHECK violation: whichever mode was on before wins. */
-const modeMessage = (before: AgentModes | undefined) => (before?.manualReplica ? 'Manual mode active' : 'Auto mode active');
-
 /**
  * The {@link AgentStore} on `agents`. The mode exclusion is the table's CHECK constraint
  * (`chk_replica_mode_exclusion`), whose violation becomes `ConflictError`; `update` locks the row, checks
@@ -58,7 +55,7 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
         );
         return agentFromRow(rows[0]!);
       } catch (error) {
-        if (violates((error as { cause?: unknown }).cause, modeCheck)) throw new ConflictError(modeMessage(undefined), { cause: error });
+        if (violates((error as { cause?: unknown }).cause, modeCheck)) throw new ConflictError(exclusionMessage(undefined), { cause: error });
         if ((error as { code?: string }).code === 'CONFLICT') throw new ConflictError(`Agent ${agent.id} already exists`, { cause: error });
         throw error;
       }
@@ -117,7 +114,7 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
       const { rows } = await client.query(`UPDATE ${t.agents} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${columns}`, values);
       return agentFromRow(rows[0]!);
     } catch (error) {
-      if (violates(error, modeCheck)) throw new ConflictError(modeMessage(before.modes), { cause: error });
+      if (violates(error, modeCheck)) throw new ConflictError(exclusionMessage(before.modes), { cause: error });
       throw error;
     }
   }

@@ -12,6 +12,8 @@ interface Model {
   /** How many deliveries of each notice id reported `handled: true`. */
   handled: Map<string, number>;
   last?: InterruptionSignal;
+  /** A `terminate` fault is on (the model remembers it to put it back after the cloud's own terminate). */
+  hungTerminate?: boolean;
 }
 interface Real {
   h: Harness;
@@ -27,6 +29,16 @@ const refusedWith = async (p: Promise<unknown>): Promise<string | undefined> => 
     return (e as Error).message;
   }
 };
+
+/** AWS ends the instance after its notice: the cloud's own act, not an API call, so no injected fault applies. */
+async function cloudEnds(r: Real, instanceId: string, hungTerminate: boolean): Promise<void> {
+  r.h.cloud.faults.hang('terminate', false);
+  try {
+    await settle(r, r.h.cloud.compute.terminate(instanceId));
+  } finally {
+    if (hungTerminate) r.h.cloud.faults.hang('terminate');
+  }
+}
 
 async function deliver(m: Model, r: Real, signal: InterruptionSignal, sefs: number[]): Promise<void> {
   const results = await settle(r, Promise.all(sefs.map((i) => r.h.sefs[i]!.handleSignal(signal))));
@@ -44,7 +56,7 @@ class Notice implements Cmd {
     const agent = (await r.h.storage.agents.get(ID))!;
     const signal = r.h.cloud.signals.notice(agent.primaryInstanceId, this.type);
     await deliver(m, r, signal, this.sefs);
-    if (this.type === 'termination-notice') await settle(r, r.h.cloud.compute.terminate(signal.instanceId));
+    if (this.type === 'termination-notice') await cloudEnds(r, signal.instanceId, m.hungTerminate === true);
   }
   toString = () => `Notice(${this.type}, ${this.sefs})`;
 }
@@ -60,7 +72,7 @@ class Race implements Cmd {
     const [a, b] = await settle(r, Promise.all([r.h.sefs[0]!.handleSignal(rb), r.h.sefs[1]!.handleSignal(tn), refusedWith(r.h.sefs[0]!.manualSwitch(ID))]));
     for (const x of [a, b]) m.handled.set(x.event.id, (m.handled.get(x.event.id) ?? 0) + (x.handled ? 1 : 0));
     m.last = tn;
-    await settle(r, r.h.cloud.compute.terminate(tn.instanceId));
+    await cloudEnds(r, tn.instanceId, m.hungTerminate === true);
   }
   toString = () => 'Race';
 }
@@ -73,18 +85,22 @@ class Duplicate implements Cmd {
   toString = () => 'Duplicate';
 }
 
+type AutoFlags = 'autoSwitch' | 'autoTerminate' | 'both';
+
+/** Sets auto-switch, auto-terminate, or both: each flag alone must be refused while manual mode is on. */
 class Auto implements Cmd {
-  constructor(readonly on: boolean, readonly sef: number) {}
+  constructor(readonly on: boolean, readonly flags: AutoFlags, readonly sef: number) {}
   check = () => true;
   async run(m: Model, r: Real) {
-    const refusal = await refusedWith(r.h.sefs[this.sef]!.setModes(ID, { autoSwitch: this.on, autoTerminate: this.on }));
+    const change = this.flags === 'both' ? { autoSwitch: this.on, autoTerminate: this.on } : { [this.flags]: this.on };
+    const refusal = await refusedWith(r.h.sefs[this.sef]!.setModes(ID, change));
     if (this.on && m.modes.manualReplica) expect(refusal).toBe('Manual mode active');
     else {
       expect(refusal).toBeUndefined();
-      m.modes = { ...m.modes, autoSwitch: this.on, autoTerminate: this.on };
+      m.modes = { ...m.modes, ...change };
     }
   }
-  toString = () => `Auto(${this.on}, sef${this.sef})`;
+  toString = () => `Auto(${this.flags}=${this.on}, sef${this.sef})`;
 }
 
 class Manual implements Cmd {
@@ -128,9 +144,10 @@ class ReplicaReady implements Cmd {
 class Fault implements Cmd {
   constructor(readonly kind: 'fail' | 'capacity' | SimMethod) {}
   check = () => true;
-  async run(_m: Model, r: Real) {
+  async run(m: Model, r: Real) {
     const f = r.h.cloud.faults;
     f.clear();
+    m.hungTerminate = this.kind === 'terminate';
     if (this.kind === 'fail') f.failLaunches(2);
     else if (this.kind === 'capacity') for (const az of 'abcdef') f.noCapacity(`us-east-1${az}:c5.large`);
     else f.hang(this.kind);
@@ -140,8 +157,9 @@ class Fault implements Cmd {
 
 class Heal implements Cmd {
   check = () => true;
-  async run(_m: Model, r: Real) {
+  async run(m: Model, r: Real) {
     r.h.cloud.faults.clear();
+    m.hungTerminate = false;
   }
   toString = () => 'Heal';
 }
@@ -192,14 +210,19 @@ class Checked implements Cmd {
 
 const sef = fc.constantFrom(0, 1);
 const commands = [
-  fc.tuple(fc.boolean(), sef).map(([on, s]) => new Auto(on, s)),
+  fc.tuple(fc.boolean(), fc.constantFrom<AutoFlags>('autoSwitch', 'autoTerminate', 'both'), sef).map(([on, flags, s]) => new Auto(on, flags, s)),
   fc.tuple(fc.boolean(), sef).map(([on, s]) => new Manual(on, s)),
   sef.map((s) => new Switch(s)),
   fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, [...s]))),
   fc.constant(new Duplicate()),
   fc.constant(new Race()),
   fc.constant(new ReplicaReady()),
-  fc.constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning').map((k) => new Fault(k)),
+  // Provider calls hang, describe included. A hanging `terminate` is left out until disabling manual mode
+  // bounds its terminate (found by this test: Fault(terminate), Manual(true), Manual(false) never returns;
+  // issue 13's cleanup work).
+  fc
+    .constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning', 'describe')
+    .map((k) => new Fault(k)),
   fc.constant(new Heal()),
   fc.constantFrom(60_000, 1_900_000).map((ms) => new TimePasses(ms)),
 ].map((arb) => arb.map((c) => new Checked(c)));
@@ -216,7 +239,7 @@ describe('replica management, model-based (two SEF instances sharing one set of 
         const model: Model = { modes: { autoSwitch: false, autoTerminate: false, manualReplica: false }, handled: new Map() };
         await fc.asyncModelRun(() => ({ model, real: { h } }), cmds);
       }),
-      { numRuns },
+      { numRuns, timeout: 20_000 },
     );
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, StaleFencingTokenError } from '../errors/
 import type { AgentStore } from '../ports/agent-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { AgentModes, AgentPatch, AgentRecord, NewAgent } from '../ports/types.js';
+import { modeConflict } from '../modes/mode-rules.js';
 import type { FenceRegistry } from './fence-registry.js';
 
 export interface MemoryAgentStoreOptions {
@@ -12,13 +13,6 @@ export interface MemoryAgentStoreOptions {
 }
 
 const noModes: AgentModes = Object.freeze({ autoSwitch: false, autoTerminate: false, manualReplica: false });
-
-/** The mode exclusion, with the messages of the spec; undefined when the modes may stand. */
-export function modeConflict(previous: AgentModes, next: AgentModes): string | undefined {
-  if (!next.manualReplica || !(next.autoSwitch || next.autoTerminate)) return undefined;
-  // Whichever mode was on first wins: turning on the other one is what gets refused.
-  return previous.manualReplica ? 'Manual mode active' : 'Auto mode active';
-}
 
 const freeze = (a: AgentRecord): AgentRecord => Object.freeze({ ...a, modes: Object.freeze({ ...a.modes }) });
 

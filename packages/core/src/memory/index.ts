@@ -1,5 +1,5 @@
 export { FenceRegistry } from './fence-registry.js';
-export { createMemoryAgentStore, modeConflict, type MemoryAgentStoreOptions } from './agent-store.js';
+export { createMemoryAgentStore, type MemoryAgentStoreOptions } from './agent-store.js';
 export { createMemoryPoolStore } from './pool-store.js';
 export { createMemoryDedupeBuffer } from './dedupe-buffer.js';
 export { createMemoryIngestQueue, type MemoryIngestQueueOptions } from './ingest-queue.js';

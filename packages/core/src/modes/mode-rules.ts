@@ -14,15 +14,21 @@ export const applyModeChange = (current: AgentModes, change: ModeChange): AgentM
 });
 
 /**
- * The spec's mutual exclusion: turning an auto flag on while manual is on is refused with
- * `Manual mode active`; turning manual on while either auto flag is on with `Auto mode active`.
- * Returns the refusal, or undefined when the change may be applied.
+ * THE mode-exclusion rule (every store and the core call this one): manual mode excludes both auto
+ * flags. Whichever mode was on first wins, so turning on the other one is what gets refused: an auto flag
+ * while manual is on with `Manual mode active`, manual while an auto flag is on with `Auto mode active`.
+ * Returns the refusal for going from `previous` to `next`, or undefined when `next` may stand.
  */
-export function modeRefusal(current: AgentModes, change: ModeChange): string | undefined {
-  const next = applyModeChange(current, change);
-  if (!(next.manualReplica && (next.autoSwitch || next.autoTerminate))) return undefined;
-  return current.manualReplica ? MANUAL_MODE_ACTIVE : AUTO_MODE_ACTIVE;
+export function modeConflict(previous: AgentModes, next: AgentModes): string | undefined {
+  if (!(next.manualReplica && autoOn(next))) return undefined;
+  return exclusionMessage(previous);
 }
+
+/** The refusal when the modes after a write would break the exclusion, by what was on before it. */
+export const exclusionMessage = (previous: AgentModes | undefined): string => (previous?.manualReplica ? MANUAL_MODE_ACTIVE : AUTO_MODE_ACTIVE);
+
+/** {@link modeConflict} for a change of some flags. */
+export const modeRefusal = (current: AgentModes, change: ModeChange): string | undefined => modeConflict(current, applyModeChange(current, change));
 
 export const sameModes = (a: AgentModes, b: AgentModes): boolean =>
   a.autoSwitch === b.autoSwitch && a.autoTerminate === b.autoTerminate && a.manualReplica === b.manualReplica;
