@@ -62,11 +62,27 @@ describe('the Sef facade runs the replica flows', () => {
     await settle(clock, sef.stop());
   });
 
-  it('scores the risk of a primary with its three factors', async () => {
-    const { clock, sef } = await setup();
+  it('scores the risk of a primary as 0.4·history + 0.3·age + 0.3·volatility, each factor by its formula', async () => {
+    const { clock, cloud, sef } = await setup();
+    await clock.advance(3 * 86_400_000); // the primary is three days old
+    // Two termination notices in the pool, both in the current UTC hour: the README's time-of-day shaping gives
+    // w = 3/24, share = (2 + 4·w) / (2 + 4), n_eff = 0.5·2 + 0.5·2·share / w, history = 1 − exp(−n_eff / 2).
+    for (const id of ['i-old-1', 'i-old-2']) {
+      cloud.compute.addRunning({ instanceId: id, poolId: POOL, agentId: 'a1' });
+      await sef.storage.events.recordSignal({
+        id: `n-${id}`, agentId: 'a1', instanceId: id, poolId: POOL, signalType: 'termination-notice', detectedAt: clock.now(), noticeTime: clock.now(),
+        actionTime: null, responseTimeMs: 1, success: true, outcome: 'promoted', steps: [],
+      });
+    }
     const score = await settle(clock, sef.scoreRisk('a1'));
-    expect(score.score).toBeGreaterThanOrEqual(0);
-    expect(score.score).toBeLessThanOrEqual(1);
-    expect(Object.keys(score.factors).sort()).toEqual(['instanceAge', 'interruptionHistory', 'priceVolatility']);
+    const { interruptionHistory: h, instanceAge: a, priceVolatility: v } = score.factors;
+    const w = 3 / 24;
+    const share = (2 + 4 * w) / (2 + 4);
+    expect(h).toBeCloseTo(1 - Math.exp(-(0.5 * 2 + (0.5 * 2 * share) / w) / 2), 12);
+    expect(a).toBeCloseTo((score.at - T0) / (7 * 86_400_000), 12);
+    expect(v).toBeGreaterThan(0);
+    expect(v).toBeLessThanOrEqual(1);
+    expect(score.score).toBeCloseTo(0.4 * h + 0.3 * a + 0.3 * v, 12);
+    expect(score).toMatchObject({ agentId: 'a1', poolId: POOL, source: 'heuristic' });
   });
 });

@@ -205,10 +205,19 @@ export function runEndpointSuite(backend: Backend): void {
         await h.sef.flush();
         const res = await h.app.inject({ method: 'GET', url: '/api/metrics/data-quality?days=7', headers: bearer(h.adminToken) });
         expect(res.statusCode).toBe(200);
-        const days = res.json<{ days: { total: number; interpolated: number; averaged: number; pct_interpolated: number }[] }>().days;
-        const sum = (k: 'total' | 'interpolated' | 'averaged') => days.reduce((s, d) => s + d[k], 0);
-        expect([sum('total'), sum('interpolated'), sum('averaged')]).toEqual([5, 3, 0]);
-        if (days.length === 1) expect(days[0]!.pct_interpolated).toBe(60);
+        const days = res.json<{ days: { date: string; total: number; interpolated: number; averaged: number; pct_interpolated: number }[] }>().days;
+        // Five points, three of them interpolated, on one UTC day or split over two when t0 is late in the day.
+        const expected = new Map<string, { total: number; interpolated: number }>();
+        [0, 300, 600, 900, 1200].forEach((dt, i) => {
+          const date = new Date((t0 + dt) * 1000).toISOString().slice(0, 10);
+          const d = expected.get(date) ?? { total: 0, interpolated: 0 };
+          expected.set(date, { total: d.total + 1, interpolated: d.interpolated + (i > 0 && i < 4 ? 1 : 0) });
+        });
+        expect(days).toEqual(
+          [...expected]
+            .sort(([a], [b]) => b.localeCompare(a))
+            .map(([date, d]) => ({ date, total: d.total, interpolated: d.interpolated, averaged: 0, pct_interpolated: Math.round((10_000 * d.interpolated) / d.total) / 100 })),
+        );
       });
 
       it('replicas, failovers and alerts answer the admin in the documented shape, and nobody else', async () => {

@@ -9,6 +9,8 @@ const day = 86_400;
 const jan1 = Date.UTC(2026, 0, 1) / 1000;
 
 /** The read side of the {@link PriceStore} contract: timeline, seriesOf, countByFlag, dataQualityByDay. */
+let nextQueryDays = 0;
+
 export function runPriceStoreQueryContract(options: ContractOptions<PriceStore>): void {
   describe(`PriceStore queries (${options.name})`, () => {
     let store: PriceStore;
@@ -58,8 +60,9 @@ export function runPriceStoreQueryContract(options: ContractOptions<PriceStore>)
     });
 
     it("answers the spec's data-quality query per UTC day, newest first, with pct_interpolated rounded to 2", async () => {
-      // Far in the future, so that no other test's points share these days.
-      const base = jan1 + Math.floor(Math.random() * 10_000) * 10 * day + 3000 * day;
+      // Far in the future, and days of its own for each run in this process, so that no other test's points
+      // share these days even on a store shared between tests (deterministic: no randomness in a contract).
+      const base = jan1 + (3000 + 10 * nextQueryDays++) * day;
       const s = seriesFor(agent);
       await write(store, s, [
         point(s, base - day, 1),
