@@ -10,7 +10,10 @@ import type { CallOptions, Clock, ComputeProvider, InstanceInfo, LaunchRequest }
 import { PoolUnusableError, ProviderError, systemClock } from '@sef/core';
 import { parsePoolId } from './pool-id.js';
 import { awsErrorCode, callAws, toSefError } from './errors.js';
-import { clientToken, toInstanceInfo } from './ec2-instances.js';
+import { clientToken, instanceTags, toInstanceInfo } from './ec2-instances.js';
+import { listLaunchedInstances } from './ec2-inventory.js';
+
+export { instanceTags } from './ec2-instances.js';
 import { imageFromSnapshots, snapshotInstance } from './ec2-snapshots.js';
 
 /** How to launch one agent's instances. */
@@ -43,8 +46,6 @@ export interface Ec2ComputeProviderOptions {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Tag keys naming the agent and role of every instance SEF launches. */
-export const instanceTags = { agent: 'sef:agent', role: 'sef:role' } as const;
 
 const send = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
 const ctx = (options: CallOptions | undefined, poolId?: string) => ({
@@ -154,5 +155,7 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
     snapshot: (instanceId, call) => snapshotInstance(snapshots, instanceId, call?.idempotencyToken, call?.signal),
 
     describe,
+
+    listLaunched: (call) => listLaunchedInstances(client, call?.signal),
   };
 }

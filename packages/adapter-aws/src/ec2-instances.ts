@@ -3,6 +3,9 @@ import type { Instance, Tag } from '@aws-sdk/client-ec2';
 import type { InstanceInfo, InstanceState } from '@sef/core';
 import { ProviderError } from '@sef/core';
 
+/** Tag keys naming the agent and role of every instance SEF launches. */
+export const instanceTags = { agent: 'sef:agent', role: 'sef:role' } as const;
+
 const states: ReadonlySet<string> = new Set(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']);
 
 /** EC2 allows at most 64 ASCII characters in a `ClientToken`; longer tokens are hashed, equal in, equal out. */

@@ -21,6 +21,11 @@ export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): vo
   sef.on('replica.terminated', ({ replica, reason }) => log.info({ replica, reason }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} terminated (${reason})`));
   sef.on('failover.completed', ({ event, steps }) => log.info({ event, steps }, `SEF: ${event.signalType} for agent ${event.agentId} handled in ${event.responseTimeMs ?? '?'} ms (${event.outcome ?? 'done'})`));
   sef.on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
+  sef.on('instance.orphaned', (e) => {
+    const what = `SEF: orphan instance ${e.instanceId} of agent ${e.agentId} (${e.reason})`;
+    if (e.outcome === 'terminated') log.warn(e, `${what} terminated after ${e.attempts} attempt(s)`);
+    else log.error(e, `${what}: terminate FAILED after ${e.attempts} attempt(s) (${e.error ?? 'unknown error'}); the next sweep tries again`);
+  });
   sef.on('mode.changed', (e) => log.info(e, `SEF: modes of agent ${e.agentId} changed`));
   sef.on('alert', (a) => {
     alerts.raise(a);

@@ -20,6 +20,12 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   const interpolated = new Counter({ name: 'sef_interpolated_points_total', help: 'Points written by interpolation', registers: [registry] });
   const readyTime = new Histogram({ name: 'sef_replica_ready_seconds', help: 'Time from a replica being created to being ready', labelNames: ['replica_type'], buckets: [5, 15, 30, 60, 90, 120, 180, 300, 600], registers: [registry] });
   const failover = new Histogram({ name: 'sef_failover_duration_seconds', help: 'Response time of handled termination notices and switches', labelNames: ['success'], buckets: [0.5, 1, 2, 5, 10, 15, 30, 60, 90, 120], registers: [registry] });
+  const orphans = new Counter({
+    name: 'sef_orphan_instances_total',
+    help: 'Instances SEF launched that the reconciliation sweep found unaccounted for, by reason and outcome (terminated, terminate_failed)',
+    labelNames: ['reason', 'outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'sef_active_alerts',
     help: 'Active alerts, by kind',
@@ -76,5 +82,6 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   });
   sef.on('failover.completed', ({ event }) => failover.observe({ success: 'true' }, (event.responseTimeMs ?? 0) / 1000));
   sef.on('failover.failed', ({ event }) => failover.observe({ success: 'false' }, (event.responseTimeMs ?? 0) / 1000));
+  sef.on('instance.orphaned', ({ reason, outcome }) => orphans.inc({ reason, outcome }));
   return registry;
 }

@@ -32,6 +32,7 @@ export const configEnvNames = {
   allowOnDemandFallback: 'SEF_ALLOW_ON_DEMAND_FALLBACK',
   interpolatedShareAlert: 'SEF_INTERPOLATED_SHARE_ALERT',
   replicaReadyTimeAlert: 'SEF_REPLICA_READY_TIME_ALERT',
+  orphanMinAge: 'SEF_ORPHAN_MIN_AGE',
 } as const satisfies Record<Exclude<keyof SefConfig, 'riskWeights'>, string>;
 
 const weightEnvNames = {

@@ -60,6 +60,11 @@ export const configSchema = z
     interpolatedShareAlert: share(0.2),
     /** Alert when the average replica ready time exceeds this many seconds. @default 180 */
     replicaReadyTimeAlert: seconds(180),
+    /**
+     * The reconciliation sweep leaves alone an instance SEF launched less than this long ago (its record may
+     * still be being written), and an instance whose record ended less than this long ago. @default 600
+     */
+    orphanMinAge: seconds(600),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -35,6 +35,30 @@ export interface Alert {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Why the reconciliation sweep ended an instance SEF launched: its agent is gone (`unknown_agent`); its
+ * record was never written (`no_record`); its record ended but the instance still ran, a cleanup that
+ * failed (`ended`); a standby no mode wants any more (`mode_disabled`); an active record that is not the
+ * agent's standby (`superseded`).
+ */
+export type OrphanReason = 'unknown_agent' | 'no_record' | 'ended' | 'mode_disabled' | 'superseded';
+
+/** A decision of the reconciliation sweep about one orphaned instance. */
+export interface OrphanDecision {
+  readonly instanceId: string;
+  readonly agentId: string;
+  readonly reason: OrphanReason;
+  /** The replica record the instance belongs to, if any. */
+  readonly replicaId: string | null;
+  /** `terminate_failed` after every retry: the next sweep tries again. */
+  readonly outcome: 'terminated' | 'terminate_failed';
+  /** Terminate calls made (retries of eventually consistent or retryable errors included). */
+  readonly attempts: number;
+  readonly error?: string;
+  /** ms */
+  readonly at: number;
+}
+
 export interface RiskFactors {
   readonly interruptionHistory: number;
   readonly instanceAge: number;
@@ -71,6 +95,7 @@ export interface SefEvents {
   'replica.terminated': (e: { replica: ReplicaRecord; reason: string }) => void;
   'failover.completed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[] }) => void;
   'failover.failed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[]; error: string }) => void;
+  'instance.orphaned': (e: OrphanDecision) => void;
   'mode.changed': (e: { agentId: string; modes: AgentModes; previous: AgentModes }) => void;
   alert: (e: Alert) => void;
   error: (e: { error: unknown; context: string }) => void;

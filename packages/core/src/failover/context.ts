@@ -41,10 +41,15 @@ export interface FlowContext extends ReplicaManagerDeps {
 
 export const activeStatuses: readonly ReplicaStatus[] = ['launching', 'syncing', 'ready'];
 
+/** Every standby record of the agent not yet promoted, terminated or failed, oldest first. */
+export async function activeStandbys(ctx: FlowContext, agentId: string): Promise<ReplicaRecord[]> {
+  const all = await ctx.storage.replicas.listByAgent(agentId);
+  return all.filter((r) => activeStatuses.includes(r.status) && r.replicaType !== 'emergency');
+}
+
 /** The agent's current standby (newest replica not yet promoted, terminated or failed), if any. */
 export async function activeReplica(ctx: FlowContext, agentId: string): Promise<ReplicaRecord | undefined> {
-  const all = await ctx.storage.replicas.listByAgent(agentId);
-  return all.filter((r) => activeStatuses.includes(r.status) && r.replicaType !== 'emergency').at(-1);
+  return (await activeStandbys(ctx, agentId)).at(-1);
 }
 
 export async function requireAgent(ctx: FlowContext, agentId: string): Promise<AgentRecord> {

@@ -4,6 +4,7 @@ export type { SefEmit } from './emit.js';
 export type { ManualResult } from './manual.js';
 export type { SignalHandling } from './signal-handler.js';
 export type { SweepResult } from './sweep.js';
+export type { ReconcileResult } from './reconcile.js';
 export type { FlowResult } from './termination.js';
 export { signalId, stepToken } from './ids.js';
 export { abortable, deadlineSignal, timeoutSignal } from './deadline.js';

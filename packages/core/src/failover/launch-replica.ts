@@ -4,6 +4,7 @@ import { activeReplica, patchAgent, raiseAlert, type FlowContext } from './conte
 import { replicaIdFor, stepToken } from './ids.js';
 import { planLaunch, launchInPlan } from './pools.js';
 import type { StepLog } from './steps.js';
+import { terminateWithRetry } from './terminate-retry.js';
 
 /**
  * Starts a standby replica in the cheapest safe pool: record (`launching`), launch, point the agent's
@@ -91,7 +92,9 @@ export async function failReplica(ctx: FlowContext, replica: ReplicaRecord, toke
     // Someone else settled it.
   }
   if (current.instanceId) {
-    await ctx.compute.terminate(current.instanceId, { idempotencyToken: stepToken(current.causeId, 'cleanup') }).catch(() => {});
+    const cleanup = await terminateWithRetry(ctx, current.instanceId, stepToken(current.causeId, 'cleanup'));
+    // Not swallowed: the reconciliation sweep ends the instance later, and the failure is on record.
+    if (cleanup.error !== undefined) ctx.emit('error', { error: cleanup.error, context: `cleanup of replica ${current.id} (left to the reconciliation sweep)` });
     const agent = await ctx.storage.agents.get(current.agentId);
     if (agent?.replicaInstanceId === current.instanceId && token !== undefined) {
       await patchAgent(ctx, agent.id, token, (a) => (a.replicaInstanceId === current.instanceId ? { replicaInstanceId: null } : {})).catch(() => {});
@@ -103,7 +106,10 @@ export async function failReplica(ctx: FlowContext, replica: ReplicaRecord, toke
 export async function retireReplica(ctx: FlowContext, replica: ReplicaRecord, reason: string, token: number, log: StepLog): Promise<ReplicaRecord> {
   if (replica.instanceId) {
     const id = replica.instanceId;
-    await log.run(`terminate_replica`, (s) => ctx.compute.terminate(id, { signal: s, idempotencyToken: stepToken(replica.causeId, 'terminate') }));
+    await log.run('terminate_replica', async (s) => {
+      const { error } = await terminateWithRetry(ctx, id, stepToken(replica.causeId, 'terminate'), s);
+      if (error !== undefined) throw error;
+    });
   }
   const ended = await ctx.storage.replicas.transition(replica.id, ['launching', 'syncing', 'ready'], 'terminated', { endedAt: ctx.clock.now() }, { fencingToken: token });
   await patchAgent(ctx, replica.agentId, token, (a) => (a.replicaInstanceId === replica.instanceId ? { replicaInstanceId: null } : {}));

@@ -2,7 +2,7 @@ import { ConflictError } from '../errors/index.js';
 import type { ReplicaRecord } from '../ports/types.js';
 import { applyModeChange, type ModeChange } from '../modes/mode-rules.js';
 import { updateModes } from '../modes/set-modes.js';
-import { activeReplica, requireAgent, withAgentLease, type FlowContext } from './context.js';
+import { activeReplica, activeStandbys, requireAgent, withAgentLease, type FlowContext } from './context.js';
 import { timeoutSignal } from './deadline.js';
 import { stepToken } from './ids.js';
 import { ensureReplica, retireReplica } from './launch-replica.js';
@@ -33,7 +33,7 @@ async function underLease<T>(ctx: FlowContext, agentId: string, fn: (token: numb
 
 /**
  * Changes the mode flags (compare-and-set, with the spec's exclusion) and follows up: manual on starts a
- * standby, manual off terminates the manual standby (an auto-created one stays).
+ * standby, manual off terminates every standby of the agent (an auto one that manual mode took over too).
  */
 export async function setModes(ctx: FlowContext, agentId: string, change: ModeChange): Promise<ManualResult> {
   const before = await requireAgent(ctx, agentId);
@@ -54,8 +54,8 @@ export async function setModes(ctx: FlowContext, agentId: string, change: ModeCh
     const { log } = await underLease(ctx, agentId, async (token, log) => {
       const agent = await requireAgent(ctx, agentId);
       if (agent.modes.manualReplica) return;
-      const replica = await activeReplica(ctx, agentId);
-      if (replica?.replicaType === 'manual') await retireReplica(ctx, replica, 'manual_disabled', token, log);
+      // Every standby goes, an auto one that manual mode took over included: no mode wants one now.
+      for (const replica of await activeStandbys(ctx, agentId)) await retireReplica(ctx, replica, 'manual_disabled', token, log);
     });
     return { agentId, action: 'manual_disabled', steps: log.steps };
   }

@@ -7,6 +7,7 @@ import { activeReplica, requireAgent, type FlowContext, type ReplicaManagerDeps 
 import { manualSwitch, setModes, type ManualResult } from './manual.js';
 import { handleSignal, type SignalHandling } from './signal-handler.js';
 import { sweep, type SweepResult } from './sweep.js';
+import { reconcile, type ReconcileResult } from './reconcile.js';
 
 /** What an agent's replica reports about itself: still catching up, or ready to take over. */
 export type ReplicaHeartbeatState = 'syncing' | 'ready';
@@ -37,6 +38,8 @@ export interface ReplicaManager {
   scoreRisk(agentId: string): Promise<RiskScore>;
   /** Housekeeping: unused auto replicas, missing manual standbys, the slow-replica alert. */
   sweep(): Promise<SweepResult>;
+  /** The reconciliation sweep: terminates instances SEF launched that no stored state accounts for. */
+  reconcile(): Promise<ReconcileResult>;
   status(agentId: string): Promise<AgentReplicaStatus>;
   /** Resolves when the background work started so far (replicas booting) has settled. */
   idle(): Promise<void>;
@@ -91,6 +94,7 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
       return ctx.risk.scoreInstance({ agentId, poolId: agent.poolId, instanceId: agent.primaryInstanceId, launchedAt: agent.primaryLaunchedAt });
     },
     sweep: () => sweep(ctx),
+    reconcile: () => reconcile(ctx),
     async status(agentId) {
       const agent = await requireAgent(ctx, agentId);
       const [replica, replicas, signals] = await Promise.all([

@@ -27,6 +27,12 @@ export interface LaunchRequest {
   readonly snapshotIds?: readonly string[];
 }
 
+/** An instance SEF launched, as the provider's inventory lists it (by the tags every launch carries). */
+export interface LaunchedInstance extends InstanceInfo {
+  readonly agentId: string;
+  readonly role: Role;
+}
+
 export interface SnapshotInfo {
   readonly snapshotIds: readonly string[];
 }
@@ -57,4 +63,11 @@ export interface ComputeProvider {
   /** Snapshots every volume of the instance at once (EC2 CreateSnapshots). */
   snapshot(instanceId: string, options?: CallOptions): Promise<SnapshotInfo>;
   describe(instanceId: string, options?: CallOptions): Promise<InstanceInfo | undefined>;
+  /**
+   * Every instance SEF launched that is not terminated yet (tagged at launch with its agent and role), for
+   * the reconciliation sweep; instances SEF did not launch (an agent's first primary) are not listed.
+   * Eventually consistent on EC2: an instance launched a moment ago may be missing, one terminated a moment
+   * ago may still be listed.
+   */
+  listLaunched(options?: CallOptions): Promise<LaunchedInstance[]>;
 }

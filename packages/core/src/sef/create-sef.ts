@@ -86,7 +86,9 @@ export function createSef(options: SefOptions): Sef {
         await worker.drain();
       },
       housekeeping: async () => {
-        await replicas.sweep();
+        // The reconciliation runs even when the replica sweep failed: it is what catches that sweep's leftovers.
+        await replicas.sweep().catch((error: unknown) => events.emit('error', { error, context: 'replica sweep' }));
+        await replicas.reconcile();
       },
     });
     return { config, storage, buffer, queue, clock, counters, worker, sweeper, replicas, signalSources: options.signalSources ?? [] };

@@ -15,6 +15,7 @@ import type { IngestWorker } from './ingest-worker.js';
 import type { Sweeper } from './sweeper.js';
 import type { AgentReplicaStatus, ReplicaHeartbeatState, ReplicaManager } from '../failover/replica-manager.js';
 import type { ManualResult } from '../failover/manual.js';
+import type { ReconcileResult } from '../failover/reconcile.js';
 import type { SignalHandling } from '../failover/signal-handler.js';
 import type { ModeChange } from '../modes/mode-rules.js';
 import type { RiskScore } from '../events/event-map.js';
@@ -185,6 +186,14 @@ export class Sef extends EventEmitter<SefEvents> {
   /** The current interruption risk of the agent's primary, with its factors (emits `risk.scored`). */
   scoreRisk(agentId: string): Promise<RiskScore> {
     return this.#parts.replicas.scoreRisk(agentId);
+  }
+
+  /**
+   * The reconciliation sweep now (the background sweep runs it every `cleanupInterval`): terminates every
+   * instance SEF launched that no stored state accounts for, emitting `instance.orphaned` per decision.
+   */
+  reconcile(): Promise<ReconcileResult> {
+    return this.#track(this.#parts.replicas.reconcile());
   }
 
   /** The agent with its standby, every replica, and the latest handled signals. */

@@ -1,5 +1,6 @@
 import { ProviderError } from '../errors/index.js';
-import type { CallOptions, ComputeProvider, InstanceInfo, LaunchRequest } from '../ports/compute-provider.js';
+import type { CallOptions, ComputeProvider, InstanceInfo, LaunchedInstance, LaunchRequest } from '../ports/compute-provider.js';
+import type { Role } from '../ports/types.js';
 
 interface SimInstance {
   readonly instanceId: string;
@@ -8,6 +9,8 @@ interface SimInstance {
   readonly launchedAt: number;
   readonly runningAt: number;
   readonly agentId: string;
+  /** Set for instances SEF launched (they carry its tags); an agent's first primary has none. */
+  readonly role: Role | null;
   readonly snapshotIds: readonly string[];
   terminatedAt: number | null;
 }
@@ -24,6 +27,8 @@ export interface SimulatedComputeOptions {
   readonly launchFault: (poolId: string, market: LaunchRequest['market']) => void;
   /** The first 9 hex digits of every instance id this cloud launches (the last 8 count launches). */
   readonly instanceIdPrefix: string;
+  /** Throws the injected terminate faults, if any. */
+  readonly terminateFault: (instanceId: string) => void;
 }
 
 /** The simulated compute part of the cloud, with its instance table (for tests to inspect). */
@@ -71,7 +76,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
           const instanceId = `i-${o.instanceIdPrefix}${(++seq).toString(16).padStart(8, '0')}`;
           const i: SimInstance = {
             instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(),
-            agentId: request.agentId, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
+            agentId: request.agentId, role: request.role, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
           };
           table.set(instanceId, i);
           return info(i);
@@ -89,6 +94,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
     terminate(instanceId, options) {
       return o.call('terminate', options, () => {
         const i = need(instanceId);
+        o.terminateFault(instanceId);
         if (i.terminatedAt === null) i.terminatedAt = o.now();
       });
     },
@@ -107,10 +113,17 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
         return i ? info(i) : undefined;
       });
     },
+    listLaunched(options) {
+      return o.call('listLaunched', options, () =>
+        [...table.values()]
+          .filter((i): i is SimInstance & { role: Role } => i.role !== null && i.terminatedAt === null)
+          .map((i): LaunchedInstance => ({ ...info(i), agentId: i.agentId, role: i.role })),
+      );
+    },
     instances: () => [...table.values()].map(info),
     addRunning({ instanceId, poolId, agentId, launchedAt }) {
       const at = launchedAt ?? o.now();
-      const i: SimInstance = { instanceId, poolId, market: 'spot', launchedAt: at, runningAt: at, agentId, snapshotIds: [], terminatedAt: null };
+      const i: SimInstance = { instanceId, poolId, market: 'spot', launchedAt: at, runningAt: at, agentId, role: null, snapshotIds: [], terminatedAt: null };
       table.set(instanceId, i);
       return info(i);
     },

@@ -9,25 +9,30 @@ import { createSimulatedPriceFeed, createSimulatedPrices, type SimulatedPrices }
 import { createSimulatedSignalSource, type SimulatedSignalSource } from './cloud-signals.js';
 import { simulatedPools } from './pool-catalog.js';
 
-export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'describe' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
+export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'describe' | 'listLaunched' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
 
 /** Latency of each call on the cloud's clock (ms); `boot` is launch-accepted to running. */
 export type SimLatencies = Readonly<Record<SimMethod | 'boot', number>>;
 
 /** Latencies seen on EC2 (launch accepted in ~1 s, running after ~40 s, EIP reassociation ~2 s). */
 export const realisticLatencies: SimLatencies = Object.freeze({
-  launch: 1_200, boot: 40_000, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300,
+  launch: 1_200, boot: 40_000, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300, listLaunched: 500,
   route: 2_000, current: 200, candidatePools: 400, priceHistory: 300,
 });
 
 export const zeroLatencies: SimLatencies = Object.freeze({
-  launch: 0, boot: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
+  launch: 0, boot: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, listLaunched: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
 });
 
 /** Faults to inject; each holds until cleared. */
 export interface SimFaults {
   /** The next `count` launches fail with `ProviderError`. */
   failLaunches(count: number): void;
+  /**
+   * The next `count` terminates fail with a retryable `ProviderError` and leave the instance running; with
+   * `which`, only terminates of instances it accepts fail (and count).
+   */
+  failTerminates(count: number, which?: (instanceId: string) => boolean): void;
   /** Launches of spot instances in `poolId` fail with `CapacityError` while `on`. */
   noCapacity(poolId: string, on?: boolean): void;
   /** Launches in `poolId` (any market) fail with `PoolUnusableError` while `on`, like an AZ without a subnet. */
@@ -85,6 +90,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
   const noCapacity = new Set<string>();
   const unusable = new Set<string>();
   let failingLaunches = 0;
+  let failingTerminates = { count: 0, which: (_: string): boolean => true };
   const calls: { method: SimMethod; at: number; token?: string }[] = [];
   const maxCallLog = options.maxCallLog ?? 10_000;
 
@@ -118,6 +124,12 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       }
       if (market === 'spot' && noCapacity.has(poolId)) throw new CapacityError(poolId, `InsufficientInstanceCapacity in ${poolId}`);
     },
+    terminateFault(instanceId) {
+      if (failingTerminates.count > 0 && failingTerminates.which(instanceId)) {
+        failingTerminates.count--;
+        throw new ProviderError(`Simulated terminate failure of ${instanceId} (InternalError)`, { retryable: true });
+      }
+    },
   });
   const prices = createSimulatedPrices(options.seed ?? 1);
   const routes = new Map<string, string>();
@@ -138,11 +150,13 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     prices,
     faults: {
       failLaunches: (count) => void (failingLaunches = count),
+      failTerminates: (count, which = () => true) => void (failingTerminates = { count, which }),
       noCapacity: (poolId, on = true) => void (on ? noCapacity.add(poolId) : noCapacity.delete(poolId)),
       unusablePool: (poolId, on = true) => void (on ? unusable.add(poolId) : unusable.delete(poolId)),
       hang: (method, on = true) => void (on ? hanging.add(method) : hanging.delete(method)),
       clear() {
         failingLaunches = 0;
+        failingTerminates = { count: 0, which: () => true };
         noCapacity.clear();
         unusable.clear();
         hanging.clear();

@@ -1,0 +1,118 @@
+import type { OrphanDecision, OrphanReason } from '../events/event-map.js';
+import type { LaunchedInstance } from '../ports/compute-provider.js';
+import type { AgentRecord, ReplicaRecord } from '../ports/types.js';
+import { activeReplica, activeStatuses, patchAgent, type FlowContext } from './context.js';
+import { stepToken } from './ids.js';
+import { errorText } from './steps.js';
+import { isRetryable, terminateWithRetry } from './terminate-retry.js';
+
+export interface ReconcileResult {
+  /** Instances SEF launched that the provider listed as not terminated. */
+  readonly listed: number;
+  /** One decision per orphan found (terminated, or not after every retry). */
+  readonly decisions: readonly OrphanDecision[];
+}
+
+interface Orphan {
+  readonly reason: OrphanReason;
+  readonly record: ReplicaRecord | undefined;
+}
+
+/** Lists the provider's inventory, trying again on retryable refusals (the sweep runs again anyway). */
+async function listInventory(ctx: FlowContext): Promise<LaunchedInstance[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.compute.listLaunched();
+    } catch (error) {
+      if (attempt >= 3 || !isRetryable(error)) throw error;
+      await ctx.clock.sleep(1_000 * attempt);
+    }
+  }
+}
+
+/**
+ * Whether stored state accounts for an instance SEF launched, and if not, why it is an orphan. `settled`
+ * is the time before which a record must have ended for its still-running instance to count as leaked.
+ */
+async function classify(ctx: FlowContext, instance: LaunchedInstance, settled: number): Promise<Orphan | undefined> {
+  const agent = await ctx.storage.agents.get(instance.agentId);
+  if (!agent) return { reason: 'unknown_agent', record: undefined };
+  if (agent.primaryInstanceId === instance.instanceId) return undefined;
+  const record = await ctx.storage.replicas.findByInstance(instance.instanceId);
+  if (!record || record.agentId !== agent.id) return { reason: 'no_record', record: undefined };
+  if (!activeStatuses.includes(record.status)) {
+    const endedAt = record.status === 'promoted' ? await replacedAt(ctx, agent, record) : (record.endedAt ?? record.createdAt);
+    // An old primary under a notice runs out its notice (its reports still count), then the cloud ends it.
+    return endedAt <= settled ? { reason: 'ended', record } : undefined;
+  }
+  const standby = await activeReplica(ctx, agent.id);
+  if (standby?.id !== record.id) return record.createdAt <= settled ? { reason: 'superseded', record } : undefined;
+  if (!agent.modes.manualReplica && !agent.modes.autoSwitch) return { reason: 'mode_disabled', record };
+  return undefined;
+}
+
+/** When a promoted instance stopped being the primary: at the latest, when the current primary was promoted. */
+async function replacedAt(ctx: FlowContext, agent: AgentRecord, record: ReplicaRecord): Promise<number> {
+  const current = await ctx.storage.replicas.findByInstance(agent.primaryInstanceId);
+  return Math.max(record.endedAt ?? record.createdAt, current?.endedAt ?? current?.createdAt ?? 0);
+}
+
+/**
+ * Ends an orphan. A record still active is ended under the agent's lease, after deciding again with
+ * fresh state; an agent whose lease is busy is left for the next sweep (undefined).
+ */
+async function endOrphan(ctx: FlowContext, instance: LaunchedInstance, orphan: Orphan, settled: number): Promise<OrphanDecision | undefined> {
+  const token = stepToken(orphan.record?.causeId ?? `orphan:${instance.instanceId}`, 'reconcile');
+  const decide = (reason: OrphanReason, record: ReplicaRecord | undefined, outcome: { attempts: number; error?: unknown }): OrphanDecision => ({
+    instanceId: instance.instanceId, agentId: instance.agentId, reason, replicaId: record?.id ?? null,
+    outcome: outcome.error === undefined ? 'terminated' : 'terminate_failed', attempts: outcome.attempts,
+    ...(outcome.error === undefined ? {} : { error: errorText(outcome.error) }), at: ctx.clock.now(),
+  });
+  if (!orphan.record || !activeStatuses.includes(orphan.record.status)) {
+    return decide(orphan.reason, orphan.record, await terminateWithRetry(ctx, instance.instanceId, token));
+  }
+  const lease = await ctx.leases.acquire(`agent:${instance.agentId}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
+  if (!lease) return undefined;
+  try {
+    const fresh = await classify(ctx, instance, settled);
+    if (!fresh) return undefined;
+    const outcome = await terminateWithRetry(ctx, instance.instanceId, token);
+    const record = fresh.record;
+    if (outcome.error === undefined && record && activeStatuses.includes(record.status)) {
+      const ended = await ctx.storage.replicas.transition(record.id, activeStatuses, 'terminated', { endedAt: ctx.clock.now() }, { fencingToken: lease.token });
+      await patchAgent(ctx, record.agentId, lease.token, (a) => (a.replicaInstanceId === instance.instanceId ? { replicaInstanceId: null } : {}));
+      ctx.emit('replica.terminated', { replica: ended, reason: `orphan_${fresh.reason}` });
+    }
+    return decide(fresh.reason, record, outcome);
+  } finally {
+    await ctx.leases.release(lease);
+  }
+}
+
+/**
+ * The reconciliation sweep: compares the provider's inventory of instances SEF launched with the stored
+ * state and terminates every orphan (failed cleanups, standbys of disabled modes, launches whose record was
+ * never written, instances of removed agents). Instances younger than `orphanMinAge` are left alone: their
+ * record may still be being written. Each decision is emitted as `instance.orphaned` and kept as a system
+ * event; an orphan whose terminate keeps failing is tried again at the next sweep.
+ */
+export async function reconcile(ctx: FlowContext): Promise<ReconcileResult> {
+  const inventory = await listInventory(ctx);
+  const now = ctx.clock.now();
+  const settled = now - ctx.config.orphanMinAge * 1000;
+  const decisions: OrphanDecision[] = [];
+  for (const instance of inventory) {
+    if (instance.state === 'terminated' || instance.state === 'shutting-down' || instance.launchedAt > settled) continue;
+    try {
+      const orphan = await classify(ctx, instance, settled);
+      const decision = orphan && (await endOrphan(ctx, instance, orphan, settled));
+      if (!decision) continue;
+      decisions.push(decision);
+      ctx.emit('instance.orphaned', decision);
+      await ctx.storage.events.appendSystemEvent({ eventType: `reconcile.${decision.outcome}`, agentId: decision.agentId, createdAt: decision.at, payload: { ...decision } });
+    } catch (error) {
+      ctx.emit('error', { error, context: `reconciliation of instance ${instance.instanceId}` });
+    }
+  }
+  return { listed: inventory.length, decisions };
+}
