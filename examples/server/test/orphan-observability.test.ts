@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createFakeClock, createSef, createSimulatedCloud } from '@sef/core';
+import { createFakeClock, createMemoryStorage, createSef, createSimulatedCloud, simulatedPools } from '@sef/core';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { createAlertBook } from '../src/observability/alert-book.js';
@@ -9,7 +9,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 it('every reconciliation decision is a SEF: log line and a sef_orphan_instances_total count', async () => {
   const clock = createFakeClock(Date.UTC(2026, 0, 1, 12));
   const cloud = createSimulatedCloud({ clock });
-  const sef = createSef({ clock, cloud });
+  const sef = createSef({ clock, cloud, storage: createMemoryStorage({ clock, pools: simulatedPools() }) });
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
