@@ -1,7 +1,6 @@
 import { ConfigError, ValidationError, type BufferPolicy, type Issue, type DedupeBuffer, type SourceReport } from '@sef/core';
 import type { Redis } from 'ioredis';
 import { encodeEntry, unloggable } from './buffer/ops.js';
-import { adoptLegacyLayout } from './buffer/legacy-layout.js';
 import { BufferState } from './buffer/state.js';
 import { toSefError, withRedis } from './errors.js';
 import { bufferKeys, resolvePrefix } from './keys.js';
@@ -92,7 +91,6 @@ export function createRedisBuffer(options: RedisBufferOptions): DedupeBuffer {
 
   /** Rebuilds the state from the whole log (at start, or after falling behind what was trimmed). */
   const reload = async (): Promise<void> => {
-    await adoptLegacyLayout(client, prefix, keys, ttl);
     for (;;) {
       state.clear();
       position = undefined;

@@ -7,7 +7,7 @@ import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { IngestQueue } from '../ports/ingest-queue.js';
 import type { SefStorage } from '../ports/storage.js';
 import type { AgentRecord } from '../ports/types.js';
-import { parsePoolId } from '../sim/pool-catalog.js';
+import { parsePoolId } from '../pools/index.js';
 import { registrationIssues, validateReports } from '../validation/index.js';
 import { Counters } from './counters.js';
 import type { IngestOptions, IngestResult, SefStats } from './options.js';

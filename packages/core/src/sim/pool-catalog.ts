@@ -1,3 +1,4 @@
+import { poolId } from '../pools/index.js';
 import type { PoolRecord } from '../ports/types.js';
 
 /** Availability zones the simulated cloud knows (API.md: us-east-1 and us-west-2). */
@@ -13,16 +14,6 @@ export const simulatedInstanceTypes: Readonly<Record<string, number>> = {
   'r5.large': 0.126, 'r5.xlarge': 0.252, 'r5.2xlarge': 0.504, 'r5.4xlarge': 1.008,
   't3.micro': 0.0104, 't3.small': 0.0208, 't3.medium': 0.0416, 't3.large': 0.0832, 't3.xlarge': 0.1664,
 };
-
-/** Pool id of an instance type in an AZ: `us-east-1a:c5.large`. */
-export const poolId = (availabilityZone: string, instanceType: string): string => `${availabilityZone}:${instanceType}`;
-
-/** Splits a pool id; undefined when it is not of the form `<az>:<type>`. */
-export function parsePoolId(id: string): { availabilityZone: string; instanceType: string; region: string } | undefined {
-  const m = /^([a-z]{2}(?:-[a-z]+)+-\d+)([a-z])?:([a-z0-9]+\.[a-z0-9]+)$/.exec(id);
-  if (!m || !m[2]) return undefined;
-  return { region: m[1]!, availabilityZone: `${m[1]}${m[2]}`, instanceType: m[3]! };
-}
 
 /** Every pool of the simulated cloud. */
 export function simulatedPools(): PoolRecord[] {

@@ -1,0 +1,1 @@
+export { parsePoolId, poolId } from './pool-id.js';
