@@ -29,6 +29,17 @@ export interface AgentLaunchSpec {
   readonly subnets: Readonly<Record<string, string>>;
   /** @default the template's (or the subnet's default) security groups */
   readonly securityGroupIds?: readonly string[];
+  /**
+   * Set when the launch template defines network interfaces (for a public IP or security groups on the
+   * interface): EC2 refuses `SubnetId` and `SecurityGroupIds` beside them (InvalidParameterCombination),
+   * so SEF sends the subnet and `securityGroupIds` in an override of interface 0 instead. The override is
+   * sent as given here: repeat the template's interface-0 settings you need (`associatePublicIpAddress`).
+   * @default undefined (the subnet goes in `SubnetId`)
+   */
+  readonly networkInterface?: {
+    /** @default the subnet's setting */
+    readonly associatePublicIpAddress?: boolean;
+  };
   /** Highest spot price in USD/h. @default the on-demand price (EC2's default) */
   readonly maxSpotPrice?: string;
 }
@@ -52,6 +63,21 @@ const ctx = (options: CallOptions | undefined, poolId?: string) => ({
   ...(options?.signal ? { signal: options.signal } : {}),
   ...(poolId !== undefined ? { poolId } : {}),
 });
+
+/** Where the subnet and security groups go: beside the template, or in its network interface's override. */
+function placement(spec: AgentLaunchSpec, subnet: string): Partial<RunInstancesCommandInput> {
+  const groups = spec.securityGroupIds ? [...spec.securityGroupIds] : undefined;
+  if (spec.networkInterface === undefined) return { SubnetId: subnet, ...(groups ? { SecurityGroupIds: groups } : {}) };
+  const publicIp = spec.networkInterface.associatePublicIpAddress;
+  return {
+    NetworkInterfaces: [{
+      DeviceIndex: 0,
+      SubnetId: subnet,
+      ...(groups ? { Groups: groups } : {}),
+      ...(publicIp !== undefined ? { AssociatePublicIpAddress: publicIp } : {}),
+    }],
+  };
+}
 
 /**
  * The core's {@link ComputeProvider} on EC2. Launches carry a `ClientToken` derived from the call's
@@ -106,10 +132,9 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
         MaxCount: 1,
         ClientToken: token,
         InstanceType: pool.instanceType as RunInstancesCommandInput['InstanceType'],
-        SubnetId: subnet,
+        ...placement(spec, subnet),
         ...(lt ? { LaunchTemplate: { ...(lt.id ? { LaunchTemplateId: lt.id } : {}), ...(lt.name ? { LaunchTemplateName: lt.name } : {}), Version: lt.version ?? '$Default' } } : {}),
         ...(imageId !== undefined ? { ImageId: imageId } : {}),
-        ...(spec.securityGroupIds ? { SecurityGroupIds: [...spec.securityGroupIds] } : {}),
         ...(request.market === 'spot'
           ? {
               InstanceMarketOptions: {

@@ -60,6 +60,21 @@ describe('EC2 compute provider: command inputs', () => {
     });
   });
 
+  it('a launch template with network interfaces gets the subnet (and groups) in the interface override, never SubnetId beside it', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({
+      client,
+      launchSpec: () => ({ ...launchSpec(), networkInterface: { associatePublicIpAddress: true } }),
+    });
+    await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot' }, { idempotencyToken: 't' });
+    const input = ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input;
+    // Real EC2 answers InvalidParameterCombination to SubnetId or SecurityGroupIds beside network interfaces.
+    expect(input.SubnetId).toBeUndefined();
+    expect(input.SecurityGroupIds).toBeUndefined();
+    expect(input.NetworkInterfaces).toEqual([{ DeviceIndex: 0, SubnetId: 'subnet-bbb', Groups: ['sg-1'], AssociatePublicIpAddress: true }]);
+    expect(input.LaunchTemplate).toEqual({ LaunchTemplateId: 'lt-0abc', Version: '3' });
+  });
+
   it('the on-demand fallback has no market options', async () => {
     ec2.on(RunInstancesCommand).resolves({ Instances: [instance({ InstanceLifecycle: undefined })] });
     const compute = createEc2ComputeProvider({ client, launchSpec: () => ({ imageId: 'ami-1', subnets: { 'us-east-1b': 'subnet-bbb' } }) });
