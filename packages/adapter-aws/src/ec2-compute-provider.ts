@@ -53,6 +53,12 @@ export interface Ec2ComputeProviderOptions {
   readonly clock?: Clock;
   /** Time between two DescribeInstances / DescribeSnapshots while waiting (ms). @default 5000 */
   readonly pollInterval?: number;
+  /**
+   * How long `terminate` keeps retrying an instance EC2 answers `InvalidInstanceID.NotFound` for (ms):
+   * right after RunInstances an instance is not visible yet (eventual consistency). Retries back off from
+   * 1 s up to `pollInterval`; an id unknown for the whole window counts as gone. @default 60000
+   */
+  readonly consistencyWindow?: number;
   /** Extra tags on every instance and volume SEF launches. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -92,6 +98,7 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
   const { client } = options;
   const clock = options.clock ?? systemClock;
   const pollInterval = options.pollInterval ?? 5000;
+  const consistencyWindow = options.consistencyWindow ?? 60_000;
   const snapshots = { client, clock, pollInterval };
 
   const describe = async (instanceId: string, call?: CallOptions): Promise<InstanceInfo | undefined> => {
@@ -169,11 +176,18 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
     },
 
     async terminate(instanceId: string, call?: CallOptions): Promise<void> {
-      try {
-        await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }), send(call?.signal));
-      } catch (error) {
-        if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return;
-        throw toSefError(error, 'TerminateInstances', ctx(call));
+      const deadline = clock.now() + consistencyWindow;
+      for (let delay = 1000; ; delay = Math.min(delay * 2, pollInterval)) {
+        try {
+          await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }), send(call?.signal));
+          return;
+        } catch (error) {
+          if (awsErrorCode(error) !== 'InvalidInstanceID.NotFound') throw toSefError(error, 'TerminateInstances', ctx(call));
+          // Not visible yet right after RunInstances, or never launched / gone long ago: only time tells.
+          const left = deadline - clock.now();
+          if (left <= 0) return;
+          await clock.sleep(Math.min(delay, left), call?.signal);
+        }
       }
     },
 

@@ -170,13 +170,54 @@ describe('EC2 compute provider: command inputs', () => {
     await expect(done).rejects.toBe(reason);
   });
 
-  it('terminate calls TerminateInstances and treats an unknown instance as terminated; describe returns undefined for it', async () => {
+  it('terminate right after launch: NotFound (not visible yet) is retried with backoff until TerminateInstances succeeds', async () => {
+    const clock = createFakeClock(0);
+    ec2.on(TerminateInstancesCommand)
+      .rejectsOnce(awsError('InvalidInstanceID.NotFound'))
+      .rejectsOnce(awsError('InvalidInstanceID.NotFound'))
+      .resolves({ TerminatingInstances: [{ InstanceId: 'i-new', CurrentState: { Name: 'shutting-down', Code: 32 } }] });
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock });
+    let done = false;
+    const terminated = compute.terminate('i-new').then(() => (done = true));
+    await clock.advance(0);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+    expect(done).toBe(false);
+    await clock.advance(1000);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(2);
+    expect(done).toBe(false);
+    await clock.advance(2000);
+    await terminated;
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(3);
+    expect(ec2.commandCalls(TerminateInstancesCommand)[2]!.args[0].input).toEqual({ InstanceIds: ['i-new'] });
+  });
+
+  it('an instance EC2 does not know for the whole consistency window counts as gone; describe returns undefined for it', async () => {
+    const clock = createFakeClock(0);
     ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
     ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
-    const compute = createEc2ComputeProvider({ client, launchSpec });
-    await expect(compute.terminate('i-gone')).resolves.toBeUndefined();
-    expect(ec2.commandCalls(TerminateInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-gone'] });
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock, consistencyWindow: 30_000 });
+    let done = false;
+    const terminated = compute.terminate('i-gone').then(() => (done = true));
+    await clock.advance(29_000);
+    expect(done).toBe(false);
+    await clock.advance(10_000);
+    await terminated;
+    const calls = ec2.commandCalls(TerminateInstancesCommand).length;
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(calls).toBeLessThanOrEqual(10);
     await expect(compute.describe('i-gone')).resolves.toBeUndefined();
+  });
+
+  it('an aborted terminate stops retrying and rejects with the signal reason', async () => {
+    const clock = createFakeClock(0);
+    ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    const compute = createEc2ComputeProvider({ client, launchSpec, clock });
+    const abort = new AbortController();
+    const terminated = compute.terminate('i-new', { signal: abort.signal });
+    await clock.advance(0);
+    const reason = new Error('deadline');
+    abort.abort(reason);
+    await expect(terminated).rejects.toBe(reason);
   });
 });
 
