@@ -9,6 +9,13 @@ export const stepToken = (causeId: string, step: string): string => {
   return token.length <= 64 ? token : `${token.slice(0, 40)}~${fnv1a(token)}`;
 };
 
+/**
+ * The cause of a manual switch: the agent and the instance it switches to. Flat (it names the instance,
+ * not the replica record, whose id names the cause before it), so ids stay the same length over any number
+ * of switches; a retried switch to the same replica keeps its cause and so its idempotency tokens.
+ */
+export const switchCauseId = (agentId: string, instanceId: string): string => `switch:${agentId}:${instanceId}`;
+
 /** Replica record id for the replica a cause starts. */
 export const replicaIdFor = (causeId: string, step = 'replica'): string => `${causeId}:${step}`;
 

@@ -4,7 +4,7 @@ import { applyModeChange, type ModeChange } from '../modes/mode-rules.js';
 import { updateModes } from '../modes/set-modes.js';
 import { activeReplica, activeStandbys, requireAgent, withAgentLease, type FlowContext } from './context.js';
 import { timeoutSignal } from './deadline.js';
-import { stepToken } from './ids.js';
+import { stepToken, switchCauseId } from './ids.js';
 import { ensureReplica, retireReplica } from './launch-replica.js';
 import { createStepLog, type StepLog } from './steps.js';
 import { promoteReplica, reroute } from './termination.js';
@@ -76,7 +76,7 @@ export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<M
     if (!replica || replica.status !== 'ready' || !replica.instanceId) {
       throw new ConflictError(replica ? `Replica is not ready (status ${replica.status})` : 'No replica to switch to');
     }
-    const causeId = `switch:${agentId}:${replica.id}`;
+    const causeId = switchCauseId(agentId, replica.instanceId);
     const old = agent.primaryInstanceId;
     await reroute(ctx, log, agentId, replica.instanceId, causeId);
     const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
