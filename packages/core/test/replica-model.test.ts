@@ -111,11 +111,7 @@ class Manual implements Cmd {
     const refusal = await refusedWith(settle(r, this.on ? sef.enableManualReplica(ID) : sef.disableManualReplica(ID)));
     if (this.on && (m.modes.autoSwitch || m.modes.autoTerminate)) expect(refusal).toBe('Auto mode active');
     else m.modes = { ...m.modes, manualReplica: this.on }; // a failed launch (fault) still leaves the mode on
-    if (!this.on) {
-      await settle(r, r.h.sefs[0]!.idle());
-      const replica = (await r.h.sef.status(ID)).replica;
-      expect(replica?.replicaType ?? 'none').not.toBe('manual');
-    }
+    // Manual off ends the standby (checked in the invariants; while terminate hangs, after Heal).
   }
   toString = () => `Manual(${this.on}, sef${this.sef})`;
 }
@@ -160,6 +156,8 @@ class Heal implements Cmd {
   async run(m: Model, r: Real) {
     r.h.cloud.faults.clear();
     m.hungTerminate = false;
+    // Terminates that failed while the cloud hung are retried by the housekeeping sweep.
+    await settle(r, r.h.sefs[1]!.sweep());
   }
   toString = () => 'Heal';
 }
@@ -183,9 +181,12 @@ async function invariants(m: Model, r: Real): Promise<void> {
   // At most one standby, and no instance of the agent runs except its primary and that standby.
   const standbys = replicas.filter((x) => ['launching', 'syncing', 'ready'].includes(x.status) && x.replicaType !== 'emergency');
   expect(standbys.length).toBeLessThanOrEqual(1);
+  // Manual mode off leaves no manual standby (a hanging terminate may delay that until the cloud heals).
+  if (!m.modes.manualReplica && !m.hungTerminate) expect(standbys.filter((x) => x.replicaType === 'manual')).toEqual([]);
+  // (While terminate hangs, an instance on its way out may still run; after Heal and a sweep it must not.)
   const live = r.h.cloud.compute.instances().filter((i) => i.state !== 'terminated').map((i) => i.instanceId);
   const allowed = new Set([agent.primaryInstanceId, ...standbys.map((x) => x.instanceId)]);
-  expect(live.filter((i) => !allowed.has(i))).toEqual([]);
+  if (!m.hungTerminate) expect(live.filter((i) => !allowed.has(i))).toEqual([]);
   // Each notice handled exactly once.
   for (const [id, n] of m.handled) expect([id, n]).toEqual([id, 1]);
   // Every failover succeeded before its deadline, or was recorded as failed with an alert.
@@ -217,11 +218,9 @@ const commands = [
   fc.constant(new Duplicate()),
   fc.constant(new Race()),
   fc.constant(new ReplicaReady()),
-  // Provider calls hang, describe included. A hanging `terminate` is left out until disabling manual mode
-  // bounds its terminate (found by this test: Fault(terminate), Manual(true), Manual(false) never returns;
-  // issue 13's cleanup work).
+  // Every provider call the flows make can hang, terminate and describe included.
   fc
-    .constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning', 'describe')
+    .constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning', 'terminate', 'describe')
     .map((k) => new Fault(k)),
   fc.constant(new Heal()),
   fc.constantFrom(60_000, 1_900_000).map((ms) => new TimePasses(ms)),
