@@ -10,6 +10,8 @@ export { runIngestQueueContract } from './ingest-queue.js';
 export { runReplicaStoreContract } from './replica-store.js';
 export { runEventStoreContract } from './event-store.js';
 export { runLeaseManagerContract, type LeaseManagerContractOptions, type LeaseManagerSetup } from './lease-manager.js';
+export { runSignalSourceContract } from './signal-source.js';
+export type { IssuedNotice, SignalSourceContractOptions, SignalSourceSetup } from './signal-source-setup.js';
 // Fixtures of the dedupe-buffer suite, for adapters' own buffer tests.
 export { policy as bufferTestPolicy, report as sourceReport, sorted as sortedReports } from './dedupe-buffer-fixtures.js';
 export { referenceTimeline, timelineRows, type TimelineRow } from './timeline-reference.js';
