@@ -89,7 +89,30 @@ export class Pipeline {
     const waiting: SourceReport[] = [];
     for (const r of reports) (r.role === 'replica' || withReplica.has(r.agentId) ? waiting : direct).push(r);
     const released = waiting.length > 0 ? await buffer.add(waiting, clock.now(), policy, options) : [];
-    await this.store(direct, released);
+    try {
+      await this.store(direct, released);
+    } catch (error) {
+      await this.#putBackTwins(waiting, released);
+      throw error;
+    }
+  }
+
+  /**
+   * After a failed store, the twins that left the buffer with these reports wait there again: besides
+   * this process's memory and the buffer's pair records (one to two windows), a durable place that a
+   * crash followed by a long outage does not lose. Stored twice at worst, which the store absorbs.
+   */
+  async #putBackTwins(waiting: readonly SourceReport[], released: readonly SourceReport[]): Promise<void> {
+    const { buffer, clock, policy } = this.deps;
+    const ours = new Set(waiting.map(reportKey));
+    const twins = released.filter((r) => !ours.has(reportKey(r)));
+    if (twins.length === 0) return;
+    try {
+      // A twin may pair at once with another waiting report: that pair left the buffer and is kept here.
+      for (const r of await buffer.add(twins, clock.now(), policy)) this.#unstored.set(reportKey(r), r);
+    } catch {
+      // The buffer is away too: they stay in `#unstored` and in the buffer's pair records.
+    }
   }
 
   /**
