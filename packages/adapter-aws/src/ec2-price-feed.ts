@@ -7,7 +7,7 @@ import {
   type SpotPrice,
 } from '@aws-sdk/client-ec2';
 import type { CallOptions, Clock, PoolCandidate, PriceChange, PriceFeed } from '@sef/core';
-import { ProviderError, systemClock } from '@sef/core';
+import { ConfigError, ProviderError, systemClock } from '@sef/core';
 import { awsErrorCode, callAws } from './errors.js';
 import { parsePoolId, toPoolId } from './pool-id.js';
 import { toStepFunction } from './step-history.js';
@@ -25,8 +25,15 @@ export interface Ec2PriceFeedOptions {
   readonly availabilityZones?: readonly string[] | ((agentId: string) => readonly string[] | Promise<readonly string[]>);
   /** @default 'Linux/UNIX' */
   readonly productDescription?: string;
-  /** Ask GetSpotPlacementScores for a score per AZ; skipped for good once the caller lacks the permission. @default true */
+  /**
+   * Ask GetSpotPlacementScores for a score per AZ; skipped for good once the caller lacks the permission.
+   * EC2 needs at least 3 instance types for it: `true` with a shorter list is a `ConfigError`; by
+   * default a shorter list (or an agent's, told once to `onWarning`) asks for no scores.
+   * @default true when there are at least 3 instance types
+   */
   readonly placementScores?: boolean;
+  /** After a failed GetSpotPlacementScores call, how long candidates come without scores before SEF asks again (ms); warned once. @default 900000 */
+  readonly placementScoreRetry?: number;
   /** On-demand price (USD/h) per instance type, copied into the candidates. @default {} */
   readonly onDemandPrices?: Readonly<Record<string, number>>;
   /** @default systemClock */
@@ -35,6 +42,8 @@ export interface Ec2PriceFeedOptions {
   readonly onWarning?: (error: unknown) => void;
 }
 
+/** GetSpotPlacementScores refuses fewer instance types. */
+const minScoreTypes = 3;
 const deniedCodes: ReadonlySet<string> = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'OptInRequired']);
 const send = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
 const at = (call: CallOptions | undefined) => (call?.signal ? { signal: call.signal } : {});
@@ -45,7 +54,7 @@ const at = (call: CallOptions | undefined) => (call?.signal ? { signal: call.sig
  * @example
  * const prices = createEc2PriceFeed({
  *   client: (region) => new EC2Client({ region }),
- *   instanceTypes: ['c5.large', 'm5.large'],
+ *   instanceTypes: ['c5.large', 'm5.large', 'm6i.large'],
  * });
  */
 export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
@@ -55,7 +64,15 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
   const pick = <T>(v: readonly T[] | ((agentId: string) => readonly T[]), agentId: string) => (typeof v === 'function' ? v(agentId) : v);
   const pickZones = async (v: NonNullable<Ec2PriceFeedOptions['availabilityZones']>, agentId: string) => (typeof v === 'function' ? v(agentId) : v);
   const zoneNames = new Map<string, Map<string, string>>();
-  let scoresDenied = !(options.placementScores ?? true);
+  const fixedTypes = typeof options.instanceTypes === 'function' ? undefined : options.instanceTypes;
+  if (options.placementScores === true && fixedTypes && fixedTypes.length < minScoreTypes) {
+    throw new ConfigError([{ path: 'instanceTypes', code: 'too_small', message: `placement scores need at least ${minScoreTypes} instance types (EC2 refuses fewer): list more, or set placementScores: false` }]);
+  }
+  let scoresDenied = options.placementScores === false || (fixedTypes !== undefined && fixedTypes.length < minScoreTypes);
+  const retryAfterFailure = options.placementScoreRetry ?? 900_000;
+  /** Until when a failed call keeps SEF from asking again (ms). */
+  let scoresFailedUntil = -Infinity;
+  let toldTooFewTypes = false;
 
   const history = async (client: EC2Client, input: { types: readonly string[]; zone?: string; from: Date; to: Date }, call?: CallOptions) => {
     const points: SpotPrice[] = [];
@@ -89,7 +106,12 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
 
   const scores = async (client: EC2Client, region: string, types: readonly string[], call?: CallOptions) => {
     const byZone = new Map<string, number>();
-    if (scoresDenied) return byZone;
+    if (scoresDenied || clock.now() < scoresFailedUntil) return byZone;
+    if (types.length < minScoreTypes) {
+      if (!toldTooFewTypes) options.onWarning?.(new ConfigError([{ path: 'instanceTypes', code: 'too_small', message: `placement scores need at least ${minScoreTypes} instance types; candidates come without scores` }]));
+      toldTooFewTypes = true;
+      return byZone;
+    }
     try {
       const names = await zonesOf(client, region, call);
       let NextToken: string | undefined;
@@ -111,6 +133,7 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
     } catch (error) {
       if (call?.signal?.aborted) throw call.signal.reason;
       if (deniedCodes.has(awsErrorCode(error) ?? '')) scoresDenied = true;
+      else scoresFailedUntil = clock.now() + retryAfterFailure;
       options.onWarning?.(new ProviderError('GetSpotPlacementScores failed; candidates carry no placement score', { cause: error }));
       byZone.clear();
     }

@@ -22,7 +22,13 @@ const awsSchema = z.object({
   SEF_AWS_IMAGE_ID: z.string().min(1).optional(),
   /** Elastic IP allocation of each agent: `agent-1=eipalloc-1,agent-2=eipalloc-2`. */
   SEF_AWS_EIP_ALLOCATIONS: pairs,
+  /** Another EC2 endpoint (moto's server in the tests); the SDK's own variable, or ours. */
+  AWS_ENDPOINT_URL: z.url().optional(),
+  SEF_AWS_ENDPOINT: z.url().optional(),
 });
+
+/** The adapter README's advice: 5 attempts with adaptive (client-side rate-limited) retries. */
+export const ec2RetrySettings = { maxAttempts: 5, retryMode: 'adaptive' } as const;
 
 export interface AwsCloud {
   readonly compute: ComputeProvider;
@@ -41,7 +47,8 @@ export function awsCloudFromEnv(env: Readonly<Record<string, string | undefined>
   if (s.SEF_AWS_LAUNCH_TEMPLATE === undefined && s.SEF_AWS_IMAGE_ID === undefined) {
     throw new ConfigError([{ path: 'SEF_AWS_LAUNCH_TEMPLATE', code: 'required', message: 'set SEF_AWS_LAUNCH_TEMPLATE or SEF_AWS_IMAGE_ID' }]);
   }
-  const client = new EC2Client({ region: s.AWS_REGION });
+  const endpoint = s.SEF_AWS_ENDPOINT ?? s.AWS_ENDPOINT_URL;
+  const client = new EC2Client({ region: s.AWS_REGION, ...ec2RetrySettings, ...(endpoint !== undefined ? { endpoint } : {}) });
   const launchSpec = {
     subnets: s.SEF_AWS_SUBNETS,
     ...(s.SEF_AWS_LAUNCH_TEMPLATE !== undefined ? { launchTemplate: { name: s.SEF_AWS_LAUNCH_TEMPLATE } } : {}),
