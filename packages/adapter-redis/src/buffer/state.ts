@@ -1,4 +1,4 @@
-import type { BufferPolicy, SourceReport } from '@sef/core';
+import { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance, type BufferPolicy, type SourceReport } from '@sef/core';
 import { parseSeriesId, seriesId } from '../keys.js';
 import { decodeEntry, pairOp, releaseOp, repriceOp, waitOp, type BufferOp, type Role01 } from './ops.js';
 
@@ -56,11 +56,6 @@ const PRUNED = 6; // a series, b its pairs before
 const role01 = (r: SourceReport): Role01 => (r.role === 'primary' ? 0 : 1);
 const roleName = (role: Role01) => (role === 0 ? 'primary' : 'replica');
 
-/**
- * A pair is handed out again to a repeat within the window it was made in and the next one (so for one
- * to two windows): the rule the buffer has always had.
- */
-const honoured = (pairedAt: number, now: number, windowMs: number) => Math.floor(pairedAt / windowMs) >= Math.floor(now / windowMs) - 1;
 
 /**
  * The dedupe buffer's state, as every instance holds it: per series the waiting reports and the pairs made
@@ -159,7 +154,7 @@ export class BufferState {
     // than the first one past its windows are past theirs too; without `lookup` only this call's count.
     for (let i = s.pairs.length - 1; i >= 0; i--) {
       const p = s.pairs[i]!;
-      if (lookup ? !honoured(p.pairedAt, now, policy.windowMs) : p.call !== this.call) break;
+      if (lookup ? !pairStillHonoured(p.pairedAt, now, policy.windowMs) : p.call !== this.call) break;
       if (p.role === role && p.ts === t) {
         out.push(reportOf(s, p.twin), r);
         return;
@@ -176,9 +171,9 @@ export class BufferState {
       if (w.role === role) {
         if (w.ts === t) dup = i;
       } else {
-        // The nearest twin; ascending order makes the earlier one win a tie.
+        // The nearest twin, the earlier one on a tie (the core's rule).
         const d = Math.abs(w.ts - t);
-        if (d <= tol && d < twinD) {
+        if (withinTolerance(d, tol) && nearerTwin(d, w.ts, twinD, twin >= 0 ? list[twin]!.ts : Infinity)) {
           twin = i;
           twinD = d;
         }
@@ -186,7 +181,7 @@ export class BufferState {
     }
     if (dup >= 0) {
       // The same observation again: keep the lower price (and the first arrival), so arrival order does not matter.
-      if (!(r.price < list[dup]!.price)) return;
+      if (!repeatReplaces(r.price, list[dup]!.price)) return;
       this.reprice(s, dup, r.price, r.instanceId);
       ops.push(repriceOp(s.json, role, t, r.price, instJson(s, r.instanceId)));
     } else if (twin >= 0) {
@@ -229,7 +224,7 @@ export class BufferState {
         let kept = 0;
         for (let j = 0; j < pairs.length; j++) {
           const p = pairs[j]!;
-          if (!honoured(p.pairedAt, now, policy.windowMs)) {
+          if (!pairStillHonoured(p.pairedAt, now, policy.windowMs)) {
             if (kept === j) this.undo?.push(PRUNED, s, pairs.slice(), undefined);
             continue;
           }

@@ -1,1 +1,2 @@
 export { bufferPolicy } from './policy.js';
+export { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance } from './twin-rules.js';

@@ -1,6 +1,7 @@
 import type { AddOptions, BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { Role, SourceReport } from '../ports/types.js';
 import { SlotTable } from '../dedupe/slot-table.js';
+import { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance } from '../dedupe/twin-rules.js';
 
 /** A pair made: the report's twin, kept so that the same report added again gets it back. */
 interface PairRecord {
@@ -11,7 +12,6 @@ interface PairRecord {
 }
 
 /** A pair is handed out again within the window it was made in and the next one, as the Redis buffer does. */
-const honoured = (pairedAt: number, now: number, windowMs: number) => Math.floor(pairedAt / windowMs) >= Math.floor(now / windowMs) - 1;
 
 /**
  * An in-memory {@link DedupeBuffer} for one process. Reports wait in typed-array columns (about 40 bytes
@@ -41,7 +41,7 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
 
   const addOne = (r: SourceReport, now: number, policy: BufferPolicy, lookup: boolean, out: SourceReport[]) => {
     const paired = pairs.get(pairKey(r));
-    if (paired !== undefined && (lookup ? honoured(paired.pairedAt, now, policy.windowMs) : paired.call === call)) {
+    if (paired !== undefined && (lookup ? pairStillHonoured(paired.pairedAt, now, policy.windowMs) : paired.call === call)) {
       out.push(paired.twin, r);
       return;
     }
@@ -53,7 +53,7 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
       if (table.role[s] === role) {
         if (table.ts[s] === r.timestamp) {
           // The same observation again: keep the lower price, so arrival order does not matter.
-          if (r.price < table.price[s]!) {
+          if (repeatReplaces(r.price, table.price[s]!)) {
             table.price[s] = r.price;
             table.inst[s] = table.instanceIndex(r.instanceId);
           }
@@ -63,7 +63,7 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
       }
       const d = Math.abs(table.ts[s]! - r.timestamp);
       // Nearest twin wins; on a tie the earlier timestamp, so the choice does not depend on chain order.
-      if (d <= policy.timeTolerance && (d < twinDistance || (d === twinDistance && table.ts[s]! < table.ts[twin]!))) {
+      if (withinTolerance(d, policy.timeTolerance) && nearerTwin(d, table.ts[s]!, twinDistance, twin === -1 ? Infinity : table.ts[twin]!)) {
         twin = s;
         twinDistance = d;
       }
@@ -95,7 +95,7 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
           table.remove(slot);
         }
       });
-      for (const [key, p] of pairs) if (!honoured(p.pairedAt, now, policy.windowMs)) pairs.delete(key);
+      for (const [key, p] of pairs) if (!pairStillHonoured(p.pairedAt, now, policy.windowMs)) pairs.delete(key);
       return out;
     },
     async expired(now, policy) {

@@ -1,3 +1,4 @@
+import { nearerTwin, withinTolerance } from '../dedupe/twin-rules.js';
 import type { SourcePoint } from './source-points.js';
 
 /**
@@ -17,11 +18,11 @@ export function nearestWithin(from: readonly SourcePoint[], to: readonly SourceP
       bestDistance = t - to[j - 1]!.timestamp;
       best = j - 1;
     }
-    if (j < to.length && to[j]!.timestamp - t < bestDistance) {
+    if (j < to.length && nearerTwin(to[j]!.timestamp - t, to[j]!.timestamp, bestDistance, best >= 0 ? to[best]!.timestamp : Infinity)) {
       bestDistance = to[j]!.timestamp - t;
       best = j;
     }
-    if (best >= 0 && bestDistance <= tolerance) out[i] = best;
+    if (best >= 0 && withinTolerance(bestDistance, tolerance)) out[i] = best;
   }
   return out;
 }

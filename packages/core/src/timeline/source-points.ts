@@ -1,3 +1,4 @@
+import { repeatReplaces } from '../dedupe/twin-rules.js';
 import type { Role, SourceReport, StoredPoint } from '../ports/types.js';
 
 /** One report as the timeline sees it: what an instance said at its own timestamp. */
@@ -57,7 +58,7 @@ function mergeLowest(stored: SourcePoint[], added: SourcePoint[]): SourcePoint[]
     const next = b === undefined || (a !== undefined && a.timestamp <= b.timestamp) ? (i++, a!) : (j++, b);
     const last = out[out.length - 1];
     if (last !== undefined && last.timestamp === next.timestamp) {
-      if (next.price < last.price) last.price = next.price;
+      if (repeatReplaces(next.price, last.price)) last.price = next.price;
     } else out.push(next);
   }
   return out;
