@@ -90,7 +90,8 @@ export function runConvergenceContract(options: ContractOptions<PriceStore>): vo
         }),
         localityRuns,
       );
-    });
+      // One storeReports call per report: against a real server this is the suite's longest property.
+    }, 120_000);
 
     it('holds the reference timeline under any valid configuration, however the reports come', async () => {
       const arb = fc.tuple(timelineConfigs, seriesReports).chain(([c, reports]) => fc.tuple(fc.constant(c), fc.constant(reports), deliveries(reports)));
