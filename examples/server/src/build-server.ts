@@ -8,6 +8,7 @@ import { createAuthenticator } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { clientErrorHandler, frameworkErrors, maxParamLength } from './http/framework-errors.js';
 import { HttpError } from './http/http-error.js';
+import { registerOpenApi } from './http/openapi.js';
 import { createAlertBook } from './observability/alert-book.js';
 import { logDecisions } from './observability/decision-log.js';
 import { createMetrics } from './observability/metrics.js';
@@ -55,7 +56,8 @@ export interface ServerOptions {
 
 /**
  * The Fastify app of the SEF service (API.md), not yet listening: every route, the error format,
- * auth, the per-agent rate limit, `/metrics`, the decision log and the dashboard.
+ * auth, the per-agent rate limit, `/metrics`, the decision log, the dashboard, and the OpenAPI
+ * reference at `/docs` (`app.swagger()` returns the document).
  * @example
  * const app = await buildServer({ sef, adminToken: process.env.SEF_ADMIN_TOKEN! });
  * await app.listen({ port: 5000, host: '0.0.0.0' });
@@ -104,6 +106,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     };
   }
 
+  // Before the routes: the OpenAPI document is collected as they are declared.
+  await registerOpenApi(app);
   const ctx: RouteContext = {
     sef,
     authenticate: createAuthenticator({ adminToken: options.adminToken, enabled: options.auth ?? true, agents: sef.storage.agents }),
