@@ -45,17 +45,18 @@ describe.skipIf(skipRedis)('createRedisIngestQueue: what Redis holds', () => {
   it("reclaims a dead consumer's entry with XAUTOCLAIM once it has been idle for minIdleMs, not before", async () => {
     const queue = createRedisIngestQueue({ client, keyPrefix });
     const id = await queue.enqueue(batch(2));
-    expect((await queue.claim('dead', { max: 10, minIdleMs: 200 })).map((e) => e.id)).toEqual([id]);
-    expect(await queue.claim('alive', { max: 10, minIdleMs: 200 })).toEqual([]);
-    await sleep(250);
-    const again = await queue.claim('alive', { max: 10, minIdleMs: 200 });
+    // A second of idle time: the "not before" check must not depend on how fast a busy machine runs it.
+    expect((await queue.claim('dead', { max: 10, minIdleMs: 1000 })).map((e) => e.id)).toEqual([id]);
+    expect(await queue.claim('alive', { max: 10, minIdleMs: 1000 })).toEqual([]);
+    await sleep(1100);
+    const again = await queue.claim('alive', { max: 10, minIdleMs: 1000 });
     expect(again.map((e) => [e.id, e.deliveries])).toEqual([[id, 2]]);
     const pending = (await client.xpending(`${keyPrefix}queue`, 'sef', '-', '+', 10)) as [string, string, number, number][];
     expect(pending.map(([pid, owner, , count]) => [pid, owner, count])).toEqual([[id, 'alive', 2]]);
   });
 
   it('forgets a consumer idle past forgetConsumerAfterMs once it holds nothing, never one that still holds an entry', async () => {
-    const queue = createRedisIngestQueue({ client, keyPrefix, forgetConsumerAfterMs: 150 });
+    const queue = createRedisIngestQueue({ client, keyPrefix, forgetConsumerAfterMs: 1000 });
     // Consumers other than the live one ('alive' appears only once it has been handed an entry).
     const consumers = async () => ((await client.xinfo('CONSUMERS', `${keyPrefix}queue`, 'sef')) as string[][]).map((c) => c[1]).filter((n) => n !== 'alive').sort();
     const held = await queue.enqueue(batch(2));
@@ -66,12 +67,12 @@ describe.skipIf(skipRedis)('createRedisIngestQueue: what Redis holds', () => {
     expect(await consumers()).toEqual(['dead-empty', 'dead-holding']);
     expect(await queue.claim('alive', { max: 10, minIdleMs: 60_000 })).toEqual([]);
     expect(await consumers()).toEqual(['dead-empty', 'dead-holding']); // none idle long enough yet
-    await sleep(200);
+    await sleep(1100);
     expect(await queue.claim('alive', { max: 10, minIdleMs: 60_000 })).toEqual([]);
     // 'dead-holding' still holds an entry: it stays until that entry is reclaimed, then goes too.
     expect(await consumers()).toEqual(['dead-holding']);
     expect((await queue.claim('alive', { max: 10, minIdleMs: 0 })).map((e) => e.id)).toEqual([held]);
-    await sleep(200);
+    await sleep(1100);
     await queue.claim('alive', { max: 10, minIdleMs: 60_000 });
     expect(await consumers()).toEqual([]);
   });
