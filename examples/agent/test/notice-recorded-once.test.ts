@@ -30,7 +30,8 @@ it('an IMDS termination notice reaches SEF at once and is recorded exactly once 
   const { log } = captureLog();
   agent = await startAgent(agentConfig({ url: server.url, agentId: 'agent-1', token, spoolDir: dir, imdsEndpoint: imds.endpoint }), { log });
   expect(agent.instanceId).toBe(instanceId); // read from IMDS
-  await new Promise((r) => setTimeout(r, 150));
+  const quiet = imds.requests.length;
+  await until(() => imds.requests.length >= quiet + 6, 'a few IMDS polls with nothing to report');
   expect(await signals()).toHaveLength(0);
 
   imds.interrupt('terminate'); // its `time` is rewritten on every poll, like AWS's mock does
@@ -50,11 +51,13 @@ it('a rebalance recommendation that appears while SEF is down is spooled and rec
   await server.stopHttp();
   imds.recommendRebalance(Date.now() - 1000);
   await until(() => lines.some((l) => l['msg'] === 'SEF unavailable; kept in the spool'), 'the failed delivery');
-  await new Promise((r) => setTimeout(r, 200)); // IMDS polls go on; the watcher must not hand the notice over again
+  const down = imds.requests.length; // IMDS polls go on; the watcher must not hand the notice over again
+  await until(() => imds.requests.length >= down + 6, 'more IMDS polls while SEF is down');
   await server.startHttp();
   await until(async () => (await signals()).length > 0, 'the notice in SEF after the restart');
   await agent.reporter.drained();
-  await new Promise((r) => setTimeout(r, 200));
+  const back = imds.requests.length;
+  await until(() => imds.requests.length >= back + 6, 'more IMDS polls after the delivery');
   const recorded = await signals();
   expect(recorded).toHaveLength(1);
   expect(recorded[0]).toMatchObject({ signalType: 'rebalance-recommendation', instanceId });
