@@ -41,10 +41,15 @@ function decide(state: BufferState, calls: readonly Call[], start: number, seq: 
 }
 
 /**
- * What a state releases from here on (sorted: the order of series may differ): a probe of reports of the
- * test's space, then a sweep of everything.
+ * What a state holds and releases from here on (sorted: the order of series may differ): every waiting
+ * report as it is, then what a probe of reports of the test's space and a sweep of everything release.
  */
 function future(state: BufferState, now: number): SourceReport[] {
+  // Every waiting report exactly as held (prices and instances too), before a probe could overwrite one.
+  const waiting: SourceReport[] = [];
+  state.begin();
+  state.decideSweep(now + 10 * policy.windowMs, policy, 1e6, 1e9, [], waiting);
+  state.rollback();
   const out: SourceReport[] = [];
   const probe = fc.sample(fc.array(reportArb, { minLength: 20, maxLength: 20 }), { numRuns: 1, seed: 7 })[0]!;
   state.begin();
@@ -52,7 +57,7 @@ function future(state: BufferState, now: number): SourceReport[] {
   for (const r of probe) state.decideAdd(r, now, policy, true, 1e9, [], out);
   state.decideSweep(now + 10 * policy.windowMs, policy, 1e6, 1e9, [], out);
   state.rollback();
-  return sortedReports(out);
+  return [...sortedReports(waiting), ...sortedReports(out)];
 }
 
 describe('BufferState', () => {
@@ -89,6 +94,7 @@ describe('BufferState', () => {
         expect(state.count).toBe(untouched.count);
         expect(future(state, now)).toEqual(future(untouched, now));
       }),
+      { numRuns: 1000 },
     );
   });
 });

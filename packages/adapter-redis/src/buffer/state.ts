@@ -1,57 +1,8 @@
 import { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance, type BufferPolicy, type SourceReport } from '@sef/core';
 import { parseSeriesId, seriesId } from '../keys.js';
 import { decodeEntry, pairOp, releaseOp, repriceOp, waitOp, type BufferOp, type Role01 } from './ops.js';
-
-/** A report waiting for its twin; `seq` is the log entry that made it wait. */
-interface Waiting {
-  readonly role: Role01;
-  readonly ts: number;
-  readonly price: number;
-  readonly inst: string;
-  readonly arrived: number;
-  readonly seq: number;
-}
-
-/**
- * A pair made: report (role, ts) left with `twin`, so that the same report added again gets it back.
- * `seq` is the oldest log entry the pair needs (the twin's, or its own): replaying from there rebuilds
- * it. `call` tells the pairs of the call being decided (0 when replayed).
- */
-interface PairRecord {
-  readonly role: Role01;
-  readonly ts: number;
-  readonly twin: Waiting;
-  readonly pairedAt: number;
-  readonly seq: number;
-  readonly call: number;
-}
-
-/**
- * One series: its waiting reports (by timestamp, equal ones in arrival order) and recent pairs (oldest
- * first). The series of one agent are chained (`next`): an agent usually has one, and a Map per agent
- * would cost more memory than the series itself.
- */
-interface Series {
-  next: Series | undefined;
-  readonly agentId: string;
-  readonly poolId: string;
-  /** The series id as a JSON string, as decisions carry it. */
-  readonly json: string;
-  /** The last instance id that waited in it, and as JSON (usually the next report's). */
-  inst: string;
-  instJson: string;
-  waiting: Waiting[];
-  readonly pairs: PairRecord[];
-}
-
-// Undo steps, pushed as (kind, a, b, c) and replayed backwards by `rollback`.
-const INSERTED = 0; // a series, b index
-const REMOVED = 1; // a series, b index, c waiting
-const REPLACED = 2; // a series, b index, c waiting before
-const PAIRED = 3; // a series, b record
-const CREATED = 4; // a series
-const DROPPED = 5; // a series
-const PRUNED = 6; // a series, b its pairs before
+import type { PairRecord, Series, Waiting } from './series.js';
+import { UndoLog } from './undo-log.js';
 
 const role01 = (r: SourceReport): Role01 => (r.role === 'primary' ? 0 : 1);
 const roleName = (role: Role01) => (role === 0 ? 'primary' : 'replica');
@@ -69,57 +20,25 @@ const roleName = (role: Role01) => (role === 0 ? 'primary' : 'replica');
 export class BufferState {
   /** Agent id → the first of its series. */
   private readonly byAgent = new Map<string, Series>();
-  /** Undo steps of a decision round; `undo` is this array while a round is under way, else undefined. */
-  private readonly undoLog: unknown[] = [];
-  private undo: unknown[] | undefined;
+  /** The changes of the decision round under way, to undo them when another instance's entry came first. */
+  private readonly undo = new UndoLog({ place: (series) => this.place(series), drop: (series) => this.drop(series) });
   private countAtBegin = 0;
   private call = 0;
   /** Number of reports waiting. */
   count = 0;
 
   begin(): void {
-    this.undoLog.length = 0;
-    this.undo = this.undoLog;
+    this.undo.begin();
     this.countAtBegin = this.count;
   }
 
   commit(): void {
-    this.undo = undefined;
-    this.undoLog.length = 0;
+    this.undo.end();
   }
 
   rollback(): void {
-    const u = this.undo;
-    if (u === undefined) return;
-    this.undo = undefined;
-    for (let i = u.length - 4; i >= 0; i -= 4) {
-      const s = u[i + 1] as Series;
-      const at = u[i + 2] as number;
-      switch (u[i] as number) {
-        case INSERTED:
-          s.waiting.splice(at, 1);
-          break;
-        case REMOVED:
-          s.waiting.splice(at, 0, u[i + 3] as Waiting);
-          break;
-        case REPLACED:
-          s.waiting[at] = u[i + 3] as Waiting;
-          break;
-        case PAIRED:
-          s.pairs.splice(s.pairs.lastIndexOf(u[i + 2] as PairRecord), 1);
-          break;
-        case CREATED:
-          this.drop(s);
-          break;
-        case DROPPED:
-          this.place(s);
-          break;
-        case PRUNED:
-          s.pairs.splice(0, s.pairs.length, ...(u[i + 2] as PairRecord[]));
-          break;
-      }
-    }
-    u.length = 0;
+    if (!this.undo.active) return;
+    this.undo.rollback();
     this.count = this.countAtBegin;
   }
 
@@ -131,7 +50,7 @@ export class BufferState {
   /** Forgets everything (before a replay of the whole log). */
   clear(): void {
     this.byAgent.clear();
-    this.undo = undefined;
+    this.undo.end();
     this.count = 0;
   }
 
@@ -225,7 +144,7 @@ export class BufferState {
         for (let j = 0; j < pairs.length; j++) {
           const p = pairs[j]!;
           if (!pairStillHonoured(p.pairedAt, now, policy.windowMs)) {
-            if (kept === j) this.undo?.push(PRUNED, s, pairs.slice(), undefined);
+            if (kept === j && this.undo.active) this.undo.record({ kind: 'pruned', series: s, before: pairs.slice() });
             continue;
           }
           pairs[kept++] = p;
@@ -298,7 +217,7 @@ export class BufferState {
     for (let s = this.byAgent.get(agentId); s !== undefined; s = s.next) if (s.poolId === poolId) return s;
     const created: Series = { next: undefined, agentId, poolId, json: JSON.stringify(seriesId({ agentId, poolId })), inst: '', instJson: '""', waiting: [], pairs: [] };
     this.place(created);
-    this.undo?.push(CREATED, created, 0, undefined);
+    this.undo.record({ kind: 'created', series: created });
     return created;
   }
 
@@ -324,7 +243,7 @@ export class BufferState {
 
   private dropRecorded(s: Series): void {
     this.drop(s);
-    this.undo?.push(DROPPED, s, 0, undefined);
+    this.undo.record({ kind: 'dropped', series: s });
   }
 
   /** Inserts after every waiting report with the same timestamp: equal timestamps keep arrival order. */
@@ -342,7 +261,7 @@ export class BufferState {
       list.push(w);
     }
     this.count++;
-    this.undo?.push(INSERTED, s, i, undefined);
+    this.undo.record({ kind: 'inserted', series: s, at: i });
   }
 
   private removeAt(s: Series, i: number): void {
@@ -351,18 +270,18 @@ export class BufferState {
     if (i === list.length - 1) list.pop();
     else list.splice(i, 1);
     this.count--;
-    this.undo?.push(REMOVED, s, i, w);
+    this.undo.record({ kind: 'removed', series: s, at: i, waiting: w });
   }
 
   private reprice(s: Series, i: number, price: number, inst: string): void {
     const old = s.waiting[i]!;
     s.waiting[i] = { ...old, price, inst };
-    this.undo?.push(REPLACED, s, i, old);
+    this.undo.record({ kind: 'replaced', series: s, at: i, before: old });
   }
 
   private pair(s: Series, p: PairRecord): void {
     s.pairs.push(p);
-    this.undo?.push(PAIRED, s, p, undefined);
+    this.undo.record({ kind: 'paired', series: s, pair: p });
   }
 }
 
