@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { AgentRecord, DedupeBuffer } from '@sef/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -7,8 +6,8 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { createAuthenticator } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { clientErrorHandler, frameworkErrors, maxParamLength } from './http/framework-errors.js';
-import { HttpError } from './http/http-error.js';
 import { registerOpenApi } from './http/openapi.js';
+import { installAgentRateLimit, type AgentRateLimit } from './http/agent-rate-limit.js';
 import { createAlertBook } from './observability/alert-book.js';
 import { logDecisions } from './observability/decision-log.js';
 import { createMetrics } from './observability/metrics.js';
@@ -19,17 +18,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { statusRoutes } from './routes/status.js';
 import type { ServerSef } from './sef-api.js';
 
-/** The per-agent rate limit. */
-export interface AgentRateLimit {
-  /** Requests per agent per window. @default 1200 */
-  readonly max?: number;
-  /** @default 60000 */
-  readonly timeWindowMs?: number;
-  /** An ioredis client: the counters are then shared by every server behind the load balancer. */
-  readonly redis?: unknown;
-  /** Key prefix in Redis. @default 'sef-rate-limit:' */
-  readonly nameSpace?: string;
-}
+export type { AgentRateLimit } from './http/agent-rate-limit.js';
 
 export interface ServerOptions {
   /** The SEF instance the routes drive (from `createSef` or `composeFromEnv`). */
@@ -84,27 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   logDecisions(sef, logger, alerts);
   const metrics = createMetrics(sef, alerts);
 
-  let limitAgent: RouteContext['limitAgent'];
-  if (options.rateLimit !== false) {
-    const rl = options.rateLimit ?? {};
-    await app.register(rateLimit, {
-      global: false,
-      ...(rl.redis !== undefined ? { redis: rl.redis, nameSpace: rl.nameSpace ?? 'sef-rate-limit:' } : {}),
-    });
-    // One counter per agent across all its routes (the plugin's route configs would count per route).
-    const limiter = app.createRateLimit({
-      max: rl.max ?? 1200,
-      timeWindow: rl.timeWindowMs ?? 60_000,
-      keyGenerator: (request) => `agent:${(request.params as { id?: string }).id ?? ''}`,
-    });
-    limitAgent = async (request) => {
-      const r = await limiter(request);
-      if (r.isAllowed) return;
-      if (r.isExceeded) {
-        throw new HttpError(429, 'RATE_LIMITED', `Rate limit exceeded: ${r.max} requests per ${r.timeWindow / 1000} s for this agent; retry in ${r.ttlInSeconds} s`, [], { 'retry-after': String(r.ttlInSeconds) });
-      }
-    };
-  }
+  const limitAgent = options.rateLimit === false ? undefined : await installAgentRateLimit(app, options.rateLimit ?? {}, now);
 
   // Before the routes: the OpenAPI document is collected as they are declared.
   await registerOpenApi(app);

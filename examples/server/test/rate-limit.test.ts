@@ -36,6 +36,23 @@ describe('per-agent rate limit', () => {
     expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
   });
 
+  it('while Redis does not answer, each server counts the agent alone with the same limit (fail-open), within the Redis wait', async () => {
+    // An ioredis stand-in whose rate-limit script never answers (a frozen server).
+    const frozen = { defineCommand() {}, rateLimit() {}, rateLimitRead() {} };
+    const h = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000, redis: frozen, redisTimeoutMs: 100 } });
+    started.push(h);
+    const a = await register(h, 'a1');
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+      expect(performance.now() - t0).toBeLessThan(2_000);
+    }
+    const limited = await price(h, 'a1', a.token);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(h.logs.some((l) => String(l['msg']).includes('counting in this process'))).toBe(true);
+  });
+
   describe.skipIf(skipped('redis'))('through Redis', () => {
     it('two servers sharing Redis share the count of one agent', async () => {
       const client = new Redis(redisUrl);

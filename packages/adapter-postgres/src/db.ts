@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { isRetryable, translate } from './errors.js';
+import { isRetryable, isTimeout, translate } from './errors.js';
 
 /** How the stores run their SQL: the caller's pool, and what to do with errors nobody is waiting for. */
 export interface Db {
@@ -70,7 +70,8 @@ export async function transaction<T>(db: Db, what: string, fn: (client: PoolClie
       return await withClient(db, (client) => inTransaction(client, () => fn(client)));
     } catch (error) {
       if (error instanceof CallerError) throw error.original;
-      if (attempt >= db.attempts || !isRetryable(error)) throw translate(error, what);
+      // A timeout is worth a retry later (503), not at once: that would only wait as long again.
+      if (attempt >= db.attempts || !isRetryable(error) || isTimeout(error)) throw translate(error, what);
       await backoff(attempt);
     }
   }

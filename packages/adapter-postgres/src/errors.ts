@@ -10,10 +10,28 @@ interface DriverError {
   readonly constraint?: unknown;
 }
 
+/**
+ * pg's and pg-pool's messages when time ran out: `query_timeout` on the client, `connectionTimeoutMillis`
+ * opening a connection or waiting for a free one in the pool.
+ */
+const timeoutMessages = /Query read timeout|timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
+
+/**
+ * Whether the call ran out of time: a client-side timeout of the driver, or the server's
+ * `statement_timeout` (SQLSTATE 57014). The caller may try again later (503), but repeating it at once
+ * would only wait as long again, so transactions do not re-attempt it.
+ */
+export function isTimeout(error: unknown): boolean {
+  if (sqlState(error) === '57014') return true;
+  const message = (error as DriverError | null)?.message;
+  return typeof message === 'string' && timeoutMessages.test(message);
+}
+
 /** Whether a driver error is worth another attempt of the same transaction. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof StorageError) return error.retryable;
   if (typeof error !== 'object' || error === null) return false;
+  if (isTimeout(error)) return true;
   const { code, message } = error as DriverError;
   if (typeof code === 'string' && (retryableStates.has(code) || code.startsWith('08') || retryableCodes.has(code))) return true;
   // pg reports a socket closed under it without a code.

@@ -16,7 +16,8 @@ export interface PrivateRedis {
   destroy(): void;
 }
 
-const freePort = (): Promise<number> =>
+/** A free loopback port (asked of the OS, then released). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

@@ -55,11 +55,12 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
 
   try {
     if (settings.DATABASE_URL !== undefined) {
-      const pool = new pg.Pool({ connectionString: settings.DATABASE_URL, max: 10 });
+      const schema = settings.SEF_PG_SCHEMA !== undefined ? { schema: settings.SEF_PG_SCHEMA } : {};
+      // Migrations on a connection of their own, without the request timeouts (an index build may take long).
+      await migrateOnce(settings.DATABASE_URL, schema);
+      const pool = new pg.Pool(postgresPoolOptions(settings));
       pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
       closers.push(() => pool.end());
-      const schema = settings.SEF_PG_SCHEMA !== undefined ? { schema: settings.SEF_PG_SCHEMA } : {};
-      await migrate(pool, schema);
       deps.storage = createPostgresStorage({ pool, ...schema });
       backends.storage = 'postgres';
       // Leases (and their fencing tokens) shared by every instance on the database; Redis' replace them below.
@@ -67,7 +68,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       backends.leases = 'postgres';
     }
     if (settings.REDIS_URL !== undefined) {
-      const client = new Redis(settings.REDIS_URL, redisClientOptions);
+      const client = new Redis(settings.REDIS_URL, { ...redisClientOptions, commandTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT, connectTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT });
       client.on('error', (error: unknown) => log.error({ err: error }, 'redis client error'));
       closers.push(() => client.quit());
       // No offline queue: commands before the first connection would fail, so wait for it.
@@ -143,5 +144,30 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/**
+ * The request pool: every statement fails after `SEF_PG_QUERY_TIMEOUT` on the client (a frozen server
+ * too) and on the server (`statement_timeout`, so it stops holding locks); opening a connection or
+ * waiting for a free one fails after `SEF_PG_CONNECT_TIMEOUT`. The store answers those with a retryable
+ * `StorageError`, the server with 503 and `Retry-After`.
+ */
+export function postgresPoolOptions(settings: Pick<ServerSettings, 'DATABASE_URL' | 'SEF_PG_QUERY_TIMEOUT' | 'SEF_PG_CONNECT_TIMEOUT'>): pg.PoolConfig {
+  return {
+    connectionString: settings.DATABASE_URL,
+    max: 10,
+    query_timeout: settings.SEF_PG_QUERY_TIMEOUT,
+    statement_timeout: settings.SEF_PG_QUERY_TIMEOUT,
+    connectionTimeoutMillis: settings.SEF_PG_CONNECT_TIMEOUT,
+  };
+}
+
+async function migrateOnce(connectionString: string, schema: { schema?: string }): Promise<void> {
+  const pool = new pg.Pool({ connectionString, max: 1 });
+  try {
+    await migrate(pool, schema);
+  } finally {
+    await pool.end();
   }
 }

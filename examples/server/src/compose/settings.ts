@@ -40,6 +40,12 @@ const settingsSchema = z.object({
   SEF_SWEEP_INTERVAL_MS: int(5_000),
   SEF_DRAIN_BATCH: int(64),
   SEF_STORE_CONCURRENCY: int(4),
+  /** Milliseconds a Postgres statement may take (client side, so a frozen server fails it too); then 503. */
+  SEF_PG_QUERY_TIMEOUT: int(5000),
+  /** Milliseconds to open a Postgres connection or wait for a free one in the pool. */
+  SEF_PG_CONNECT_TIMEOUT: int(2000),
+  /** Milliseconds a Redis command may take before it fails (503). */
+  SEF_REDIS_COMMAND_TIMEOUT: int(2000),
 });
 
 /** What runs simulated: the cloud (launches, prices, routing) and a fleet of fake agents feeding it. */

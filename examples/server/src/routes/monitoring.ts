@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { daysQuery } from '../http/schemas.js';
 import { errorBody } from '../http/http-error.js';
+import { withTimeout } from '../http/with-timeout.js';
 import { guard, sec, type RouteContext } from './context.js';
 
 const dayMs = 86_400_000;
+/** How long `/readyz` waits for each dependency: the probe answers within a second. */
+export const readinessCheckTimeoutMs = 800;
 
 /** The spec's monitoring queries, active alerts, Prometheus metrics and the health probes. */
 export function monitoringRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -64,10 +67,12 @@ export function monitoringRoutes(app: FastifyInstance, ctx: RouteContext): void 
 
   r.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Each check has its own deadline, so a frozen dependency makes the probe red within a second
+  // instead of holding it for the driver's own timeout.
   r.get('/readyz', async (_request, reply) => {
     const check = async (fn: () => Promise<unknown>) => {
       try {
-        return (await fn()) !== false;
+        return (await withTimeout(fn(), readinessCheckTimeoutMs)) !== false;
       } catch {
         return false;
       }
@@ -78,8 +83,8 @@ export function monitoringRoutes(app: FastifyInstance, ctx: RouteContext): void 
     ]);
     if (storageOk && bufferOk) return { status: 'ready', checks: { storage: true, buffer: true } };
     const details = [
-      ...(storageOk ? [] : [{ path: 'storage', code: 'unreachable', message: 'storage ping failed' }]),
-      ...(bufferOk ? [] : [{ path: 'buffer', code: 'unreachable', message: 'dedupe buffer did not answer' }]),
+      ...(storageOk ? [] : [{ path: 'storage', code: 'unreachable', message: `storage is down or did not answer within ${readinessCheckTimeoutMs} ms` }]),
+      ...(bufferOk ? [] : [{ path: 'buffer', code: 'unreachable', message: `dedupe buffer is down or did not answer within ${readinessCheckTimeoutMs} ms` }]),
     ];
     return reply.code(503).header('retry-after', '1').send(errorBody('UNAVAILABLE', 'Not ready: a dependency is down', details));
   });

@@ -23,6 +23,9 @@ export interface HarnessOptions {
   readonly rateLimit?: AgentRateLimit | false;
   readonly bodyLimit?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** Servers of the test's own (fault tests) instead of the shared ones. */
+  readonly postgresUrl?: string;
+  readonly redisUrl?: string;
   /** Share the Postgres schema and Redis prefix of another server (scale-out tests); the first one drops them. */
   readonly shareBackendsOf?: Harness;
 }
@@ -39,10 +42,11 @@ export const skipped = (service: string): boolean => (process.env['SEF_TEST_SKIP
  */
 export async function startServer(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const id = options.shareBackendsOf?.backendId ?? `test-${randomUUID()}`;
-  const owner = options.shareBackendsOf === undefined;
+  // Private servers are thrown away whole by their test; only the shared ones need cleaning.
+  const owner = options.shareBackendsOf === undefined && options.postgresUrl === undefined && options.redisUrl === undefined;
   const env: Record<string, string> = { LOG_LEVEL: 'debug', SEF_SIMULATE: 'cloud', SEF_SIM_LATENCY: 'zero', ...options.env };
   if (backend === 'postgres+redis') {
-    Object.assign(env, { DATABASE_URL: postgresUrl, SEF_PG_SCHEMA: id.replaceAll('-', '_'), REDIS_URL: redisUrl, SEF_REDIS_PREFIX: `${id}:` });
+    Object.assign(env, { DATABASE_URL: options.postgresUrl ?? postgresUrl, SEF_PG_SCHEMA: id.replaceAll('-', '_'), REDIS_URL: options.redisUrl ?? redisUrl, SEF_REDIS_PREFIX: `${id}:` });
   }
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
