@@ -49,6 +49,7 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('faults answer 503 with
   };
   const readyz = () => timed(() => h.app.inject({ method: 'GET', url: '/readyz' }));
   const status = () => timed(() => h.app.inject({ method: 'GET', url: '/api/agents/a1/sef-status', headers: bearer(agent.token) }));
+  const prices = () => timed(() => h.app.inject({ method: 'GET', url: '/api/agents/a1/prices', headers: bearer(agent.token) }));
   const pricing = () =>
     timed(() =>
       h.app.inject({ method: 'POST', url: '/api/agents/a1/pricing', headers: bearer(agent.token), payload: { reports: [{ instanceId: agent.instanceId, poolId: pool, timestamp: gridTime(1), price: 0.05 }] } }),
@@ -99,16 +100,18 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('faults answer 503 with
     await eventually(async () => (await status()).res.statusCode === 200);
   }, 30_000);
 
-  it('Redis frozen: /readyz red within 1 s; prices 503 with Retry-After (not 500); Postgres-only routes still answer (the rate limit counts locally)', async () => {
+  it('Redis frozen: /readyz red within 1 s; reports and sef-status 503 with Retry-After (not 500); reading prices (Postgres only) still answers (the rate limit counts locally)', async () => {
     redis.signal('SIGSTOP');
     try {
       const probe = await readyz();
       expect(probe.res.statusCode).toBe(503);
       expect(probe.ms).toBeLessThan(1000);
       expect((probe.res.json() as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual(['buffer']);
-      const read = await status();
+      // Reading prices needs Postgres only; sef-status also shows the ingest lag, kept in Redis.
+      const read = await prices();
       expect(read.res.statusCode, read.res.body).toBe(200);
       expect(read.ms).toBeLessThan(timeoutMs);
+      expect503(await status());
       const write = await pricing();
       expect503(write);
       expect(write.ms).toBeLessThan(timeoutMs + 1500);
@@ -119,15 +122,16 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('faults answer 503 with
     expect((await pricing()).res.statusCode).toBe(202);
   }, 30_000);
 
-  it('Redis killed: every agent request answers (reads 200, prices 503 with Retry-After, never 500); green after a restart', async () => {
+  it('Redis killed: every agent request answers (price reads 200, sef-status and reports 503 with Retry-After, never 500); green after a restart', async () => {
     redis.signal('SIGKILL');
     try {
       await eventually(async () => !(await ready()), 5_000);
       const probe = await readyz();
       expect(probe.res.statusCode).toBe(503);
       expect(probe.ms).toBeLessThan(1000);
-      const read = await status();
+      const read = await prices();
       expect(read.res.statusCode, read.res.body).toBe(200);
+      expect503(await status());
       const write = await pricing();
       expect503(write);
       expect(write.ms).toBeLessThan(1000);
