@@ -80,6 +80,17 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
       return rows[0] && agentFromRow(rows[0]);
     },
 
+    async highestFencingToken(id) {
+      const rows = await query<{ seen: string }>(
+        db,
+        'AgentStore.highestFencingToken',
+        `SELECT greatest(coalesce((SELECT fencing_token FROM ${t.fences} WHERE agent_id = $1), 0),
+                         coalesce((SELECT fencing_token FROM ${t.agents} WHERE id = $1), 0)) AS seen`,
+        [id],
+      );
+      return num(rows[0]?.seen ?? 0);
+    },
+
     update(id, expectedVersion, patch, options) {
       return transaction(db, 'AgentStore.update', (client) => update(client, id, expectedVersion, patch, options?.fencingToken));
     },

@@ -37,13 +37,13 @@ export function createPostgresLeaseManager(options: PostgresLeaseManagerOptions)
   };
 
   return {
-    acquire(key, owner, ttlMs) {
+    acquire(key, owner, ttlMs, opts) {
       return leaseFrom(
         'lease acquire',
-        `INSERT INTO ${t.leases} AS l (lease_key, owner, token, expires_at) VALUES ($1, $2, 1, ${expiry})
-         ON CONFLICT (lease_key) DO UPDATE SET owner = excluded.owner, token = l.token + 1, expires_at = excluded.expires_at
+        `INSERT INTO ${t.leases} AS l (lease_key, owner, token, expires_at) VALUES ($1, $2, $4::bigint + 1, ${expiry})
+         ON CONFLICT (lease_key) DO UPDATE SET owner = excluded.owner, token = greatest(l.token, $4::bigint) + 1, expires_at = excluded.expires_at
          WHERE l.expires_at <= clock_timestamp() ${returning}`,
-        [key, owner, ttlMs],
+        [key, owner, ttlMs, Math.max(0, Math.floor(opts?.above ?? 0))],
         key,
         owner,
       );

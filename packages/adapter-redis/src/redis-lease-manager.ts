@@ -17,7 +17,9 @@ export interface RedisLeaseManagerOptions {
  * fencing token comes from `INCR` on a per-key counter, and renew/release compare the holder in Lua.
  * `expiresAt` is on the Redis server's clock (`TIME`), the clock that really expires the lease.
  * The token counter has no TTL on purpose: were it to expire, tokens would restart at 1 and a stale
- * holder's writes would pass the fence again. It costs one small key per agent.
+ * holder's writes would pass the fence again. It costs one small key per agent. Should Redis lose it
+ * anyway (a restart without persistence), `acquire`'s `above` (the highest token the stores have seen)
+ * lifts the counter past every token issued before.
  * @example
  * const leases = createRedisLeaseManager({ client, keyPrefix: 'sef:' });
  * const lease = await leases.acquire(`agent:${agentId}`, instanceId, 30_000);
@@ -32,10 +34,10 @@ export function createRedisLeaseManager(options: RedisLeaseManagerOptions): Leas
   const ms = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs));
 
   return {
-    acquire(key, owner, ttlMs) {
+    acquire(key, owner, ttlMs, opts) {
       return withRedis(client, 'lease acquire', async (): Promise<Lease | null> => {
         const k = leaseKeys(prefix, key);
-        const reply = (await acquireScript(2, k.lease, k.fence, owner, ms(ttlMs))) as [number, number] | null;
+        const reply = (await acquireScript(2, k.lease, k.fence, owner, ms(ttlMs), Math.max(0, Math.floor(opts?.above ?? 0)))) as [number, number] | null;
         if (reply === null) return null;
         return { key, owner, token: Number(reply[0]), expiresAt: Number(reply[1]) };
       });

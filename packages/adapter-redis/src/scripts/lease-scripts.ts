@@ -9,12 +9,20 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-/** KEYS: lease, fence. ARGV: owner, ttlMs. Returns { token, expiresAt } or nil when the key is held. */
+/**
+ * KEYS: lease, fence. ARGV: owner, ttlMs, above. Returns { token, expiresAt } or nil when the key is held.
+ * A counter below `above` (lost with a restart without persistence) is raised past it.
+ */
 export const leaseAcquireScript = {
   name: 'sefLeaseAcquire',
   lua: `${serverNow}
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local token = redis.call('INCR', KEYS[2])
+local above = tonumber(ARGV[3])
+if token <= above then
+  token = above + 1
+  redis.call('SET', KEYS[2], token)
+end
 redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
 return { token, now + tonumber(ARGV[2]) }
 `,

@@ -57,6 +57,9 @@ export function createMemoryAgentStore(options: MemoryAgentStoreOptions): AgentS
     async list() {
       return [...agents.values()];
     },
+    async highestFencingToken(id) {
+      return Math.max(fences.highest(id), agents.get(id)?.fencingToken ?? 0);
+    },
     async findByInstance(instanceId) {
       for (const a of agents.values()) {
         if (a.primaryInstanceId === instanceId || a.replicaInstanceId === instanceId) return a;

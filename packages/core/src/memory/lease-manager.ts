@@ -31,11 +31,11 @@ export function createMemoryLeaseManager(options: MemoryLeaseManagerOptions): Le
   };
 
   return {
-    async acquire(key, owner, ttlMs) {
+    async acquire(key, owner, ttlMs, opts) {
       const now = clock.now();
       const h = held.get(key);
       if (h && h.expiresAt > now) return null;
-      const token = (lastToken.get(key) ?? 0) + 1;
+      const token = Math.max(lastToken.get(key) ?? 0, opts?.above ?? 0) + 1;
       lastToken.set(key, token);
       const lease: Lease = Object.freeze({ key, owner, token, expiresAt: now + ttlMs });
       held.set(key, { owner, token, expiresAt: lease.expiresAt });

@@ -21,4 +21,9 @@ export interface AgentStore {
   /** The agent whose primary or replica is this instance. */
   findByInstance(instanceId: string): Promise<AgentRecord | undefined>;
   update(id: string, expectedVersion: number, patch: AgentPatch, options?: { fencingToken?: number }): Promise<AgentRecord>;
+  /**
+   * The highest fencing token any store of this storage has seen for the agent id (0 if none): where a
+   * lease manager's counter must resume after losing its state.
+   */
+  highestFencingToken(agentId: string): Promise<number>;
 }

@@ -32,6 +32,17 @@ export function runAgentStoreContract(options: ContractOptions<AgentStore>): voi
       expect(await store.get('nobody')).toBeUndefined();
     });
 
+    it('tells the highest fencing token seen for an agent (0 before any), the floor of a lease counter', async () => {
+      const a = await store.create(newAgent('a1'));
+      expect(await store.highestFencingToken('a1')).toBe(0);
+      expect(await store.highestFencingToken('nobody')).toBe(0);
+      const b = await store.update('a1', a.version, { replicaInstanceId: 'i-r' }, { fencingToken: 7 });
+      await store.update('a1', b.version, { replicaInstanceId: null }, { fencingToken: 9 });
+      expect(await store.highestFencingToken('a1')).toBe(9);
+      await expect(store.update('a1', b.version + 1, { replicaInstanceId: 'i-x' }, { fencingToken: 8 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      expect(await store.highestFencingToken('a1')).toBe(9);
+    });
+
     it('applies a patch only at the expected version and then increases the version by one', async () => {
       const a = await store.create(newAgent('a1'));
       const b = await store.update('a1', a.version, { replicaInstanceId: 'i-r' });

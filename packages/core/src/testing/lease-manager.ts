@@ -75,6 +75,19 @@ export function runLeaseManagerContract(options: LeaseManagerContractOptions): v
       expect(await leases.acquire('agent:a1', 'sef-2', ttl)).toBeNull();
     });
 
+    it('issues a token above `above` (the highest a store has seen), and later tokens keep growing from there', async () => {
+      const a = (await leases.acquire('agent:a1', 'sef-1', ttl))!;
+      await leases.release(a);
+      const b = (await leases.acquire('agent:a1', 'sef-1', ttl, { above: a.token + 41 }))!;
+      expect(b.token).toBe(a.token + 42);
+      await leases.release(b);
+      // A lower floor changes nothing: the counter never goes back.
+      const c = (await leases.acquire('agent:a1', 'sef-2', ttl, { above: 1 }))!;
+      expect(c.token).toBe(b.token + 1);
+      await leases.release(c);
+      expect((await leases.acquire('agent:a2', 'sef-1', ttl, { above: 7 }))!.token).toBe(8);
+    });
+
     it('issues ever greater tokens per key over any sequence of acquire and release (property)', async () => {
       let n = 0;
       await fc.assert(
