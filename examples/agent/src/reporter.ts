@@ -50,6 +50,9 @@ export function createReporter(options: ReporterOptions): Reporter {
     if (d.kind === 'acknowledged') {
       const rejected = (d.body as { rejected?: { index: number; errors: unknown }[] } | undefined)?.rejected ?? [];
       for (const r of rejected) log.warn('SEF rejected a report; dropped', { path: entry.path, index: r.index, errors: r.errors, report: (entry.body as { reports?: unknown[] }).reports?.[r.index] });
+      // A notice is acknowledged at once (202) with its id; a duplicate (SEF had it already) is delivered too.
+      const notice = d.body as { notice_id?: string; duplicate?: boolean } | undefined;
+      if (notice?.notice_id !== undefined) log.info('SEF acknowledged the notice', { path: entry.path, noticeId: notice.notice_id, duplicate: notice.duplicate === true });
       return true;
     }
     if (d.kind === 'refused') {

@@ -14,6 +14,7 @@ import { createMetrics } from './observability/metrics.js';
 import { agentRoutes } from './routes/agents.js';
 import type { RouteContext } from './routes/context.js';
 import { modeRoutes } from './routes/modes.js';
+import { noticeRoutes } from './routes/notices.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { statusRoutes } from './routes/status.js';
 import type { ServerSef } from './sef-api.js';
@@ -89,6 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   agentRoutes(app, ctx);
   statusRoutes(app, ctx);
+  noticeRoutes(app, ctx);
   modeRoutes(app, ctx);
   monitoringRoutes(app, ctx);
   dashboardRoutes(app);

@@ -19,6 +19,7 @@ export type ServerSef = Pick<
   | 'enableManualReplica'
   | 'disableManualReplica'
   | 'manualSwitch'
+  | 'acceptSignal'
   | 'handleSignal'
   | 'replicaHeartbeat'
 >;

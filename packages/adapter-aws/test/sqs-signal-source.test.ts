@@ -98,8 +98,8 @@ describe('SQS (EventBridge) signal source', () => {
   it('a notice the agent already reported is deleted without calling the handler again', async () => {
     const recorded: InterruptionEventRecord[] = [{
       id: 'e1', agentId: 'agent-1', instanceId: 'i-known', poolId: 'us-east-2a:c5.large', signalType: 'termination-notice',
-      detectedAt: Date.UTC(2026, 0, 1, 12, 0, 3), noticeTime: Date.UTC(2026, 0, 1, 12, 0, 1), actionTime: null,
-      responseTimeMs: null, success: null, outcome: null, steps: [],
+      instanceRole: 'primary', detectedAt: Date.UTC(2026, 0, 1, 12, 0, 3), noticeTime: Date.UTC(2026, 0, 1, 12, 0, 1), actionTime: null,
+      deadline: Date.UTC(2026, 0, 1, 12, 2, 3), responseTimeMs: null, success: null, outcome: null, steps: [],
     }];
     const listSignals = vi.fn(async ({ since }: { since: number }) => recorded.filter((e) => e.noticeTime >= since));
     const t = run([[

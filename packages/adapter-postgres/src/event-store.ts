@@ -1,12 +1,13 @@
-import { ConflictError, NotFoundError, type EventStore, type InterruptionEventRecord, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
+import { ConflictError, NotFoundError, type EventStore, type InterruptionEventRecord, type NoticeRole, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
+import type { PoolClient } from 'pg';
 import { query, transaction, type Db } from './db.js';
 import { fence } from './fence.js';
 import { failoverStatsRow, monitoringSql } from './monitoring-sql.js';
 import { num, numOrNull } from './rows.js';
 import { fromMs, toMs, type Tables } from './tables.js';
 
-const signalColumns = `id, agent_id, instance_id, pool_id, signal_type, ${toMs('detected_at')} AS detected_at,
-  ${toMs('notice_time')} AS notice_time, ${toMs('action_time')} AS action_time, response_time_ms, success, outcome, steps`;
+const signalColumns = `id, agent_id, instance_id, pool_id, signal_type, instance_role, ${toMs('detected_at')} AS detected_at,
+  ${toMs('notice_time')} AS notice_time, ${toMs('action_time')} AS action_time, ${toMs('deadline')} AS deadline, response_time_ms, success, outcome, steps`;
 
 function signalFromRow(r: Record<string, unknown>): InterruptionEventRecord {
   return {
@@ -15,9 +16,11 @@ function signalFromRow(r: Record<string, unknown>): InterruptionEventRecord {
     instanceId: r['instance_id'] as string,
     poolId: r['pool_id'] as string,
     signalType: r['signal_type'] as SignalType,
+    instanceRole: r['instance_role'] as NoticeRole,
     detectedAt: num(r['detected_at']),
     noticeTime: num(r['notice_time']),
     actionTime: numOrNull(r['action_time']),
+    deadline: num(r['deadline']),
     responseTimeMs: numOrNull(r['response_time_ms']),
     success: r['success'] as boolean | null,
     outcome: r['outcome'] as string | null,
@@ -37,35 +40,55 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
 
 /**
  * The {@link EventStore} on `spot_interruption_events` and `system_events`. `recordSignal` is an
- * INSERT … ON CONFLICT DO NOTHING (the exactly-once gate); `completeSignal` locks the row, checks the
- * fencing token and that the signal is still open, and writes, in one transaction.
+ * INSERT … ON CONFLICT DO NOTHING on the id and on the unique index of primary notices (the exactly-once
+ * gate and the pin); `saveSteps` and `completeSignal` lock the row, check the fencing token and that the
+ * notice is still open, and write, in one transaction.
  */
 export function createPostgresEventStore(db: Db, t: Tables): EventStore {
   const selectSignal = `SELECT ${signalColumns} FROM ${t.signals}`;
   const monitoring = monitoringSql(t, fromMs('$1'));
+  /** Locks the open notice `id` for a fenced write; `NotFoundError`, stale token, or `ConflictError` when complete. */
+  const lockOpen = async (client: PoolClient, id: string, token: number | undefined) => {
+    const current = (await client.query(`${selectSignal} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+    if (!current) throw new NotFoundError(`Signal ${id} not found`);
+    await fence(client, t, current['agent_id'] as string, token);
+    if (current['success'] !== null) throw new ConflictError(`Signal ${id} is already complete`);
+  };
   return {
     async recordSignal(event) {
       const inserted = await query(
         db,
         'EventStore.recordSignal',
-        `INSERT INTO ${t.signals} (id, agent_id, instance_id, pool_id, signal_type, detected_at, notice_time, action_time,
-           response_time_ms, success, outcome, steps)
-         VALUES ($1, $2, $3, $4, $5, ${fromMs('$6')}, ${fromMs('$7')}, ${fromMs('$8')}, $9, $10, $11, $12)
-         ON CONFLICT (id) DO NOTHING RETURNING ${signalColumns}`,
-        [event.id, event.agentId, event.instanceId, event.poolId, event.signalType, event.detectedAt, event.noticeTime,
-          event.actionTime, event.responseTimeMs, event.success, event.outcome, JSON.stringify(event.steps)],
+        `INSERT INTO ${t.signals} (id, agent_id, instance_id, pool_id, signal_type, instance_role, detected_at, notice_time, action_time,
+           deadline, response_time_ms, success, outcome, steps)
+         VALUES ($1, $2, $3, $4, $5, $6, ${fromMs('$7')}, ${fromMs('$8')}, ${fromMs('$9')}, ${fromMs('$10')}, $11, $12, $13, $14)
+         ON CONFLICT DO NOTHING RETURNING ${signalColumns}`,
+        [event.id, event.agentId, event.instanceId, event.poolId, event.signalType, event.instanceRole, event.detectedAt, event.noticeTime,
+          event.actionTime, event.deadline, event.responseTimeMs, event.success, event.outcome, JSON.stringify(event.steps)],
       );
       if (inserted[0]) return { created: true, event: signalFromRow(inserted[0]) };
-      const existing = await query(db, 'EventStore.recordSignal', `${selectSignal} WHERE id = $1`, [event.id]);
+      // The same id, or the primary notice this one is pinned to (a conflict waited for the other insert to commit).
+      const existing = await query(
+        db,
+        'EventStore.recordSignal',
+        `${selectSignal} WHERE id = $1 OR ($2 = 'primary' AND instance_role = 'primary' AND agent_id = $3 AND signal_type = $4 AND notice_time = ${fromMs('$5')})
+         ORDER BY id = $1 DESC LIMIT 1`,
+        [event.id, event.instanceRole, event.agentId, event.signalType, event.noticeTime],
+      );
       return { created: false, event: signalFromRow(existing[0]!) };
+    },
+
+    saveSteps(id, steps, options) {
+      return transaction(db, 'EventStore.saveSteps', async (client) => {
+        await lockOpen(client, id, options?.fencingToken);
+        const { rows } = await client.query(`UPDATE ${t.signals} SET steps = $2 WHERE id = $1 RETURNING ${signalColumns}`, [id, JSON.stringify(steps)]);
+        return signalFromRow(rows[0]!);
+      });
     },
 
     completeSignal(id, outcome, options) {
       return transaction(db, 'EventStore.completeSignal', async (client) => {
-        const current = (await client.query(`${selectSignal} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
-        if (!current) throw new NotFoundError(`Signal ${id} not found`);
-        await fence(client, t, current['agent_id'] as string, options?.fencingToken);
-        if (current['success'] !== null) throw new ConflictError(`Signal ${id} is already complete`);
+        await lockOpen(client, id, options?.fencingToken);
         const { rows } = await client.query(
           `UPDATE ${t.signals} SET response_time_ms = $2, success = $3, outcome = $4, steps = $5 WHERE id = $1 RETURNING ${signalColumns}`,
           [id, outcome.responseTimeMs, outcome.success, outcome.outcome, JSON.stringify(outcome.steps)],
@@ -79,13 +102,18 @@ export function createPostgresEventStore(db: Db, t: Tables): EventStore {
       return rows[0] && signalFromRow(rows[0]);
     },
 
-    async listSignals({ since, agentId, limit }) {
+    async listOpenSignals({ limit } = {}) {
+      const rows = await query(db, 'EventStore.listOpenSignals', `${selectSignal} WHERE success IS NULL ORDER BY deadline, seq LIMIT $1`, [limit ?? null]);
+      return rows.map(signalFromRow);
+    },
+
+    async listSignals({ since, agentId, instanceId, limit }) {
       const rows = await query(
         db,
         'EventStore.listSignals',
-        `${selectSignal} WHERE detected_at >= ${fromMs('$1')} AND ($2::text IS NULL OR agent_id = $2)
+        `${selectSignal} WHERE detected_at >= ${fromMs('$1')} AND ($2::text IS NULL OR agent_id = $2) AND ($4::text IS NULL OR instance_id = $4)
          ORDER BY detected_at DESC, seq LIMIT $3`,
-        [since, agentId ?? null, limit ?? null],
+        [since, agentId ?? null, limit ?? null, instanceId ?? null],
       );
       return rows.map(signalFromRow);
     },

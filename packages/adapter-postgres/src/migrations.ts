@@ -123,4 +123,23 @@ CREATE TABLE ${t.leases} (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'notices as resumable state machines',
+    sql: (t) => `
+-- The instance's role when the notice was first received; older rows: the first of each notice time was the primary's.
+ALTER TABLE ${t.signals} ADD COLUMN instance_role text NOT NULL DEFAULT 'primary' CHECK (instance_role IN ('primary', 'replica'));
+UPDATE ${t.signals} s SET instance_role = 'replica'
+  WHERE EXISTS (SELECT 1 FROM ${t.signals} o WHERE o.agent_id = s.agent_id AND o.signal_type = s.signal_type
+                AND o.notice_time = s.notice_time AND o.seq < s.seq);
+ALTER TABLE ${t.signals} ALTER COLUMN instance_role DROP DEFAULT;
+ALTER TABLE ${t.signals} ADD COLUMN deadline timestamptz;
+UPDATE ${t.signals} SET deadline = coalesce(action_time, detected_at + interval '120 seconds');
+ALTER TABLE ${t.signals} ALTER COLUMN deadline SET NOT NULL;
+-- The pin of a notice sent without its instance: one primary notice per agent, signal type and notice time.
+CREATE UNIQUE INDEX spot_interruption_events_primary_notice_idx ON ${t.signals} (agent_id, signal_type, notice_time) WHERE instance_role = 'primary';
+-- What a process resumes: notices not completed, earliest deadline first.
+CREATE INDEX spot_interruption_events_open_idx ON ${t.signals} (deadline) WHERE success IS NULL;
+`,
+  },
 ];

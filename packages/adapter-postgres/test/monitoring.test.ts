@@ -53,8 +53,8 @@ describe.skipIf(skipPostgres)("the spec's monitoring queries, on PostgreSQL", ()
     expect(await failoverPerformance(db.pool)).toEqual({ avgResponseSec: null, fastestSec: null, slowestSec: null, successful: 0, totalEvents: 0 });
     const e = (id: string, type: string, ms: number | null, success: boolean | null, daysAgo = 1) =>
       db.sql(
-        `INSERT INTO spot_interruption_events (id, agent_id, instance_id, pool_id, signal_type, detected_at, notice_time, response_time_ms, success)
-         VALUES ($1, 'a', 'i', 'p', $2, now() - make_interval(days => $3), now(), $4, $5)`,
+        `INSERT INTO spot_interruption_events (id, agent_id, instance_id, pool_id, signal_type, instance_role, detected_at, notice_time, deadline, response_time_ms, success)
+         VALUES ($1, 'a', $1, 'p', $2, 'primary', now() - make_interval(days => $3), now() - make_interval(days => $3), now(), $4, $5)`,
         [id, type, daysAgo, ms, success],
       );
     await e('s1', 'termination-notice', 12_000, true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { realisticLatencies } from '../src/sim/cloud.js';
+import { newSignalEvent } from '../src/testing/event-store.js';
 import { createHarness, POOL, T0 } from './replica-harness.js';
 
 const DAY = 86_400_000;
@@ -80,7 +81,7 @@ describe('rebalance recommendation', () => {
     await h.agent('b1', { poolId: 'us-east-1b:c5.large' });
     // Every candidate pool has a bit of history now, so none is below the tiny threshold.
     for (const p of (await h.cloud.priceFeed.candidatePools({ agentId: 'a1', region: 'us-east-1', currentPoolId: POOL }))) {
-      await h.storage.events.recordSignal({ id: `old-${p.poolId}`, agentId: 'b1', instanceId: 'i-x', poolId: p.poolId, signalType: 'termination-notice', detectedAt: T0 - 10 * DAY, noticeTime: T0 - 10 * DAY, actionTime: null, responseTimeMs: 1, success: true, outcome: 'promoted', steps: [] });
+      await h.storage.events.recordSignal(newSignalEvent(`old-${p.poolId}`, { agentId: 'b1', instanceId: 'i-x', poolId: p.poolId, detectedAt: T0 - 10 * DAY, responseTimeMs: 1, success: true, outcome: 'promoted' }));
     }
     const { event } = await h.settle(h.sef.handleSignal(rebalance(h, 'i-a1')));
     expect(event).toMatchObject({ outcome: 'no_safe_pool', success: false });
@@ -89,7 +90,7 @@ describe('rebalance recommendation', () => {
     await od.agent('a1', { modes: { autoSwitch: true }, launchedAt: T0 - 8 * DAY });
     await od.agent('b1', { poolId: 'us-east-1b:c5.large' });
     for (const p of (await od.cloud.priceFeed.candidatePools({ agentId: 'a1', region: 'us-east-1', currentPoolId: POOL }))) {
-      await od.storage.events.recordSignal({ id: `old-${p.poolId}`, agentId: 'b1', instanceId: 'i-x', poolId: p.poolId, signalType: 'termination-notice', detectedAt: T0 - 10 * DAY, noticeTime: T0 - 10 * DAY, actionTime: null, responseTimeMs: 1, success: true, outcome: 'promoted', steps: [] });
+      await od.storage.events.recordSignal(newSignalEvent(`old-${p.poolId}`, { agentId: 'b1', instanceId: 'i-x', poolId: p.poolId, detectedAt: T0 - 10 * DAY, responseTimeMs: 1, success: true, outcome: 'promoted' }));
     }
     await od.settle(od.sef.handleSignal(rebalance(od, 'i-a1')));
     expect((await od.sef.status('a1')).replica?.market).toBe('on-demand');

@@ -22,7 +22,7 @@ describe('termination notice', () => {
     const { handled, event } = await h.settle(h.sef.handleSignal(notice));
     expect(handled).toBe(true);
     expect(event).toMatchObject({ success: true, outcome: 'promoted', actionTime: notice.actionTime, detectedAt: notice.noticeTime });
-    expect(event.steps.map((s) => s.name).slice(0, 3)).toEqual(['promote', 'reroute', 'mark_old_terminated']);
+    expect(event.steps.map((s) => s.name).slice(0, 4)).toEqual(['decide_path', 'promote', 'reroute', 'mark_old_terminated']);
     // Promotion is a store write plus one Elastic IP move (2 s simulated).
     expect(event.responseTimeMs).toBe(2_000);
     const status = await h.sef.status('a1');
@@ -40,7 +40,7 @@ describe('termination notice', () => {
     await h.agent('a1', { launchedAt: T0 - DAY });
     const { event } = await h.settle(h.sef.handleSignal(h.cloud.signals.notice('i-a1', 'termination-notice')));
     expect(event).toMatchObject({ success: true, outcome: 'emergency_recovery' });
-    expect(event.steps.filter((s) => s.ok).map((s) => s.name)).toEqual(['check_replica', 'snapshot', 'choose_pool', 'launch', 'restore', 'reroute', 'mark_old_terminated']);
+    expect(event.steps.filter((s) => s.ok).map((s) => s.name)).toEqual(['decide_path', 'snapshot', 'choose_pool', 'launch', 'restore', 'promote', 'reroute', 'mark_old_terminated']);
     expect(event.responseTimeMs!).toBeGreaterThan(40_000);
     expect(event.responseTimeMs!).toBeLessThan(120_000);
     const agent = (await h.sef.status('a1')).agent;

@@ -172,7 +172,7 @@ function renderFailovers(stats, statuses) {
     : 'No termination notices handled in the last 30 days.';
   const rows = statuses.flatMap((s) => s.failovers.map((f) => ({ ...f, agent: s.agent_id }))).sort((a, b) => b.detected_at - a.detected_at).slice(0, 20);
   $('#failovers tbody').replaceChildren(
-    ...rows.map((f) => el('tr', {}, el('td', {}, time(f.detected_at)), el('td', {}, f.agent), el('td', {}, f.signal_type), el('td', {}, f.outcome ?? 'running'), el('td', {}, f.response_time_ms == null ? '—' : `${(f.response_time_ms / 1000).toFixed(1)} s`), el('td', {}, f.success == null ? '—' : f.success ? 'yes' : 'NO'))),
+    ...rows.map((f) => el('tr', {}, el('td', {}, time(f.detected_at)), el('td', {}, f.agent), el('td', {}, f.signal_type), el('td', {}, f.outcome ?? `running: ${f.steps.at(-1)?.name ?? 'waiting'}`), el('td', {}, time(f.deadline)), el('td', {}, f.response_time_ms == null ? '—' : `${(f.response_time_ms / 1000).toFixed(1)} s`), el('td', {}, f.success == null ? '—' : f.success ? 'yes' : 'NO'))),
   );
 }
 

@@ -20,6 +20,9 @@ const querySeconds = z.coerce.number().finite().nonnegative().max(maxUnixSeconds
 
 export const agentParams = z.strictObject({ id });
 
+/** A notice's id is made of the agent's and instance's ids, the signal type and the notice time, joined by `~`. */
+export const noticeParams = z.strictObject({ id, noticeId: z.string().min(1).max(400).regex(/^[A-Za-z0-9._:~-]+$/, 'a notice id') });
+
 export const registerBody = z.strictObject({
   id,
   instanceId: id,

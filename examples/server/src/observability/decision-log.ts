@@ -19,6 +19,9 @@ export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): vo
   sef.on('replica.ready', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} ready`));
   sef.on('replica.promoted', ({ replica }) => log.info({ replica }, `SEF: replica ${replica.instanceId ?? replica.id} promoted to primary of agent ${replica.agentId}`));
   sef.on('replica.terminated', ({ replica, reason }) => log.info({ replica, reason }, `SEF: replica ${replica.instanceId ?? replica.id} of agent ${replica.agentId} terminated (${reason})`));
+  sef.on('notice.received', ({ notice, duplicate }) =>
+    log.info({ notice: notice.id }, `SEF: ${notice.signalType} ${notice.id} for agent ${notice.agentId} ${duplicate ? 'is a duplicate' : 'accepted'} (deadline ${new Date(notice.deadline).toISOString()})`),
+  );
   sef.on('failover.completed', ({ event, steps }) => log.info({ event, steps }, `SEF: ${event.signalType} for agent ${event.agentId} handled in ${event.responseTimeMs ?? '?'} ms (${event.outcome ?? 'done'})`));
   sef.on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
   sef.on('instance.orphaned', (e) => {

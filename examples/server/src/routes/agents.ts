@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
 import { hashToken, newAgentToken } from '../http/tokens.js';
 import { agentView, guard, requireAgent, type RouteContext } from './context.js';
+import { noticeView } from './notices.js';
 
 /** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
 export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -47,15 +48,16 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
     const agent = await requireAgent(ctx, request.params.id);
     const b = request.body;
-    const result = await ctx.sef.handleSignal({
+    // Acknowledge, then act: the notice is recorded and the failover runs in the background.
+    const { created, notice } = await ctx.sef.acceptSignal({
       type: b.signal_type,
       agentId: agent.id,
-      instanceId: b.instanceId ?? agent.primaryInstanceId,
+      ...(b.instanceId !== undefined ? { instanceId: b.instanceId } : {}),
       noticeTime: b.notice_time !== undefined ? b.notice_time * 1000 : ctx.now(),
       ...(b.action_time !== undefined ? { actionTime: b.action_time * 1000 } : {}),
       source: 'api',
     });
-    return reply.code(200).send({ ok: true, result: result ?? null });
+    return reply.code(202).send({ notice_id: notice.id, duplicate: !created, notice: noticeView(notice) });
   });
 }
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ReplicaRecord, SystemEventRecord } from '@sef/core';
 import { agentParams, pricesQuery } from '../http/schemas.js';
 import { agentView, guard, requireAgent, sec, type RouteContext } from './context.js';
+import { noticeView } from './notices.js';
 
 const dayMs = 86_400_000;
 const live = new Set(['launching', 'syncing', 'ready']);
@@ -58,17 +59,7 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
       // Service-wide: how far storing is behind accepting (a report is readable at most this much after its 202, plus its twin window).
       ingest: { queued_batches: stats.queued, lag_seconds: stats.queueLagMs / 1000, waiting_for_twin: stats.buffered },
       recent_events: events.map((e) => ({ event_type: e.eventType, created_at: sec(e.createdAt), payload: e.payload })),
-      failovers: signals.map((s) => ({
-        id: s.id,
-        signal_type: s.signalType,
-        instance_id: s.instanceId,
-        pool_id: s.poolId,
-        detected_at: sec(s.detectedAt),
-        response_time_ms: s.responseTimeMs,
-        success: s.success,
-        outcome: s.outcome,
-        steps: s.steps,
-      })),
+      failovers: signals.map(noticeView),
       agent: agentView(agent),
     };
   });

@@ -91,7 +91,7 @@ export function runReplicaSuite(backend: Backend): void {
       const { token, instanceId } = await register(h, 'a1');
       const replica = await readyReplica(h, 'a1', token);
       const res = await post('/api/agents/a1/interruption', token, { signal_type: 'termination-notice', instanceId, notice_time: Math.floor(Date.now() / 1000) });
-      expect(res.statusCode, res.body).toBe(200);
+      expect(res.statusCode, res.body).toBe(202);
       const status = await waitForStatus(h, 'a1', (s) => s.primary.instance_id === replica && s.failovers.some((f) => f.success !== null));
       expect(status.failovers[0]).toMatchObject({ signal_type: 'termination-notice', success: true });
       const stats = (await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) })).json<{ total_events: number; successful: number }>();
@@ -104,7 +104,7 @@ export function runReplicaSuite(backend: Backend): void {
     it('a rebalance recommendation is scored and answered (the spec\'s safe test), bad signals are 400', async () => {
       await register(h, 'a1');
       const res = await post('/api/agents/a1/interruption', h.adminToken, { signal_type: 'rebalance-recommendation' });
-      expect(res.statusCode, res.body).toBe(200);
+      expect(res.statusCode, res.body).toBe(202);
       const status = await waitForStatus(h, 'a1', (s) => (s as unknown as { risk: unknown }).risk !== null);
       expect(status).toMatchObject({ risk: { score: expect.any(Number), factors: { interruptionHistory: expect.any(Number), instanceAge: expect.any(Number), priceVolatility: expect.any(Number) } } });
       const bad = await post('/api/agents/a1/interruption', h.adminToken, { signal_type: 'meteor' });

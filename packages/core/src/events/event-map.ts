@@ -93,6 +93,10 @@ export interface SefEvents {
   'replica.ready': (e: { replica: ReplicaRecord }) => void;
   'replica.promoted': (e: { replica: ReplicaRecord }) => void;
   'replica.terminated': (e: { replica: ReplicaRecord; reason: string }) => void;
+  /** A notice arrived: recorded now, or a duplicate of one recorded before (then `notice` is that one). */
+  'notice.received': (e: { notice: InterruptionEventRecord; duplicate: boolean }) => void;
+  /** A notice's response recorded a step starting or ending (`finishedAt` null while it runs). */
+  'notice.progress': (e: { noticeId: string; agentId: string; deadline: number; steps: readonly StepRecord[] }) => void;
   'failover.completed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[] }) => void;
   'failover.failed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[]; error: string }) => void;
   'instance.orphaned': (e: OrphanDecision) => void;

@@ -1,7 +1,8 @@
 import type { SefConfig } from '../config/index.js';
 import type { Alert, AlertKind } from '../events/event-map.js';
-import { ConflictError, DeadlineExceededError, NotFoundError } from '../errors/index.js';
-import type { Clock } from '../ports/clock.js';
+import { setMaxListeners } from 'node:events';
+import { ConflictError, DeadlineExceededError, NotFoundError, UnavailableError } from '../errors/index.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { ComputeProvider } from '../ports/compute-provider.js';
 import type { Lease, LeaseManager } from '../ports/lease-manager.js';
 import type { PriceFeed } from '../ports/price-feed.js';
@@ -30,6 +31,11 @@ export interface ReplicaManagerDeps {
   readonly heuristic?: RiskHeuristicOptions | undefined;
   /** How often a busy agent lease is tried again while waiting for it (ms). @default 20 */
   readonly leaseRetryMs?: number;
+  /**
+   * Time-to-live of an agent lease (ms), renewed every third of it while its flow runs: how soon another
+   * process can resume a failover whose process died. @default 15000
+   */
+  readonly leaseTtlMs?: number;
 }
 
 /** What the flows share: the dependencies, the risk scorer and the background task set. */
@@ -78,21 +84,64 @@ export async function raiseAlert(ctx: FlowContext, kind: AlertKind, message: str
   return alert;
 }
 
+/** Takes the agent's lease if free, with a token above every token the stores have seen for the agent. */
+export async function acquireAgentLease(ctx: FlowContext, agentId: string, ttlMs: number): Promise<Lease | null> {
+  const above = await ctx.storage.agents.highestFencingToken(agentId);
+  return ctx.leases.acquire(`agent:${agentId}`, ctx.owner, ttlMs, { above });
+}
+
 /**
- * Runs `fn` holding the agent's lease, waiting for it (on the clock) until `signal` aborts. The lease
- * outlives the deadline by a margin so that the holder's last writes (the outcome) still carry a live token.
+ * Runs `fn` holding the agent's lease, waiting for it (on the clock) until `signal` aborts. The lease is
+ * short (`leaseTtlMs`) and renewed while `fn` runs, so that a holder that dies frees the agent soon; when
+ * a renewal fails the signal handed to `fn` aborts (another process may take over: stop acting).
  */
-export async function withAgentLease<T>(ctx: FlowContext, agentId: string, until: number, signal: AbortSignal, fn: (lease: Lease) => Promise<T>): Promise<T> {
-  const key = `agent:${agentId}`;
-  const ttl = Math.max(1_000, until - ctx.clock.now()) + 30_000;
+export async function withAgentLease<T>(ctx: FlowContext, agentId: string, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
   let lease: Lease | null = null;
-  while (!(lease = await ctx.leases.acquire(key, ctx.owner, ttl))) {
+  while (!(lease = await acquireAgentLease(ctx, agentId, leaseTtl(ctx)))) {
     if (signal.aborted) throw signal.reason ?? new DeadlineExceededError(`Lease of agent ${agentId} not obtained in time`);
     await ctx.clock.sleep(ctx.leaseRetryMs ?? 20, signal);
   }
+  return holdLease(ctx, agentId, lease, signal, fn);
+}
+
+/** Like {@link withAgentLease}, without waiting: undefined when another process holds the lease. */
+export async function tryAgentLease<T>(ctx: FlowContext, agentId: string, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> {
+  const lease = await acquireAgentLease(ctx, agentId, leaseTtl(ctx));
+  return lease ? { value: await holdLease(ctx, agentId, lease, signal, fn) } : undefined;
+}
+
+const leaseTtl = (ctx: FlowContext) => ctx.leaseTtlMs ?? 15_000;
+
+/** Runs `fn` under a held lease, renewing it every third of its TTL, and releases it afterwards. */
+async function holdLease<T>(ctx: FlowContext, agentId: string, held: Lease, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ttl = leaseTtl(ctx);
+  const lost = new AbortController();
+  setMaxListeners(0, lost.signal);
+  const onAbort = () => lost.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  let current = held;
+  let timer: TimerHandle | undefined;
+  const renewSoon = () => {
+    timer = ctx.clock.setTimer(ttl / 3, () => {
+      ctx.leases.renew(current, ttl).then(
+        (renewed) => {
+          if (!renewed) lost.abort(new UnavailableError(`Lease of agent ${agentId} lost`));
+          else if (!lost.signal.aborted) {
+            current = renewed;
+            renewSoon();
+          }
+        },
+        (error: unknown) => lost.abort(new UnavailableError(`Lease of agent ${agentId} could not be renewed`, { cause: error })),
+      );
+    });
+  };
+  renewSoon();
   try {
-    return await fn(lease);
+    return await fn(held, lost.signal);
   } finally {
-    await ctx.leases.release(lease);
+    timer?.cancel();
+    signal.removeEventListener('abort', onAbort);
+    await ctx.leases.release(current).catch((error: unknown) => ctx.emit('error', { error, context: `release of agent ${agentId}'s lease` }));
   }
 }

@@ -1,7 +1,12 @@
-import type { InterruptionSignal } from '../ports/types.js';
+import type { SignalType } from '../ports/types.js';
 
-/** The exactly-once key of a signal: the same notice from any source, at any SEF instance, has one id. */
-export const signalId = (s: Pick<InterruptionSignal, 'instanceId' | 'type' | 'noticeTime'>): string => `${s.instanceId}:${s.type}:${s.noticeTime}`;
+/**
+ * The exactly-once key of a notice: the agent, the instance it concerns, its type and the cloud's notice
+ * time (ms). The same notice from any source, at any SEF instance, has one id; notices of two agents never
+ * share one. `~` cannot occur in the API's ids, so the parts cannot run into each other.
+ */
+export const noticeId = (agentId: string, instanceId: string, type: SignalType, noticeTime: number): string =>
+  `${agentId}~${instanceId}~${type === 'termination-notice' ? 'term' : 'rebal'}~${noticeTime}`;
 
 /** The provider's idempotency token of one step of one cause (EC2 ClientToken allows 64 ASCII characters). */
 export const stepToken = (causeId: string, step: string): string => {

@@ -1,10 +1,10 @@
-export { createReplicaManager, type AgentReplicaStatus, type ReplicaHeartbeatState, type ReplicaManager } from './replica-manager.js';
+export { createReplicaManager, type AgentReplicaStatus, type ReplicaHeartbeatState, type ReplicaManager, type SignalHandling } from './replica-manager.js';
 export type { ReplicaManagerDeps } from './context.js';
 export type { SefEmit } from './emit.js';
 export type { ManualResult } from './manual.js';
-export type { SignalHandling } from './signal-handler.js';
+export type { NoticeReceipt } from './notice-intake.js';
 export type { SweepResult } from './sweep.js';
 export type { ReconcileResult } from './reconcile.js';
 export type { FlowResult } from './termination.js';
-export { signalId, stepToken } from './ids.js';
+export { noticeId, stepToken } from './ids.js';
 export { abortable, deadlineSignal, timeoutSignal } from './deadline.js';

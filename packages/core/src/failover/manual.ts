@@ -24,7 +24,7 @@ async function underLease<T>(ctx: FlowContext, agentId: string, fn: (token: numb
   const { signal, cancel } = timeoutSignal(ctx.clock, ms);
   const log = createStepLog(ctx.clock, signal);
   try {
-    const value = await withAgentLease(ctx, agentId, ctx.clock.now() + ms, signal, (lease) => fn(lease.token, log));
+    const value = await withAgentLease(ctx, agentId, signal, (lease) => fn(lease.token, log));
     return { value, log };
   } finally {
     cancel();

@@ -5,7 +5,8 @@ import type { ModeChange } from '../modes/mode-rules.js';
 import { createRiskScorer } from '../risk/risk-scorer.js';
 import { activeReplica, requireAgent, type FlowContext, type ReplicaManagerDeps } from './context.js';
 import { manualSwitch, setModes, type ManualResult } from './manual.js';
-import { handleSignal, type SignalHandling } from './signal-handler.js';
+import { recordNotice, type NoticeReceipt } from './notice-intake.js';
+import { runNotice } from './notice-runner.js';
 import { sweep, type SweepResult } from './sweep.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 
@@ -22,6 +23,13 @@ export interface AgentReplicaStatus {
   readonly signals: readonly InterruptionEventRecord[];
 }
 
+export interface SignalHandling {
+  /** False when this signal was already recorded (a duplicate, or another SEF instance has it). */
+  readonly handled: boolean;
+  /** The notice as it ended (handled), or as stored when this copy arrived (a duplicate). */
+  readonly event: InterruptionEventRecord;
+}
+
 /** Replica management of one SEF instance; several instances may share the stores and the leases. */
 export interface ReplicaManager {
   /** Changes mode flags under the spec's exclusion (`Manual mode active` / `Auto mode active`), with follow-ups. */
@@ -30,8 +38,19 @@ export interface ReplicaManager {
   disableManualReplica(agentId: string): Promise<ManualResult>;
   /** Promotes the ready manual replica, reroutes, terminates the old primary, starts the next replica. */
   manualSwitch(agentId: string): Promise<ManualResult>;
-  /** Handles a rebalance recommendation or termination notice, exactly once across instances. */
+  /**
+   * Records a notice (exactly once across instances) and returns at once; a new notice's response runs in
+   * the background (see `idle`). Throws `ConflictError` when the notice names an instance that is not the
+   * agent's primary or replica, `NotFoundError` for an unknown agent.
+   */
+  acceptSignal(signal: InterruptionSignal): Promise<NoticeReceipt>;
+  /** `acceptSignal`, then waits for the response of a new notice; a duplicate resolves at once. */
   handleSignal(signal: InterruptionSignal): Promise<SignalHandling>;
+  /**
+   * Resumes open notices that no process is working on (their process died or lost its lease), and ends
+   * those past their deadline as failed. Starts them in the background and returns.
+   */
+  resumeNotices(): Promise<void>;
   /** A replica's agent reports its state; `ready` makes a launching or syncing replica `ready`. */
   replicaHeartbeat(agentId: string, instanceId: string, state: ReplicaHeartbeatState): Promise<ReplicaRecord>;
   /** The current interruption risk of the agent's primary (emits `risk.scored`). */
@@ -54,10 +73,27 @@ export interface ReplicaManager {
  *   storage: createMemoryStorage({ clock }), compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router,
  *   leases: createMemoryLeaseManager({ clock }), clock, config: parseConfig(), emit: (e, p) => sef.emit(e, p), owner: 'sef-1',
  * });
- * await replicas.handleSignal(cloud.signals.notice('i-123', 'termination-notice'));
+ * const { notice } = await replicas.acceptSignal({ ...cloud.signals.notice('i-123', 'termination-notice'), agentId: 'a1' });
  */
 export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
   const tasks = new Set<Promise<unknown>>();
+  /** Notices this instance is running, by id: a second start joins the first. */
+  const running = new Map<string, Promise<InterruptionEventRecord | undefined>>();
+  const start = (id: string, ifFree = false): Promise<InterruptionEventRecord | undefined> => {
+    const existing = running.get(id);
+    if (existing) return existing;
+    const run = runNotice(ctx, id, { ifFree });
+    running.set(id, run);
+    const task = run.catch((error: unknown) => deps.emit('error', { error, context: `notice ${id}` })).finally(() => running.delete(id));
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+    return run;
+  };
+  const accept = async (signal: InterruptionSignal): Promise<NoticeReceipt> => {
+    const receipt = await recordNotice(ctx, signal);
+    deps.emit('notice.received', { notice: receipt.notice, duplicate: !receipt.created });
+    return receipt;
+  };
   const ctx: FlowContext = {
     ...deps,
     risk: createRiskScorer({ events: deps.storage.events, priceFeed: deps.priceFeed, clock: deps.clock, config: deps.config, emit: deps.emit, riskModel: deps.riskModel, heuristic: deps.heuristic }),
@@ -73,7 +109,22 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
     enableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: true }),
     disableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: false }),
     manualSwitch: (agentId) => manualSwitch(ctx, agentId),
-    handleSignal: (signal) => handleSignal(ctx, signal),
+    async acceptSignal(signal) {
+      const receipt = await accept(signal);
+      if (receipt.created) void start(receipt.notice.id).catch(() => undefined);
+      return receipt;
+    },
+    async handleSignal(signal) {
+      const receipt = await accept(signal);
+      if (!receipt.created) return { handled: false, event: receipt.notice };
+      const ended = await start(receipt.notice.id);
+      return { handled: true, event: ended ?? (await deps.storage.events.getSignal(receipt.notice.id)) ?? receipt.notice };
+    },
+    async resumeNotices() {
+      for (const notice of await deps.storage.events.listOpenSignals({ limit: 100 })) {
+        if (!running.has(notice.id)) void start(notice.id, true).catch(() => undefined);
+      }
+    },
     async replicaHeartbeat(agentId, instanceId, state) {
       const replica = await deps.storage.replicas.findByInstance(instanceId);
       if (!replica || replica.agentId !== agentId) throw new NotFoundError(`Instance ${instanceId} is not a replica of agent ${agentId}`);

@@ -6,30 +6,65 @@ import { abortable } from './deadline.js';
 export interface StepLog {
   readonly steps: readonly StepRecord[];
   readonly signal: AbortSignal;
-  /** Runs `fn` as step `name`; a failure (or the deadline) is recorded and rethrown. */
+  /**
+   * Runs `fn` as step `name`; a failure (or the deadline) is recorded and rethrown. In a resumed log, the
+   * n-th run of a name that already finished as the n-th of that name returns its recorded result instead.
+   */
   run<T>(name: string, fn: (signal: AbortSignal) => Promise<T>, detail?: (value: T) => string): Promise<T>;
   /** Records a step that did no work (a decision), with its detail. */
   note(name: string, detail: string, ok?: boolean): void;
 }
 
-export function createStepLog(clock: Clock, signal: AbortSignal): StepLog {
-  const steps: StepRecord[] = [];
+export interface StepLogOptions {
+  /**
+   * The steps an earlier run of the same flow recorded: they stay in the record, and their finished steps
+   * are reused rather than run again. A step still marked running was abandoned (its process went away).
+   * @default []
+   */
+  readonly resumeFrom?: readonly StepRecord[];
+  /**
+   * Saves the steps before each step starts and after it ends (a failover's durable record); a failed save
+   * stops the flow. Results are recorded only when this is set. @default undefined (nothing saved)
+   */
+  readonly save?: (steps: readonly StepRecord[]) => Promise<void>;
+}
+
+export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLogOptions = {}): StepLog {
+  const { save } = options;
+  const steps: StepRecord[] = (options.resumeFrom ?? []).map((s) =>
+    s.ok === null ? { ...s, finishedAt: clock.now(), ok: false, detail: 'abandoned: the process running it stopped or lost its lease' } : s,
+  );
+  /** Finished steps of the earlier run by name, in order, and how many of each this run has reached. */
+  const finished = new Map<string, StepRecord[]>();
+  for (const s of steps) if (s.ok === true) finished.set(s.name, [...(finished.get(s.name) ?? []), s]);
+  const reached = new Map<string, number>();
+
   return {
     steps,
     signal,
     async run(name, fn, detail) {
+      const n = reached.get(name) ?? 0;
+      reached.set(name, n + 1);
+      const done = finished.get(name)?.[n];
+      if (done) return done.result as Awaited<ReturnType<typeof fn>>;
       const startedAt = clock.now();
+      const index = steps.push({ name, startedAt, finishedAt: null, ok: null }) - 1;
       try {
+        await save?.(steps);
         const value = await abortable(fn(signal), signal);
         const d = detail?.(value);
-        steps.push({ name, startedAt, finishedAt: clock.now(), ok: true, ...(d === undefined ? {} : { detail: d }) });
+        steps[index] = { name, startedAt, finishedAt: clock.now(), ok: true, ...(d === undefined ? {} : { detail: d }), ...(save && value !== undefined ? { result: value } : {}) };
+        await save?.(steps);
         return value;
       } catch (error) {
-        steps.push({ name, startedAt, finishedAt: clock.now(), ok: false, detail: errorText(error) });
+        if (steps[index]?.ok === null) steps[index] = { name, startedAt, finishedAt: clock.now(), ok: false, detail: errorText(error) };
         throw error;
       }
     },
     note(name, detail, ok = true) {
+      const n = reached.get(name) ?? 0;
+      reached.set(name, n + 1);
+      if (finished.get(name)?.[n]) return; // noted by the run this one resumes
       const at = clock.now();
       steps.push({ name, startedAt: at, finishedAt: at, ok, detail });
     },

@@ -1,5 +1,5 @@
 import type { Alert } from '../events/event-map.js';
-import { activeReplica, raiseAlert, type FlowContext } from './context.js';
+import { acquireAgentLease, activeReplica, raiseAlert, type FlowContext } from './context.js';
 import { timeoutSignal } from './deadline.js';
 import type { ReplicaRecord } from '../ports/types.js';
 import { ensureReplica, failReplica, retireReplica } from './launch-replica.js';
@@ -45,7 +45,7 @@ export async function sweep(ctx: FlowContext): Promise<SweepResult> {
       continue;
     }
     if (!unused && !missing) continue;
-    const lease = await ctx.leases.acquire(`agent:${agent.id}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
+    const lease = await acquireAgentLease(ctx, agent.id, ctx.config.terminationGracePeriod * 1000 + 30_000);
     if (!lease) continue;
     const { signal, cancel } = timeoutSignal(ctx.clock, ctx.config.terminationGracePeriod * 1000);
     try {

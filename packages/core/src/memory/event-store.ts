@@ -12,8 +12,9 @@ export interface MemoryEventStoreOptions {
 const freezeEvent = (e: InterruptionEventRecord): InterruptionEventRecord => Object.freeze({ ...e, steps: Object.freeze([...e.steps]) });
 
 /**
- * An in-memory {@link EventStore}: `recordSignal` is the exactly-once gate (insert if absent), completion
- * happens once and is fenced; system events are kept in insertion order.
+ * An in-memory {@link EventStore}: `recordSignal` is the exactly-once gate (insert if absent, also by the
+ * primary pin), step saves and completion are fenced and only for open notices; system events are kept in
+ * insertion order.
  * @example
  * const events = createMemoryEventStore({ fences: new FenceRegistry() });
  * const { created } = await events.recordSignal(event);
@@ -27,20 +28,36 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since);
   const system: SystemEventRecord[] = [];
 
+  /** The open notice `id` for a fenced write: `NotFoundError`, stale token, then `ConflictError` when complete. */
+  const openForWrite = (id: string, token: number | undefined): InterruptionEventRecord => {
+    const current = signals.get(id);
+    if (!current) throw new NotFoundError(`Signal ${id} not found`);
+    refuseStale(fences, current.agentId, token);
+    if (current.success !== null) throw new ConflictError(`Signal ${id} is already complete`);
+    fences.check(current.agentId, token);
+    return current;
+  };
+  /** The primary notice of the same agent, type and notice time: the pin of a notice sent without its instance. */
+  const pinned = (e: InterruptionEventRecord) =>
+    e.instanceRole !== 'primary'
+      ? undefined
+      : [...signals.values()].find((s) => s.instanceRole === 'primary' && s.agentId === e.agentId && s.signalType === e.signalType && s.noticeTime === e.noticeTime);
+
   return {
     async recordSignal(event) {
-      const existing = signals.get(event.id);
+      const existing = signals.get(event.id) ?? pinned(event);
       if (existing) return { created: false, event: existing };
       const record = freezeEvent(event);
       signals.set(record.id, record);
       return { created: true, event: record };
     },
+    async saveSteps(id, steps, opts) {
+      const next = freezeEvent({ ...openForWrite(id, opts?.fencingToken), steps });
+      signals.set(id, next);
+      return next;
+    },
     async completeSignal(id, outcome, opts) {
-      const current = signals.get(id);
-      if (!current) throw new NotFoundError(`Signal ${id} not found`);
-      refuseStale(fences, current.agentId, opts?.fencingToken);
-      if (current.success !== null) throw new ConflictError(`Signal ${id} is already complete`);
-      fences.check(current.agentId, opts?.fencingToken);
+      const current = openForWrite(id, opts?.fencingToken);
       const next = freezeEvent({
         ...current,
         responseTimeMs: outcome.responseTimeMs,
@@ -54,9 +71,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     async getSignal(id) {
       return signals.get(id);
     },
-    async listSignals({ since, agentId, limit }) {
+    async listOpenSignals({ limit } = {}) {
+      const rows = [...signals.values()].filter((s) => s.success === null).sort((a, b) => a.deadline - b.deadline);
+      return limit === undefined ? rows : rows.slice(0, limit);
+    },
+    async listSignals({ since, agentId, instanceId, limit }) {
       const rows = [...signals.values()]
-        .filter((s) => s.detectedAt >= since && (agentId === undefined || s.agentId === agentId))
+        .filter((s) => s.detectedAt >= since && (agentId === undefined || s.agentId === agentId) && (instanceId === undefined || s.instanceId === instanceId))
         .sort((a, b) => b.detectedAt - a.detectedAt);
       return limit === undefined ? rows : rows.slice(0, limit);
     },

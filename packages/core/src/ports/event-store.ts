@@ -18,20 +18,30 @@ export interface SignalOutcome {
 }
 
 /**
- * Handled interruption signals (`spot_interruption_events`) and the event log (`system_events`).
+ * Interruption notices and the state of their response (`spot_interruption_events`), and the event log
+ * (`system_events`). A notice is a persisted state machine: recorded (open), its steps saved before and
+ * after each one runs, completed once.
  *
  * Promises:
- * - `recordSignal` inserts only when no record with the same `id` exists, atomically: of two concurrent
- *   calls with one id exactly one gets `created: true`. This is the exactly-once gate for notices.
- * - `completeSignal` sets the outcome once; a second completion throws `ConflictError`. With `fencingToken`,
- *   a stale token throws `StaleFencingTokenError` (tokens are per agent, shared with the `AgentStore`).
+ * - `recordSignal` inserts only when no record with the same `id` exists, nor (for `instanceRole:
+ *   'primary'`) a primary notice of the same agent, signal type and notice time; atomically: of concurrent
+ *   calls for one notice exactly one gets `created: true`, the others get the stored record. This is the
+ *   exactly-once gate for notices, and what pins a notice to the primary of its first receipt.
+ * - `saveSteps` replaces the steps of an open notice; `completeSignal` sets the outcome once. Either on a
+ *   completed notice throws `ConflictError`. With `fencingToken`, a stale token throws
+ *   `StaleFencingTokenError` and writes nothing (tokens are per agent, shared with the `AgentStore`).
+ * - `listOpenSignals` returns every notice not yet completed, earliest deadline first: what a process
+ *   resumes when the one that held it went away.
  */
 export interface EventStore {
   recordSignal(event: InterruptionEventRecord): Promise<{ created: boolean; event: InterruptionEventRecord }>;
+  saveSteps(id: string, steps: readonly StepRecord[], options?: { fencingToken?: number }): Promise<InterruptionEventRecord>;
   completeSignal(id: string, outcome: SignalOutcome, options?: { fencingToken?: number }): Promise<InterruptionEventRecord>;
   getSignal(id: string): Promise<InterruptionEventRecord | undefined>;
-  /** Signals detected at or after `since` (ms), newest first; for one agent or all. */
-  listSignals(options: { since: number; agentId?: string; limit?: number }): Promise<InterruptionEventRecord[]>;
+  /** Open notices (not completed), earliest deadline first, at most `limit`. */
+  listOpenSignals(options?: { limit?: number }): Promise<InterruptionEventRecord[]>;
+  /** Signals detected at or after `since` (ms), newest first; for one agent (and one instance) or all. */
+  listSignals(options: { since: number; agentId?: string; instanceId?: string; limit?: number }): Promise<InterruptionEventRecord[]>;
   /** Termination notices that interrupted an instance in `poolId` at or after `since` (ms): the history risk factor. */
   countInterruptions(poolId: string, since: number): Promise<number>;
   /**

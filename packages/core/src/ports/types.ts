@@ -129,7 +129,12 @@ export type InstanceAction = 'terminate' | 'stop' | 'hibernate';
 /** A rebalance recommendation or an interruption notice for one instance. */
 export interface InterruptionSignal {
   readonly type: SignalType;
-  readonly instanceId: string;
+  /**
+   * The instance the notice concerns: the agent's primary or its current replica. Absent: the agent's
+   * primary at the notice's first receipt (`agentId` is then required), so repeats stay duplicates after
+   * the failover changed the primary.
+   */
+  readonly instanceId?: string;
   /** Set when the source knows it (the API path names the agent; EventBridge only knows the instance). */
   readonly agentId?: string;
   /** When AWS issued the notice (ms). Part of the signal's identity. */
@@ -144,22 +149,33 @@ export interface InterruptionSignal {
 export interface StepRecord {
   readonly name: string;
   readonly startedAt: number;
-  readonly finishedAt: number;
-  readonly ok: boolean;
+  /** Null while the step runs: a failover records each step before it starts and again when it ends. */
+  readonly finishedAt: number | null;
+  /** Null while the step runs. */
+  readonly ok: boolean | null;
   readonly detail?: string;
+  /** What a finished step produced (plain JSON), so that a resumed failover reuses it instead of acting again. */
+  readonly result?: unknown;
 }
 
-/** A handled signal (row of `spot_interruption_events`). */
+/** The role of a notice's instance when the notice was first received. */
+export type NoticeRole = 'primary' | 'replica';
+
+/** A received signal and its response so far (row of `spot_interruption_events`): open while `success` is null. */
 export interface InterruptionEventRecord {
-  /** Stable id derived from the signal (instance, type, notice time): the exactly-once key. */
+  /** Stable id derived from the notice (agent, instance, type, notice time): the exactly-once key. */
   readonly id: string;
   readonly agentId: string;
   readonly instanceId: string;
   readonly poolId: string;
   readonly signalType: SignalType;
+  /** The instance's role at the first receipt: at most one `primary` notice per (agent, signal type, notice time). */
+  readonly instanceRole: NoticeRole;
   readonly detectedAt: number;
   readonly noticeTime: number;
   readonly actionTime: number | null;
+  /** When the response must be done (ms): `actionTime`, else detection + `terminationGracePeriod`. */
+  readonly deadline: number;
   /** Null while the response is still running. */
   readonly responseTimeMs: number | null;
   readonly success: boolean | null;

@@ -53,6 +53,7 @@ export function createSef(options: SefOptions): Sef {
       emit: ((event: keyof SefEvents, ...args: unknown[]) => events.emit(event, ...(args as [never]))) as SefEmit,
       riskModel: options.riskModel,
       heuristic: options.riskHeuristic,
+      ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
     });
     const pipeline = new Pipeline({
       storage,
@@ -82,6 +83,8 @@ export function createSef(options: SefOptions): Sef {
       events,
       interval: options.sweepInterval ?? 5_000,
       work: async () => {
+        // Notices whose process died or lost its lease are taken over within a sweep interval or a lease TTL.
+        await replicas.resumeNotices().catch((error: unknown) => events.emit('error', { error, context: 'notice resumption' }));
         await worker.sweep();
         await worker.drain();
       },

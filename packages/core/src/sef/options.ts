@@ -50,6 +50,11 @@ export interface SefOptions {
   readonly cloud: { readonly compute: ComputeProvider; readonly priceFeed: PriceFeed; readonly router: Router };
   /** Per-agent leases with fencing tokens; share one (Redis) between SEF processes. @default createMemoryLeaseManager({ clock }) */
   readonly leases?: LeaseManager;
+  /**
+   * Time-to-live of an agent's lease (ms), renewed every third of it while a flow runs: how soon another
+   * SEF process resumes a failover whose process died. @default 15000
+   */
+  readonly leaseTtlMs?: number;
   /** Where interruption signals come from besides `handleSignal` calls (IMDS, EventBridge); started by `start()`. @default [] */
   readonly signalSources?: readonly SignalSource[];
   /** An optional external risk model, consulted under `config.riskModelTimeout` and never depended on. @default undefined */

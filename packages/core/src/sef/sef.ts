@@ -16,7 +16,8 @@ import type { Sweeper } from './sweeper.js';
 import type { AgentReplicaStatus, ReplicaHeartbeatState, ReplicaManager } from '../failover/replica-manager.js';
 import type { ManualResult } from '../failover/manual.js';
 import type { ReconcileResult } from '../failover/reconcile.js';
-import type { SignalHandling } from '../failover/signal-handler.js';
+import type { SignalHandling } from '../failover/replica-manager.js';
+import type { NoticeReceipt } from '../failover/notice-intake.js';
 import type { ModeChange } from '../modes/mode-rules.js';
 import type { RiskScore } from '../events/event-map.js';
 import type { SignalSource } from '../ports/signal-source.js';
@@ -173,7 +174,18 @@ export class Sef extends EventEmitter<SefEvents> {
     return this.#track(this.#parts.replicas.manualSwitch(agentId));
   }
 
-  /** Handles a rebalance recommendation or termination notice, exactly once across SEF instances sharing the stores. */
+  /**
+   * Acknowledge, then act: records a rebalance recommendation or termination notice exactly once across
+   * SEF instances sharing the stores, and resolves at once with the notice (`created: false` for a
+   * duplicate). The response runs in the background; its steps, outcome and deadline are in the notice's
+   * record (`storage.events.getSignal(notice.id)`) and in `notice.progress` / `failover.*` events, and
+   * `stop()` waits for it. Throws `ConflictError` for an instance that is not the agent's primary or replica.
+   */
+  acceptSignal(signal: InterruptionSignal): Promise<NoticeReceipt> {
+    return this.#track(this.#parts.replicas.acceptSignal(signal));
+  }
+
+  /** Like `acceptSignal`, but resolves when the response of a new notice has ended (a duplicate resolves at once). */
   handleSignal(signal: InterruptionSignal): Promise<SignalHandling> {
     return this.#track(this.#parts.replicas.handleSignal(signal));
   }

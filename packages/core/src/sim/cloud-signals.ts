@@ -7,7 +7,7 @@ export interface SimulatedSignalSource extends SignalSource {
   /** Delivers `signal` and resolves when every handler has; handler errors go to their `onError`. */
   deliver(signal: InterruptionSignal): Promise<void>;
   /** Builds a signal issued now: a termination notice gets `actionTime` = now + `leadMs`. */
-  notice(instanceId: string, type: SignalType, extra?: Partial<InterruptionSignal> & { leadMs?: number }): InterruptionSignal;
+  notice(instanceId: string, type: SignalType, extra?: Partial<InterruptionSignal> & { leadMs?: number }): InterruptionSignal & { readonly instanceId: string };
 }
 
 export function createSimulatedSignalSource(clock: Clock): SimulatedSignalSource {
@@ -34,11 +34,11 @@ export function createSimulatedSignalSource(clock: Clock): SimulatedSignalSource
       const now = clock.now();
       return {
         type,
-        instanceId,
         noticeTime: now,
         source: 'simulated',
         ...(type === 'termination-notice' ? { actionTime: now + leadMs, action: 'terminate' as const } : {}),
         ...rest,
+        instanceId: rest.instanceId ?? instanceId,
       };
     },
   };

@@ -6,6 +6,9 @@ import { runEventStoreLogContract } from './event-store-log.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 
+/** Distinct ids get distinct notice times unless a test sets one, so they are distinct notices. */
+const idOffset = (id: string) => [...id].reduce((sum, c, i) => sum + c.charCodeAt(0) * (i + 1), 0);
+
 /** A termination notice not yet handled, for contract tests. */
 export const newSignalEvent = (id: string, extra: Partial<InterruptionEventRecord> = {}): InterruptionEventRecord => ({
   id,
@@ -13,9 +16,11 @@ export const newSignalEvent = (id: string, extra: Partial<InterruptionEventRecor
   instanceId: 'i-a1-p',
   poolId: 'us-east-1a:c5.large',
   signalType: 'termination-notice',
+  instanceRole: 'primary',
   detectedAt: t0,
-  noticeTime: t0,
+  noticeTime: t0 + idOffset(id),
   actionTime: t0 + 120_000,
+  deadline: t0 + 120_000,
   responseTimeMs: null,
   success: null,
   outcome: null,
@@ -58,6 +63,48 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       for (const r of results) expect(r.event).toEqual(stored);
     });
 
+    it('pins a primary notice: another id for the same agent, type and notice time as primary is the same notice', async () => {
+      const first = newSignalEvent('a1~i-old~term~1', { instanceId: 'i-old', noticeTime: t0 });
+      await store.recordSignal(first);
+      // Sent again without its instance after the failover: the primary is now another instance.
+      const again = await store.recordSignal(newSignalEvent('a1~i-new~term~1', { instanceId: 'i-new', noticeTime: t0 }));
+      expect(again).toEqual({ created: false, event: first });
+      expect(await store.getSignal('a1~i-new~term~1')).toBeUndefined();
+      // Not the same notice: the replica's, another type, another time, another agent.
+      for (const [id, extra] of [
+        ['r', { instanceRole: 'replica', instanceId: 'i-r', noticeTime: t0 }],
+        ['rb', { signalType: 'rebalance-recommendation', noticeTime: t0 }],
+        ['t', { noticeTime: t0 + 1 }],
+        ['b', { agentId: 'a2', noticeTime: t0 }],
+      ] as const) expect((await store.recordSignal(newSignalEvent(id, extra))).created).toBe(true);
+    });
+
+    it('of 20 racing records of one primary notice under different ids exactly one creates it', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.recordSignal(newSignalEvent(`p${i}`, { instanceId: `i-${i % 3}`, noticeTime: t0 }))));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const stored = results.find((r) => r.created)!.event;
+      for (const r of results) expect(r.event).toEqual(stored);
+    });
+
+    it('saves the steps of an open notice (fenced), lists open notices by deadline, and refuses steps after completion', async () => {
+      await store.recordSignal(newSignalEvent('s1', { deadline: t0 + 90_000 }));
+      await store.recordSignal(newSignalEvent('s2', { deadline: t0 + 60_000 }));
+      await store.recordSignal(newSignalEvent('s3'));
+      await store.completeSignal('s3', done(5));
+      expect((await store.listOpenSignals()).map((s) => s.id)).toEqual(['s2', 's1']);
+      expect((await store.listOpenSignals({ limit: 1 })).map((s) => s.id)).toEqual(['s2']);
+      const running = [{ name: 'snapshot', startedAt: t0, finishedAt: t0 + 5, ok: true, result: { snapshotIds: ['snap-1'] } }, { name: 'launch', startedAt: t0 + 5, finishedAt: null, ok: null }];
+      const saved = await store.saveSteps('s1', running, { fencingToken: 2 });
+      expect(saved.steps).toEqual(running);
+      expect((await store.getSignal('s1'))?.steps).toEqual(running);
+      await expect(store.saveSteps('s1', [], { fencingToken: 1 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      expect((await store.getSignal('s1'))?.steps).toEqual(running);
+      await expect(store.saveSteps('s3', running)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(store.saveSteps('none', running)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await store.completeSignal('s1', done(7), { fencingToken: 2 });
+      expect((await store.listOpenSignals()).map((s) => s.id)).toEqual(['s2']);
+    });
+
     it('completes a signal once with its outcome and steps; a second completion is a conflict', async () => {
       await store.recordSignal(newSignalEvent('s1'));
       const c = await store.completeSignal('s1', done(12_500));
@@ -87,6 +134,9 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       expect((await store.listSignals({ since: t0 })).map((s) => s.id)).toEqual(['s2', 's3', 's1']);
       expect((await store.listSignals({ since: t0, agentId: 'a1' })).map((s) => s.id)).toEqual(['s2', 's1']);
       expect((await store.listSignals({ since: t0, limit: 1 })).map((s) => s.id)).toEqual(['s2']);
+      await store.recordSignal(newSignalEvent('s4', { detectedAt: t0 + 4, instanceId: 'i-other' }));
+      expect((await store.listSignals({ since: 0, instanceId: 'i-other' })).map((s) => s.id)).toEqual(['s4']);
+      expect((await store.listSignals({ since: 0, agentId: 'a2', instanceId: 'i-other' }))).toEqual([]);
     });
 
     it('counts termination notices in a pool since a time (rebalance recommendations are not interruptions)', async () => {

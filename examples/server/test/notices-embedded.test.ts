@@ -1,0 +1,3 @@
+import { runNoticeSuite } from './support/notice-suite.js';
+
+runNoticeSuite('embedded');

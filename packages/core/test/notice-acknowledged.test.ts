@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { realisticLatencies } from '../src/sim/cloud.js';
+import { createHarness, T0 } from './replica-harness.js';
+
+describe('acknowledge, then act', () => {
+  it('acceptSignal records the notice and returns before any time passes; the failover then runs in the background, its steps saved as it goes', async () => {
+    const h = createHarness({ latencies: realisticLatencies });
+    await h.agent('a1');
+    const { created, notice } = await h.sef.acceptSignal({ ...h.cloud.signals.notice('i-a1', 'termination-notice'), agentId: 'a1' });
+    expect(h.clock.now()).toBe(T0);
+    expect(created).toBe(true);
+    expect(notice).toMatchObject({ agentId: 'a1', instanceId: 'i-a1', instanceRole: 'primary', success: null, deadline: T0 + 120_000 });
+    // The emergency path takes tens of seconds of cloud time: a step is recorded as running meanwhile.
+    await h.clock.advance(5_000);
+    const running = (await h.storage.events.getSignal(notice.id))!;
+    expect(running.success).toBeNull();
+    expect(running.steps.some((s) => s.ok === null)).toBe(true);
+    expect(h.of('notice.progress').some((e) => e.noticeId === notice.id && e.steps.at(-1)?.ok === null)).toBe(true);
+    await h.settle(h.sef.idle());
+    expect(await h.storage.events.getSignal(notice.id)).toMatchObject({ success: true, outcome: 'emergency_recovery' });
+    expect(h.of('notice.received')).toEqual([{ notice, duplicate: false }]);
+  });
+
+  it('a copy of a recorded notice is a duplicate at once, whatever its source, with the stored record', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    const signal = { ...h.cloud.signals.notice('i-a1', 'rebalance-recommendation'), agentId: 'a1' };
+    const first = await h.sef.acceptSignal(signal);
+    const again = await h.sef.acceptSignal({ ...signal, source: 'eventbridge' });
+    expect(again).toEqual({ created: false, notice: first.notice });
+    await h.settle(h.sef.idle());
+  });
+
+  it('a notice naming an instance that is neither the primary nor the replica is refused with a reason; so is an unknown agent', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    await h.agent('b1');
+    await expect(h.sef.acceptSignal({ ...h.cloud.signals.notice('i-b1', 'termination-notice'), agentId: 'a1' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('i-b1 is neither the primary nor the replica of agent a1'),
+    });
+    await expect(h.sef.acceptSignal({ ...h.cloud.signals.notice('i-b1', 'termination-notice'), agentId: 'zz' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await h.storage.events.listSignals({ since: 0 })).toEqual([]);
+  });
+});
