@@ -70,8 +70,9 @@ describe('the Sef facade runs the replica flows', () => {
     for (const id of ['i-old-1', 'i-old-2']) {
       cloud.compute.addRunning({ instanceId: id, poolId: POOL, agentId: 'a1' });
       await sef.storage.events.recordSignal({
-        id: `n-${id}`, agentId: 'a1', instanceId: id, poolId: POOL, signalType: 'termination-notice', detectedAt: clock.now(), noticeTime: clock.now(),
-        actionTime: null, responseTimeMs: 1, success: true, outcome: 'promoted', steps: [],
+        // Two primaries' notices: each its own notice time (one primary notice per agent and notice time).
+        id: `n-${id}`, agentId: 'a1', instanceId: id, poolId: POOL, signalType: 'termination-notice', instanceRole: 'primary', detectedAt: clock.now(),
+        noticeTime: clock.now() - id.length - Number(id.at(-1)), actionTime: null, deadline: clock.now(), responseTimeMs: 1, success: true, outcome: 'promoted', steps: [],
       });
     }
     const score = await settle(clock, sef.scoreRisk('a1'));
