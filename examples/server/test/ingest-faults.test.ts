@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateRedis, freePort, type PrivateRedis } from '../../../packages/adapter-redis/test/private-redis.js';
-import { createPrivatePostgres, type PrivatePostgres } from './faults/private-postgres.js';
+import { createPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startServerProcess, type ServerProcess } from './faults/server-process.js';
 import { reportKey, startSteadyLoad } from './faults/steady-load.js';
 import { skipped } from './support/harness.js';
@@ -32,7 +32,7 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
 
   beforeAll(async () => {
     postgres = await createPrivatePostgres();
-    postgres.start();
+    await postgres.start();
     redis = await createPrivateRedis();
     await redis.start();
     env = {
@@ -77,11 +77,11 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
       await pause(1_500);
       postgres.stop();
       await pause(2_000);
-      postgres.start();
+      await postgres.start();
       await pause(1_500);
-      postgres.freeze();
+      postgres.signal('SIGSTOP');
       await pause(2_000);
-      postgres.thaw();
+      postgres.signal('SIGCONT');
       await pause(1_500);
       redis.signal('SIGKILL');
       await pause(2_000);
