@@ -19,7 +19,7 @@ export interface HeartbeatOptions {
  * Heartbeats: a replica posts `{instanceId, state}` to `/heartbeat` (`syncing` until `isReady()`, then
  * `ready`); a primary has no replica state to report, so its heartbeat is a `GET /sef-status` that
  * checks SEF is reachable and logs the agent's modes when they change. Heartbeats are not spooled:
- * a late one says nothing.
+ * a late one says nothing. A 429/503 with `Retry-After` longer than the interval delays the next beat.
  * @example
  * const stop = startHeartbeat({ http, agentId, instanceId, role: 'replica', isReady: () => existsSync(flag), clock, log });
  */
@@ -29,25 +29,27 @@ export function startHeartbeat(options: HeartbeatOptions): () => void {
   let stopped = false;
   let timer: { cancel(): void } | undefined;
   let lastModes = '';
-  const beat = async () => {
+  /** Resolves to the wait before the next beat: the interval, or SEF's `Retry-After` when longer. */
+  const beat = async (): Promise<number> => {
     const d =
       role === 'replica'
         ? await http.request('POST', `/api/agents/${agentId}/heartbeat`, { instanceId, state: isReady() ? 'ready' : 'syncing' })
         : await http.request('GET', `/api/agents/${agentId}/sef-status`);
     if (d.kind !== 'acknowledged') {
       log.warn('heartbeat not acknowledged', d.kind === 'refused' ? { status: d.status, reasons: d.body } : { reason: d.reason });
-      return;
+      return d.kind === 'unavailable' && d.retryAfterMs !== undefined ? Math.max(interval, d.retryAfterMs) : interval;
     }
     if (role === 'primary') {
       const modes = JSON.stringify((d.body as { modes?: unknown } | undefined)?.modes ?? null);
       if (modes !== lastModes) log.info('SEF modes of this agent', { modes: JSON.parse(modes) as unknown });
       lastModes = modes;
     }
+    return interval;
   };
   const loop = () => {
     if (stopped) return;
-    void beat().finally(() => {
-      if (!stopped) timer = clock.setTimer(interval, loop);
+    void beat().then((wait) => wait, () => interval).then((wait) => {
+      if (!stopped) timer = clock.setTimer(wait, loop);
     });
   };
   loop();

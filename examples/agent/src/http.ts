@@ -1,10 +1,12 @@
+import { parseRetryAfter } from './retry-after.js';
+
 /** How one delivery attempt ended. */
 export type Delivery =
   | { readonly kind: 'acknowledged'; readonly status: number; readonly body: unknown }
   /** 4xx other than 408/429: the request itself is wrong; retrying would fail the same way. */
   | { readonly kind: 'refused'; readonly status: number; readonly body: unknown }
-  /** Unreachable, timeout, 408, 429, 5xx: try again later. */
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  /** Unreachable, timeout, 408, 429, 5xx: try again later; `retryAfterMs` when SEF said when (`Retry-After`). */
+  | { readonly kind: 'unavailable'; readonly reason: string; readonly retryAfterMs?: number };
 
 export interface SefHttpOptions {
   /** Base URL of the SEF service, e.g. `http://sef.internal:5000`. */
@@ -50,7 +52,10 @@ export function createSefHttp(options: SefHttpOptions): SefHttp {
       }
       const status = response.status;
       if (status >= 200 && status < 300) return { kind: 'acknowledged', status, body: parsed };
-      if (status === 408 || status === 429 || status >= 500) return { kind: 'unavailable', reason: `HTTP ${status}` };
+      if (status === 408 || status === 429 || status >= 500) {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        return { kind: 'unavailable', reason: `HTTP ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      }
       return { kind: 'refused', status, body: parsed };
     },
   };

@@ -1,5 +1,6 @@
 import type { Clock } from '@sef/core';
-import type { SefHttp } from './http.js';
+import { createBackoff } from './backoff.js';
+import type { Delivery, SefHttp } from './http.js';
 import type { Log } from './log.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -8,9 +9,9 @@ export interface ReporterOptions {
   readonly spool: Spool;
   readonly clock: Clock;
   readonly log: Log;
-  /** First wait after SEF was unavailable (ms); doubles up to `maxBackoffMs`. @default 500 */
+  /** Scale of the first wait after SEF was unavailable (ms); waits grow with jitter up to `maxBackoffMs`. @default 500 */
   readonly initialBackoffMs?: number;
-  /** @default 30000 */
+  /** Longest wait, also the cap on SEF's `Retry-After` (ms). @default 30000 */
   readonly maxBackoffMs?: number;
 }
 
@@ -30,22 +31,21 @@ export interface Reporter {
 
 /**
  * Delivery rules: 2xx = acknowledged (rejected reports in a 202 are logged with their reasons); 408,
- * 429, 5xx and network errors = spool and retry with exponential backoff; any other 4xx = log the
- * reasons and drop, never retried.
+ * 429, 5xx and network errors = spool and retry after SEF's `Retry-After` when it sent one, else with
+ * jittered exponential backoff ({@link createBackoff}); any other 4xx = log the reasons and drop, never retried.
  * @example
  * const reporter = createReporter({ http, spool, clock: systemClock, log });
  * await reporter.send({ path: `/api/agents/${id}/pricing`, body: { reports } });
  */
 export function createReporter(options: ReporterOptions): Reporter {
   const { http, spool, clock, log } = options;
-  const initial = options.initialBackoffMs ?? 500;
-  const max = options.maxBackoffMs ?? 30_000;
+  const backoff = createBackoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 });
   const abort = new AbortController();
   let draining: Promise<void> | undefined;
   let waiters: (() => void)[] = [];
 
-  /** True when the entry is done with (acknowledged or dropped). */
-  const attempt = async (entry: SpoolEntry): Promise<boolean> => {
+  /** Undefined when the entry is done with (acknowledged or dropped); else why SEF was unavailable. */
+  const attempt = async (entry: SpoolEntry): Promise<Extract<Delivery, { kind: 'unavailable' }> | undefined> => {
     const d = await http.request('POST', entry.path, entry.body);
     if (d.kind === 'acknowledged') {
       const rejected = (d.body as { rejected?: { index: number; errors: unknown }[] } | undefined)?.rejected ?? [];
@@ -53,32 +53,33 @@ export function createReporter(options: ReporterOptions): Reporter {
       // A notice is acknowledged at once (202) with its id; a duplicate (SEF had it already) is delivered too.
       const notice = d.body as { notice_id?: string; duplicate?: boolean } | undefined;
       if (notice?.notice_id !== undefined) log.info('SEF acknowledged the notice', { path: entry.path, noticeId: notice.notice_id, duplicate: notice.duplicate === true });
-      return true;
+      return undefined;
     }
     if (d.kind === 'refused') {
       log.error('SEF refused the request; dropped, not retried', { path: entry.path, status: d.status, reasons: d.body, body: entry.body });
-      return true;
+      return undefined;
     }
-    log.warn('SEF unavailable; kept in the spool', { path: entry.path, reason: d.reason });
-    return false;
+    log.warn('SEF unavailable; kept in the spool', { path: entry.path, reason: d.reason, ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}) });
+    return d;
   };
 
-  const drain = async () => {
-    let backoff = initial;
+  const drain = async (firstWait?: Extract<Delivery, { kind: 'unavailable' }>) => {
+    let unavailable = firstWait;
     while (!abort.signal.aborted) {
+      if (unavailable) {
+        try {
+          await clock.sleep(backoff.next(unavailable.retryAfterMs), abort.signal);
+        } catch {
+          break;
+        }
+      }
       const head = spool.peek();
       if (!head) break;
-      if (await attempt(head)) {
+      unavailable = await attempt(head);
+      if (!unavailable) {
         await spool.shift();
-        backoff = initial;
-        continue;
+        backoff.reset();
       }
-      try {
-        await clock.sleep(backoff, abort.signal);
-      } catch {
-        break;
-      }
-      backoff = Math.min(max, backoff * 2);
     }
     draining = undefined;
     if (spool.size === 0) {
@@ -86,18 +87,20 @@ export function createReporter(options: ReporterOptions): Reporter {
       waiters = [];
     }
   };
-  const kick = () => {
-    draining ??= drain();
+  const kick = (firstWait?: Extract<Delivery, { kind: 'unavailable' }>) => {
+    draining ??= drain(firstWait);
   };
   if (spool.size > 0) kick();
 
   return {
     async send(entry, opts = {}) {
+      let unavailable: Extract<Delivery, { kind: 'unavailable' }> | undefined;
       if (opts.urgent || (spool.size === 0 && !draining)) {
-        if (await attempt(entry)) return;
+        unavailable = await attempt(entry);
+        if (!unavailable) return;
       }
       await spool.append(entry);
-      kick();
+      kick(unavailable); // SEF just said it is unavailable: wait (its Retry-After, or the backoff) before trying again
     },
     backlog: () => spool.size,
     drained() {
