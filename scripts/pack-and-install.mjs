@@ -60,7 +60,7 @@ try {
   const file = (name) => `file:${tgz[name]}`;
   writeFileSync(join(app, 'package.json'), JSON.stringify({
     name: 'sef-scratch', private: true, type: 'module',
-    dependencies: { '@sef/core': file('@sef/core'), '@sef/adapter-postgres': file('@sef/adapter-postgres'), '@sef/adapter-redis': file('@sef/adapter-redis'), pg: embedded.dependencies.pg, ioredis: embedded.dependencies.ioredis },
+    dependencies: { '@sef/core': file('@sef/core'), '@sef/adapter-postgres': file('@sef/adapter-postgres'), '@sef/adapter-redis': file('@sef/adapter-redis'), pg: embedded.dependencies.pg, ioredis: embedded.dependencies.ioredis, cockatiel: embedded.dependencies.cockatiel },
     devDependencies: { ...embedded.devDependencies, typescript: workspace.devDependencies.typescript, '@types/node': workspace.devDependencies['@types/node'] },
   }, null, 2));
   // The adapters depend on @sef/core ^0.0.0: take it from its tarball, not from the registry.

@@ -68,8 +68,8 @@ describe('Retry-After', () => {
   });
 
   it.each([
-    ['seconds', () => '7', 7000],
-    ['an HTTP-date', () => new Date(Math.floor(Date.now() / 1000) * 1000 + 9000).toUTCString(), 9000],
+    ['seconds', (): string => '7', 7000],
+    ['an HTTP-date', (): string => new Date(Math.floor(Date.now() / 1000) * 1000 + 9000).toUTCString(), 9000],
   ] as const)('a 503 with Retry-After in %s makes the reporter wait that long before the next attempt', async (_form, header, expected) => {
     const server = await sef([[503, { 'retry-after': header() }], [202]]);
     const t = await reporterFor(server.url);
