@@ -35,3 +35,4 @@ const bodies = Array.from({ length: 50_000 }, (_, i) => JSON.stringify({
 const parse = time(() => { for (const b of bodies) parseEventBridgeNotice(b); });
 const jsonOnly = time(() => { for (const b of bodies) JSON.parse(b); });
 report('parseEventBridgeNotice', bodies.length, parse, 'JSON.parse', jsonOnly);
+await import('./notice-latency.js');
