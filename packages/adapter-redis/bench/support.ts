@@ -5,11 +5,16 @@ import type { SourceReport } from '@sef/core';
 export const url = new URL(process.env.SEF_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 export const host = url.hostname;
 export const port = url.port || '6379';
+/** The database number of the URL (`redis://host:port/3`), honoured by the clients and by redis-benchmark. */
+export const db = Number(url.pathname.slice(1) || '0');
+/** The URL as given (database, user and password included), for ioredis. */
+export const redisUrl = url.href;
 export const policy = { timeTolerance: 30, windowMs: 300_000 };
 
 /** One redis-benchmark run of a custom command; returns requests per second. */
 export function redisBenchmark(args: string[]): number {
-  const csv = execFileSync('redis-benchmark', ['-h', host, '-p', port, '-P', '100', '-n', '300000', '-q', '--csv', ...args], { encoding: 'utf8' });
+  const auth = url.password ? ['-a', decodeURIComponent(url.password), ...(url.username ? ['--user', decodeURIComponent(url.username)] : [])] : [];
+  const csv = execFileSync('redis-benchmark', ['-h', host, '-p', port, '--dbnum', String(db), ...auth, '-P', '100', '-n', '300000', '-q', '--csv', ...args], { encoding: 'utf8' });
   const row = csv.trim().split('\n').at(-1)!.split(',');
   return Number(JSON.parse(row[1]!));
 }
@@ -47,6 +52,11 @@ export async function timed<T>(batches: readonly T[], inFlight: number, work: (b
 
 export const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** `min / median / max` of repeated figures. */
+export const spread = (xs: readonly number[], show: (n: number) => string = fmt): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${show(s[0]!)} / ${show(s[Math.floor(s.length / 2)]!)} / ${show(s.at(-1)!)}`;
+};
 
 /** When a call carrying `reports` arrives: 1 s after its first report was observed (a fleet reporting live). */
 export const arrival = (reports: readonly SourceReport[]): number => reports[0]!.timestamp * 1000 + 1000;
