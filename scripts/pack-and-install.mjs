@@ -3,7 +3,8 @@
 // after `pnpm build`), lints each tarball (publint --strict, attw), installs the tarballs into a scratch
 // project outside the workspace (offline from the local pnpm store when it can), checks that `require()`
 // and `import` both load them, type-checks the embedded example there in strict mode, and runs it on
-// Postgres and Redis: an agent registered, prices stored, a termination notice handled, SIGTERM exits 0.
+// Postgres and Redis: an agent registered (twice: 409), prices stored, a termination notice failed over,
+// SIGTERM exits 0.
 // Env: SEF_TEST_POSTGRES_URL, SEF_TEST_REDIS_URL (as the tests); KEEP_SCRATCH=1 keeps the scratch dir.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -151,10 +152,13 @@ async function runEmbedded(app) {
     const at = new Date(Math.floor(Date.now() / 300_000) * 300_000 - 600_000).toISOString();
     const prices = await post('/fleet/pack-1/prices', { samples: [{ instance: 'i-pack1', pool: 'us-east-1a:c5.large', at, usdPerHour: 0.0456 }] }, 202);
     if (prices.accepted !== 1) throw new Error(`prices: ${JSON.stringify(prices)}`);
-    await post('/fleet/pack-1/notice', { instance: 'i-pack1', kind: 'rebalance' }, 200);
+    await post('/fleet/agents', { id: 'pack-1', instanceId: 'i-pack1', poolId: 'us-east-1a:c5.large' }, 409);
+    // The termination path: SEF relaunches the agent and the app's webhook hears the failover completed.
+    await post('/fleet/pack-1/notice', { instance: 'i-pack1', kind: 'terminate' }, 200);
     const deadline = Date.now() + 10_000;
-    while (hooks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (hooks.length === 0) throw new Error('the webhook was not called');
+    const completed = () => hooks.some((h) => h.kind === 'failover.completed');
+    while (!completed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!completed()) throw new Error(`no failover.completed at the webhook: ${JSON.stringify(hooks)}\n${lines.join('\n')}`);
     // The report is stored once its dedupe window closes; SIGTERM drains it.
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');

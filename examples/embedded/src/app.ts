@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Sef } from '@sef/core';
+import { ConflictError, ValidationError, type AgentRecord, type Sef } from '@sef/core';
 import type { Reactions } from './react-to-events.js';
 
 /** The app's own wire format for a price sample (not SEF's). */
@@ -19,6 +19,17 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
 const send = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
+export interface AppOptions {
+  /**
+   * Called with each agent registered through the app. With the simulated cloud, make the agent's running
+   * primary known to it (`cloud.compute.addRunning`): it only knows instances it launched. EC2 needs nothing.
+   */
+  readonly onAgentRegistered?: (agent: AgentRecord) => void;
+}
+
+/** A refused request (an agent registered twice, a bad registration) answers 409 / 400, not 500. */
+const statusOf = (error: unknown) => (error instanceof ConflictError ? 409 : error instanceof SyntaxError || error instanceof ValidationError ? 400 : 500);
+
 /**
  * An existing backend's HTTP app (plain node:http) with SEF behind three of its routes:
  * - `POST /fleet/agents` `{id, instanceId, poolId}` registers an agent,
@@ -28,11 +39,12 @@ const send = (res: ServerResponse, status: number, body: unknown) =>
  * @example
  * createApp(sef, { log, notify }).listen(8080);
  */
-export function createApp(sef: Sef, { log, notify }: Reactions): Server {
+export function createApp(sef: Sef, { log, notify }: Reactions, options: AppOptions = {}): Server {
   return createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log('request failed', { url: req.url, error: String(error) });
-      if (!res.headersSent) send(res, error instanceof SyntaxError ? 400 : 500, { error: String(error) });
+      const status = statusOf(error);
+      if (status === 500) log('request failed', { url: req.url, error: String(error) });
+      if (!res.headersSent) send(res, status, { error: error instanceof Error ? error.message : String(error) });
     });
   });
 
@@ -43,7 +55,9 @@ export function createApp(sef: Sef, { log, notify }: Reactions): Server {
 
     if (agent === 'agents' && action === undefined) {
       const { id, instanceId, poolId } = body as { id: string; instanceId: string; poolId: string };
-      return send(res, 201, await sef.registerAgent({ id, instanceId, poolId }));
+      const agent = await sef.registerAgent({ id, instanceId, poolId });
+      options.onAgentRegistered?.(agent);
+      return send(res, 201, agent);
     }
     if (action === 'prices') {
       const samples = (body['samples'] ?? []) as Sample[];

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { redisClientOptions } from '@sef/adapter-redis';
-import { createSimulatedCloud, simulatedPools, systemClock } from '@sef/core';
+import { createSimulatedCloud, simulatedPools, systemClock, type AgentRecord } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from './app.js';
@@ -25,7 +25,9 @@ const cloud = createSimulatedCloud({ clock: systemClock });
 const sef = await createBackendSef({ pool, redis, schema, keyPrefix, cloud, pools: simulatedPools() });
 reactToEvents(sef, { log, notify });
 sef.start();
-const server = createApp(sef, { log, notify });
+// The simulated cloud only knows instances it launched: tell it about each agent's running primary.
+const onAgentRegistered = (a: AgentRecord) => void cloud.compute.addRunning({ instanceId: a.primaryInstanceId, poolId: a.poolId, agentId: a.id, launchedAt: a.primaryLaunchedAt });
+const server = createApp(sef, { log, notify }, { onAgentRegistered });
 server.listen(Number(process.env['PORT'] ?? 8080), process.env['HOST'] ?? '127.0.0.1', () => log('listening', { address: server.address() }));
 
 process.once('SIGTERM', () => {

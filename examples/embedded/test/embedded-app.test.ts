@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redisClientOptions } from '@sef/adapter-redis';
-import { createSimulatedCloud, simulatedPools, systemClock, type Sef } from '@sef/core';
+import { createSimulatedCloud, simulatedPools, systemClock, type AgentRecord, type Sef } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,10 +51,12 @@ describe.skipIf(needsServices)('the embedded example on real Postgres and Redis'
     receiver = await startReceiver(2);
     const notify = createWebhook({ url: receiver.url, initialBackoffMs: 20, onFailure: (error, attempt, willRetry) => log('webhook failed', { error, attempt, willRetry }) });
     // A one-second dedupe window so the test can read stored prices back a second later.
-    sef = await createBackendSef({ pool, redis, schema, keyPrefix: `${id}:`, cloud: createSimulatedCloud({ clock: systemClock }), pools: simulatedPools(), config: { dataRetentionWindow: 1 } });
+    const cloud = createSimulatedCloud({ clock: systemClock });
+    sef = await createBackendSef({ pool, redis, schema, keyPrefix: `${id}:`, cloud, pools: simulatedPools(), config: { dataRetentionWindow: 1 } });
     reactToEvents(sef, { log, notify });
     sef.start();
-    app = createApp(sef, { log, notify }).listen(0, '127.0.0.1');
+    const onAgentRegistered = (a: AgentRecord) => void cloud.compute.addRunning({ instanceId: a.primaryInstanceId, poolId: a.poolId, agentId: a.id, launchedAt: a.primaryLaunchedAt });
+    app = createApp(sef, { log, notify }, { onAgentRegistered }).listen(0, '127.0.0.1');
     await once(app, 'listening');
     base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   });
@@ -90,6 +92,28 @@ describe.skipIf(needsServices)('the embedded example on real Postgres and Redis'
     const signals = await sef.storage.events.listSignals({ since: 0, agentId: 'web-1' });
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({ signalType: 'rebalance-recommendation', instanceId: 'i-web1' });
+  });
+
+  it('a termination notice fails over: SEF launches a replacement, the webhook hears failover.completed, no failure or alert', async () => {
+    expect((await post('/fleet/agents', { id: 'web-3', instanceId: 'i-web3', poolId: 'us-east-1a:c5.large' })).status).toBe(201);
+    const res = await post('/fleet/web-3/notice', { instance: 'i-web3', kind: 'terminate' });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    const completed = () => receiver.calls.find((c) => c.body['kind'] === 'failover.completed' && c.status === 200);
+    while (!completed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(completed()?.body).toMatchObject({ kind: 'failover.completed', agentId: 'web-3' });
+    expect(receiver.calls.filter((c) => c.body['kind'] === 'failover.failed')).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'SEF alert' || l.msg === 'failover failed')).toEqual([]);
+    const agent = await sef.storage.agents.get('web-3');
+    expect(agent?.primaryInstanceId).not.toBe('i-web3');
+  });
+
+  it('registering the same agent twice is a clear 409, not a 500', async () => {
+    expect((await post('/fleet/agents', { id: 'web-4', instanceId: 'i-web4', poolId: 'us-east-1a:c5.large' })).status).toBe(201);
+    const again = await post('/fleet/agents', { id: 'web-4', instanceId: 'i-web4', poolId: 'us-east-1a:c5.large' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/web-4/);
+    expect(logs.filter((l) => l.msg === 'request failed')).toEqual([]);
   });
 
   it("prices in the app's own format reach SEF's Postgres timeline; a bad sample is rejected alone and logged", async () => {

@@ -8,7 +8,8 @@ const seed = Number(process.env['SEF_DEMO_SEED'] ?? 7);
 const start = Date.UTC(2026, 0, 1);
 const clock = createFakeClock(start);
 const storage = createMemoryStorage({ clock, pools: simulatedPools() });
-const sef = createSef({ clock, storage, cloud: createSimulatedCloud({ clock }), instanceId: 'fleet-demo' });
+const cloud = createSimulatedCloud({ clock });
+const sef = createSef({ clock, storage, cloud, instanceId: 'fleet-demo' });
 const fleet = createFleetSimulation({ seed, agents: 4, poolsPerAgent: 2, start, duration: days * 86_400 });
 
 interface Tally {
@@ -33,21 +34,34 @@ sef.on('gap.unfillable', (e) => of(e.series.agentId).open++);
 sef.on('alert', (a) => alerts.push(`${new Date(a.at).toISOString()} ${a.kind}: ${a.message}`));
 sef.on('error', ({ error, context }) => console.error(`SEF error in ${context}:`, error));
 
+// Each agent gets a hot standby the way a user would: manual replica mode, through SEF. SEF launches the
+// replica in the simulated cloud and the replica reports itself ready, so every report has a twin.
+const instanceOf = new Map<string, { primary: string; replica: string }>();
 for (const a of fleet.agents) {
   const rec = await sef.registerAgent({ id: a.id, instanceId: a.primaryInstanceId, poolId: a.poolId });
-  // The replica runs all the time here (manual mode's hot standby), so every report has a twin to wait for.
-  await storage.agents.update(rec.id, rec.version, { replicaInstanceId: a.replicaInstanceId, modes: { ...rec.modes, manualReplica: true } });
+  cloud.compute.addRunning({ instanceId: rec.primaryInstanceId, poolId: rec.poolId, agentId: rec.id, launchedAt: rec.primaryLaunchedAt });
+  await sef.enableManualReplica(a.id);
+  const withReplica = await storage.agents.get(a.id);
+  const replica = withReplica?.replicaInstanceId;
+  if (!replica) throw new Error(`SEF did not start a replica for ${a.id}`);
+  await sef.replicaHeartbeat(a.id, replica, 'ready');
+  instanceOf.set(a.id, { primary: rec.primaryInstanceId, replica });
 }
 sef.start();
 
 const bar = new SingleBar({ format: 'simulating {bar} {percentage}% | {day} | {value}/{total} ticks', hideCursor: true }, Presets.shades_classic);
 bar.start(fleet.ticks, 0, { day: new Date(start).toISOString().slice(0, 16) });
 let batches = 0;
+let junkSent = 0;
 for (const b of fleet.batches()) {
   await clock.advanceTo(b.at);
   // Now and then an agent sends junk: SEF rejects it with reasons and stores nothing of it.
   const junk = batches % 97 === 0 ? [{ instanceId: 'i-unknown', poolId: 'mars-1a:c5.large', timestamp: 'soon', price: -1 }] : [];
-  const { accepted, rejected } = await sef.ingest([...b.reports, ...junk], { agentId: b.agentId });
+  junkSent += junk.length;
+  // Each instance reports under the id SEF knows it by (the replica's was chosen when SEF launched it).
+  const ids = instanceOf.get(b.agentId)!;
+  const instanceId = b.role === 'primary' ? ids.primary : ids.replica;
+  const { accepted, rejected } = await sef.ingest([...b.reports.map((r) => ({ ...r, instanceId })), ...junk], { agentId: b.agentId });
   of(b.agentId).accepted += accepted;
   of(b.agentId).rejected += rejected.length;
   if (++batches % 50 === 0) bar.update(b.tick + 1, { day: new Date(clock.now()).toISOString().slice(0, 16) });
@@ -63,7 +77,7 @@ await sef.stop();
 const stats = await sef.stats();
 const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(i === 0 ? 10 : 9)).join(' ');
 console.log(`\nSEF processed ${days} simulated day(s) of ${fleet.agents.length} agents (primary + replica) in ${(performance.now() / 1000).toFixed(1)} s\n`);
-console.log(`reports accepted ${stats.accepted}, rejected ${stats.rejected} (${Object.entries(stats.rejectedByReason).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+console.log(`reports accepted ${stats.accepted}, rejected ${stats.rejected} (${Object.entries(stats.rejectedByReason).map(([k, v]) => `${k} ${v}`).join(', ')}); the demo sent ${junkSent} junk reports on purpose`);
 console.log(`merged twins: ${stats.merged.verified} verified (< 0.5 % apart, primary kept), ${stats.merged.averaged} averaged and flagged`);
 const stored = await storage.prices.countByFlag();
 // `stats.interpolated` counts writes (a point recomputed when a neighbour changes counts again); the store has the result.
