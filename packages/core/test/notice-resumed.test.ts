@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { noticeId, stepToken } from '../src/failover/ids.js';
+import { realisticLatencies } from '../src/sim/cloud.js';
+import { createHarness, T0 } from './replica-harness.js';
+
+describe('durable and resumable notices', () => {
+  it('a notice whose process died after its snapshot is resumed by another instance from the next step, within the deadline', async () => {
+    const h = createHarness({ instances: 2, latencies: realisticLatencies });
+    await h.agent('a1');
+    const id = noticeId('a1', 'i-a1', 'termination-notice', T0);
+    // What sef-1 left behind: the notice recorded, the path decided, the snapshot taken, the pool choice running when it died.
+    const snapshot = await h.settle(h.cloud.compute.snapshot('i-a1', { idempotencyToken: stepToken(id, 'snapshot') }));
+    const died = h.clock.now();
+    await h.storage.events.recordSignal({
+      id, agentId: 'a1', instanceId: 'i-a1', poolId: 'us-east-1a:c5.large', signalType: 'termination-notice', instanceRole: 'primary',
+      detectedAt: T0, noticeTime: T0, actionTime: T0 + 120_000, deadline: T0 + 120_000, responseTimeMs: null, success: null, outcome: null,
+      steps: [
+        { name: 'decide_path', startedAt: T0, finishedAt: T0, ok: true, result: { path: 'emergency', reason: 'no replica' } },
+        { name: 'snapshot', startedAt: T0, finishedAt: died, ok: true, result: snapshot },
+        { name: 'choose_pool', startedAt: died, finishedAt: null, ok: null },
+      ],
+    });
+    const snapshotsBefore = h.cloud.calls.filter((c) => c.method === 'snapshot').length;
+    await h.sefs[1]!.resumeNotices();
+    await h.settle(h.sefs[1]!.idle());
+    const ended = (await h.storage.events.getSignal(id))!;
+    expect(ended).toMatchObject({ success: true, outcome: 'emergency_recovery' });
+    expect(T0 + ended.responseTimeMs!).toBeLessThanOrEqual(T0 + 120_000);
+    // Not snapshotted again; the abandoned step is on the record as such, then run again.
+    expect(h.cloud.calls.filter((c) => c.method === 'snapshot').length).toBe(snapshotsBefore);
+    expect(ended.steps.map((s) => `${s.name}:${s.ok}`)).toEqual([
+      'decide_path:true', 'snapshot:true', 'choose_pool:false', 'choose_pool:true', 'launch:true', 'restore:true', 'promote:true', 'reroute:true', 'mark_old_terminated:true',
+    ]);
+    expect(h.cloud.compute.restoredFrom((await h.storage.agents.get('a1'))!.primaryInstanceId)).toEqual(snapshot.snapshotIds);
+  });
+
+  it('an open notice past its deadline with nobody on it is ended as failed with its reason and an alert (none stays open)', async () => {
+    const h = createHarness({ instances: 2 });
+    await h.agent('a1');
+    const id = noticeId('a1', 'i-a1', 'termination-notice', T0);
+    await h.storage.events.recordSignal({
+      id, agentId: 'a1', instanceId: 'i-a1', poolId: 'us-east-1a:c5.large', signalType: 'termination-notice', instanceRole: 'primary',
+      detectedAt: T0, noticeTime: T0, actionTime: T0 + 120_000, deadline: T0 + 120_000, responseTimeMs: null, success: null, outcome: null,
+      steps: [{ name: 'decide_path', startedAt: T0, finishedAt: null, ok: null }],
+    });
+    await h.clock.advance(130_000);
+    await h.sefs[0]!.resumeNotices();
+    await h.settle(h.sefs[0]!.idle());
+    expect(await h.storage.events.listOpenSignals()).toEqual([]);
+    const ended = (await h.storage.events.getSignal(id))!;
+    expect(ended).toMatchObject({ success: false, outcome: 'failed' });
+    expect(ended.steps[0]).toMatchObject({ ok: false });
+    expect(h.of('alert').map((a) => a.kind)).toEqual(['failed_failover']);
+  });
+
+});
