@@ -78,6 +78,8 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
     backendId: id,
     async close() {
       await app.close();
+      // Notices are answered in the background: let them end before their schema and keys go.
+      await composition.sef.stop();
       if (backend === 'postgres+redis' && owner) await dropBackends(id, composition);
       await composition.close();
     },
