@@ -24,3 +24,5 @@ export {
   type SimFaults,
   type SimMethod,
 } from './sim/cloud.js';
+export { createSimulatedPrices, unitHash, type SimulatedPrices } from './sim/cloud-prices.js';
+export { SeededRandom } from './sim/fleet-random.js';

@@ -110,3 +110,50 @@ describe('simulated cloud call log', () => {
     expect(cloud.calls.map((c) => c.token)).toEqual(['t2', 't3', 't4']);
   });
 });
+
+describe('simulated cloud latency spread, restore and price model', () => {
+  it('each latency is drawn within ±spread of its value, the same for the same seed, and exact with no spread', async () => {
+    const measure = async (seed: number, latencySpread: number) => {
+      const clock = createFakeClock(T0);
+      const cloud = createSimulatedCloud({ clock, seed, latencySpread, latencies: { describe: 1_000 } });
+      const out: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        let answeredAt = -1;
+        const started = clock.now();
+        void cloud.compute.describe('i-x').then(() => (answeredAt = clock.now()));
+        while (answeredAt < 0) await clock.advance(10);
+        out.push(answeredAt - started);
+      }
+      return out;
+    };
+    const a = await measure(5, 0.5);
+    expect(await measure(5, 0.5)).toEqual(a);
+    expect(await measure(6, 0.5)).not.toEqual(a);
+    for (const d of a) expect(d).toBeGreaterThanOrEqual(500 - 10);
+    for (const d of a) expect(d).toBeLessThanOrEqual(1_500 + 10);
+    expect(Math.max(...a) - Math.min(...a)).toBeGreaterThan(400);
+    expect(new Set(await measure(5, 0))).toEqual(new Set([1_000]));
+    expect(() => createSimulatedCloud({ clock: createFakeClock(T0), latencySpread: 1 })).toThrow(/latencySpread/);
+  });
+
+  it('an instance launched from snapshots runs after boot plus restore; one without, after boot alone', async () => {
+    const clock = createFakeClock(T0);
+    const cloud = createSimulatedCloud({ clock, latencies: { boot: 40_000, restore: 30_000 } });
+    const plain = await cloud.compute.launch(req);
+    const restored = await cloud.compute.launch({ ...req, snapshotIds: ['snap-1'] });
+    await clock.advance(40_000);
+    expect((await cloud.compute.describe(plain.instanceId))?.state).toBe('running');
+    expect((await cloud.compute.describe(restored.instanceId))?.state).toBe('pending');
+    await clock.advance(30_000);
+    expect((await cloud.compute.describe(restored.instanceId))?.state).toBe('running');
+  });
+
+  it('a given price model is what the price feed serves', async () => {
+    const clock = createFakeClock(T0);
+    const prices = { priceAt: () => 0.0123, onDemandPrice: () => 0.085, history: () => [{ time: T0, price: 0.0123 }] };
+    const cloud = createSimulatedCloud({ clock, prices });
+    const candidates = await cloud.priceFeed.candidatePools({ agentId: 'a1', region: 'us-east-1', currentPoolId: POOL });
+    expect(candidates.every((c) => c.spotPrice === 0.0123 && c.onDemandPrice === 0.085)).toBe(true);
+    expect(await cloud.priceFeed.priceHistory(POOL, T0 - 1, T0)).toEqual([{ time: T0, price: 0.0123 }]);
+  });
+});

@@ -21,8 +21,8 @@ export interface SimulatedComputeOptions {
   readonly call: <T>(method: string, options: CallOptions | undefined, act: () => T | Promise<T>) => Promise<T>;
   /** Sleeps on the cloud's clock until `at`. */
   readonly sleepUntil: (at: number, options: CallOptions | undefined) => Promise<void>;
-  /** Time from an accepted launch to `running` (ms). */
-  readonly bootMs: () => number;
+  /** Time from an accepted launch of `request` to `running` (ms). */
+  readonly bootMs: (request: LaunchRequest) => number;
   /** Throws the injected launch faults for this pool, if any. */
   readonly launchFault: (poolId: string, market: LaunchRequest['market']) => void;
   /** The first 9 hex digits of every instance id this cloud launches (the last 8 count launches). */
@@ -75,7 +75,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
           const now = o.now();
           const instanceId = `i-${o.instanceIdPrefix}${(++seq).toString(16).padStart(8, '0')}`;
           const i: SimInstance = {
-            instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(),
+            instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(request),
             agentId: request.agentId, role: request.role, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
           };
           table.set(instanceId, i);

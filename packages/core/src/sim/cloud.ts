@@ -7,21 +7,25 @@ import type { PoolRecord } from '../ports/types.js';
 import { createSimulatedCompute, type SimulatedCompute } from './cloud-compute.js';
 import { createSimulatedPriceFeed, createSimulatedPrices, type SimulatedPrices } from './cloud-prices.js';
 import { createSimulatedSignalSource, type SimulatedSignalSource } from './cloud-signals.js';
+import { SeededRandom } from './fleet-random.js';
 import { simulatedPools } from './pool-catalog.js';
 
 export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'describe' | 'listLaunched' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
 
-/** Latency of each call on the cloud's clock (ms); `boot` is launch-accepted to running. */
-export type SimLatencies = Readonly<Record<SimMethod | 'boot', number>>;
+/**
+ * Latency of each call on the cloud's clock (ms); `boot` is launch-accepted to running, and `restore` is
+ * added to `boot` for an instance launched from snapshots (its volumes are created from them first).
+ */
+export type SimLatencies = Readonly<Record<SimMethod | 'boot' | 'restore', number>>;
 
 /** Latencies seen on EC2 (launch accepted in ~1 s, running after ~40 s, EIP reassociation ~2 s). */
 export const realisticLatencies: SimLatencies = Object.freeze({
-  launch: 1_200, boot: 40_000, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300, listLaunched: 500,
+  launch: 1_200, boot: 40_000, restore: 0, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300, listLaunched: 500,
   route: 2_000, current: 200, candidatePools: 400, priceHistory: 300,
 });
 
 export const zeroLatencies: SimLatencies = Object.freeze({
-  launch: 0, boot: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, listLaunched: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
+  launch: 0, boot: 0, restore: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, listLaunched: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
 });
 
 /** Faults to inject; each holds until cleared. */
@@ -44,10 +48,17 @@ export interface SimFaults {
 
 export interface SimulatedCloudOptions {
   readonly clock: Clock;
-  /** Seed of the price model. @default 1 */
+  /** Seed of the price model and of the latency spread. @default 1 */
   readonly seed?: number;
   /** @default zeroLatencies */
   readonly latencies?: Partial<SimLatencies>;
+  /**
+   * Spread of every latency: each call (and each boot) takes its latency times a factor drawn uniformly
+   * from [1 − spread, 1 + spread], from a PRNG seeded with `seed`. In [0, 1). @default 0
+   */
+  readonly latencySpread?: number;
+  /** The spot price model behind `priceFeed` and `prices`. @default createSimulatedPrices(seed) */
+  readonly prices?: SimulatedPrices;
   /** @default simulatedPools() */
   readonly pools?: readonly PoolRecord[];
   /** Called at the start of every call, before any latency (benchmarks time the first provider call with it). */
@@ -85,6 +96,10 @@ export interface SimulatedCloud {
 export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedCloud {
   const { clock } = options;
   const latency: SimLatencies = { ...zeroLatencies, ...options.latencies };
+  const spread = options.latencySpread ?? 0;
+  if (!(spread >= 0 && spread < 1)) throw new RangeError(`latencySpread must be in [0, 1) (got ${String(spread)})`);
+  const random = new SeededRandom(options.seed ?? 1);
+  const draw = (ms: number) => (spread === 0 || ms === 0 ? ms : Math.round(ms * (1 + random.spread(spread))));
   const pools = options.pools ?? simulatedPools();
   const hanging = new Set<SimMethod>();
   const noCapacity = new Set<string>();
@@ -106,7 +121,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     calls.push({ method: m, at: clock.now(), ...(o?.idempotencyToken ? { token: o.idempotencyToken } : {}) });
     if (calls.length > maxCallLog) calls.splice(0, calls.length - maxCallLog);
     if (hanging.has(m)) return hang(o?.signal);
-    await wait(latency[m], o);
+    await wait(draw(latency[m]), o);
     return act();
   };
 
@@ -114,7 +129,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     now: () => clock.now(),
     call,
     sleepUntil: (at, o) => wait(at - clock.now(), o),
-    bootMs: () => latency.boot,
+    bootMs: (request) => draw(latency.boot) + ((request.snapshotIds?.length ?? 0) > 0 ? draw(latency.restore) : 0),
     instanceIdPrefix: options.instanceIdPrefix ?? randomHex(9),
     launchFault(poolId, market) {
       if (unusable.has(poolId)) throw new PoolUnusableError(poolId, `No subnet for ${poolId}'s availability zone`);
@@ -131,7 +146,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
       }
     },
   });
-  const prices = createSimulatedPrices(options.seed ?? 1);
+  const prices = options.prices ?? createSimulatedPrices(options.seed ?? 1);
   const routes = new Map<string, string>();
 
   return {
