@@ -145,14 +145,19 @@ export function createMemoryPriceStore(): PriceStore {
     },
     async dataQualityByDay(since): Promise<DataQualityDay[]> {
       const days = new Map<number, { total: number; interpolated: number; averaged: number }>();
-      for (const p of allPoints()) {
-        if (p.timestamp < since) continue;
-        const day = Math.floor(p.timestamp / 86_400);
-        let d = days.get(day);
-        if (d === undefined) days.set(day, (d = { total: 0, interpolated: 0, averaged: 0 }));
-        d.total++;
-        if (p.flag === 'interpolated') d.interpolated++;
-        else if (p.flag === 'averaged_dual_source') d.averaged++;
+      // Plain loops from `since` on: the sweep asks for today's figures every cleanupInterval.
+      for (const pools of agents.values()) {
+        for (const points of pools.values()) {
+          for (let i = search(points, since); i < points.length; i++) {
+            const p = points[i]!;
+            const day = Math.floor(p.timestamp / 86_400);
+            let d = days.get(day);
+            if (d === undefined) days.set(day, (d = { total: 0, interpolated: 0, averaged: 0 }));
+            d.total++;
+            if (p.flag === 'interpolated') d.interpolated++;
+            else if (p.flag === 'averaged_dual_source') d.averaged++;
+          }
+        }
       }
       return [...days.entries()]
         .sort(([a], [b]) => b - a)

@@ -25,6 +25,8 @@ const replicaTypes: readonly ReplicaType[] = ['auto', 'manual', 'emergency'];
 export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): ReplicaStore {
   const { fences } = options;
   const replicas = new Map<string, ReplicaRecord>();
+  // Ids of each agent's replicas: the sweep lists every agent's replicas, which must not scan them all.
+  const idsByAgent = new Map<string, string[]>();
 
   return {
     async create(replica, opts) {
@@ -33,6 +35,9 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       fences.check(replica.agentId, opts?.fencingToken);
       const record = Object.freeze({ ...replica });
       replicas.set(record.id, record);
+      const ids = idsByAgent.get(record.agentId);
+      if (ids) ids.push(record.id);
+      else idsByAgent.set(record.agentId, [record.id]);
       return record;
     },
     async get(id) {
@@ -43,7 +48,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       return undefined;
     },
     async listByAgent(agentId) {
-      return [...replicas.values()].filter((r) => r.agentId === agentId).sort((a, b) => a.createdAt - b.createdAt);
+      return (idsByAgent.get(agentId) ?? []).map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt);
     },
     async transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch?: ReplicaTransitionPatch, opts?: { fencingToken?: number }) {
       const current = replicas.get(id);
