@@ -13,7 +13,7 @@ describe('the HTML report', () => {
   });
 
   it('the frontier keeps the policies no other beats on both cost and downtime, cheapest first', () => {
-    const r = (policy: string, ratio: number, total: number) => ({ policy, cost: { ratio }, downtime: { total } }) as never;
+    const r = (policy: string, ratio: number, total: number) => ({ policy, cost: { ratio }, downtime: { allCauses: total } }) as never;
     const a = r('cheap-down', 0.3, 5000);
     const b = r('mid', 0.4, 1000);
     const c = r('worse', 0.5, 2000);
@@ -23,5 +23,6 @@ describe('the HTML report', () => {
 
   it('labels close to each other are pushed apart, in place', () => {
     expect(spreadLabels([100, 101, 50, 102], 14)).toEqual([100, 114, 50, 128]);
+    expect(spreadLabels([100, 101, 50, 102], 14, 110)).toEqual([82, 96, 50, 110]);
   });
 });

@@ -3,50 +3,55 @@ import { esc, linear, log10, n, palette, svgOpen, ticks, xAxis, yAxis, type Box 
 
 const colourOf = (results: readonly PolicyResult[], r: PolicyResult) => palette[results.indexOf(r) % palette.length]!;
 
-/** Policies no other policy beats on both cost and downtime, cheapest first. */
+/** Policies no other policy beats on both cost and downtime (all causes), cheapest first. */
 export function frontier(results: readonly PolicyResult[]): PolicyResult[] {
-  const sorted = [...results].sort((a, b) => a.cost.ratio - b.cost.ratio || a.downtime.total - b.downtime.total);
+  const sorted = [...results].sort((a, b) => a.cost.ratio - b.cost.ratio || a.downtime.allCauses - b.downtime.allCauses);
   const out: PolicyResult[] = [];
-  for (const r of sorted) if (out.length === 0 || r.downtime.total < out.at(-1)!.downtime.total) out.push(r);
+  for (const r of sorted) if (out.length === 0 || r.downtime.allCauses < out.at(-1)!.downtime.allCauses) out.push(r);
   return out;
 }
 
-/** Label positions near `ys`, pushed apart to at least `gap` px, in the order given. */
-export function spreadLabels(ys: readonly number[], gap: number): number[] {
+/** Label positions near `ys`, pushed apart to at least `gap` px and kept at or above `maxY`, in the order given. */
+export function spreadLabels(ys: readonly number[], gap: number, maxY = Infinity): number[] {
   const order = ys.map((y, i) => ({ y, i })).sort((a, b) => a.y - b.y || a.i - b.i);
-  const out = new Array<number>(ys.length);
+  const placed: number[] = [];
   let last = -Infinity;
-  for (const { y, i } of order) {
-    last = Math.max(y, last + gap);
-    out[i] = last;
+  for (const { y } of order) placed.push((last = Math.max(y, last + gap)));
+  // Labels pushed past the bottom move back up, still `gap` apart.
+  let limit = maxY;
+  for (let k = placed.length - 1; k >= 0; k--) {
+    placed[k] = Math.min(placed[k]!, limit);
+    limit = placed[k]! - gap;
   }
+  const out = new Array<number>(ys.length);
+  order.forEach(({ i }, k) => (out[i] = placed[k]!));
   return out;
 }
 
 /** Scatter of cost (share of on-demand) against total downtime, the frontier drawn as a step line. */
 export function frontierChart(results: readonly PolicyResult[]): string {
   const box: Box = { width: 720, height: 380, left: 70, right: 150, top: 20, bottom: 46 };
-  const maxSeconds = Math.max(...results.map((r) => r.downtime.total));
+  const maxSeconds = Math.max(...results.map((r) => r.downtime.allCauses));
   const unit = maxSeconds >= 7200 ? { s: 3600, name: 'hours', short: 'h' } : { s: 60, name: 'minutes', short: 'min' };
-  const down = (r: PolicyResult) => r.downtime.total / unit.s;
+  const down = (r: PolicyResult) => r.downtime.allCauses / unit.s;
   const maxCost = Math.max(1, ...results.map((r) => r.cost.ratio)) * 1.05;
   const maxDown = Math.max(1, ...results.map(down)) * 1.12;
   const x = linear(0, maxCost, box.left, box.width - box.right);
   const y = linear(0, maxDown, box.height - box.bottom, box.top);
   const best = frontier(results);
   const path = best.map((r, i) => (i === 0 ? `M${n(x(r.cost.ratio))} ${n(y(down(r)))}` : `H${n(x(r.cost.ratio))} V${n(y(down(r)))}`));
-  const labelYs = spreadLabels(results.map((r) => y(down(r)) + 4), 14);
+  const labelYs = spreadLabels(results.map((r) => y(down(r)) + 4), 14, box.height - box.bottom - 4);
   const dots = results.map((r, i) => {
     const px = x(r.cost.ratio);
     const py = y(down(r));
     const onFrontier = best.includes(r);
     const ly = labelYs[i]!;
     const leader = Math.abs(ly - 4 - py) > 3 ? `<line x1="${n(px + 6)}" y1="${n(py)}" x2="${n(px + 22)}" y2="${n(ly - 4)}" stroke="#b5bdc6"/>` : '';
-    return `<g><title>${esc(`${r.policy}: ${(r.cost.ratio * 100).toFixed(1)} % of on-demand, ${down(r).toFixed(2)} ${unit.short} down in ${r.interruptions} interruptions`)}</title><circle cx="${n(px)}" cy="${n(py)}" r="${onFrontier ? 7 : 5}" fill="${colourOf(results, r)}" stroke="#fff" stroke-width="1.5"/>${leader}<text x="${n(px + 24)}" y="${n(ly)}" fill="#222"${onFrontier ? ' font-weight="600"' : ''}>${esc(r.policy)}</text></g>`;
+    return `<g><title>${esc(`${r.policy}: ${(r.cost.ratio * 100).toFixed(1)} % of on-demand, ${down(r).toFixed(2)} ${unit.short} down (${r.interruptions} interruptions)`)}</title><circle cx="${n(px)}" cy="${n(py)}" r="${onFrontier ? 7 : 5}" fill="${colourOf(results, r)}" stroke="#fff" stroke-width="1.5"/>${leader}<text x="${n(px + 24)}" y="${n(ly)}" fill="#222"${onFrontier ? ' font-weight="600"' : ''}>${esc(r.policy)}</text></g>`;
   });
   return [
     svgOpen(box, 'Cost against downtime per policy'),
-    yAxis(box, ticks(0, maxDown), y, (v) => `${v} ${unit.short}`, `downtime, ${unit.name} (all interruptions)`),
+    yAxis(box, ticks(0, maxDown), y, (v) => `${v} ${unit.short}`, `downtime, ${unit.name} (interruptions and moves)`),
     xAxis(box, ticks(0, maxCost), x, (v) => `${Math.round(v * 100)} %`, 'cost, share of the same fleet on on-demand'),
     path.length > 1 ? `<path d="${path.join(' ')}" fill="none" stroke="#9aa5b1" stroke-width="2" stroke-dasharray="5 4"/>` : '',
     ...dots,
@@ -63,7 +68,7 @@ export function downtimeChart(results: readonly PolicyResult[]): string {
   const hi = 10 ** Math.ceil(Math.log10(max));
   const x = log10(1, hi, box.left, box.width - box.right);
   const decades = Array.from({ length: Math.round(Math.log10(hi)) + 1 }, (_, i) => 10 ** i);
-  const format = (v: number) => (v === 1 ? '≤1 s' : v < 3600 ? `${v} s` : `${v / 3600} h`);
+  const format = (v: number) => (v === 1 ? '≤1 s' : v < 3600 ? `${v} s` : `${(v / 3600).toFixed(1)} h`);
   const body = rows.map((r, i) => {
     const cy = box.top + 10 + i * rowHeight + rowHeight / 2;
     const colour = colourOf(results, r);

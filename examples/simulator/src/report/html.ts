@@ -15,11 +15,11 @@ const style = `body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9
 main{max-width:960px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px}
 .sub{color:#5b6673;margin:0 0 16px}
-section{background:#fff;border:1px solid #e1e5ea;border-radius:8px;padding:16px 18px;margin:16px 0}
+section{background:#fff;border:1px solid #e1e5ea;border-radius:8px;padding:16px 18px;margin:16px 0;overflow-x:auto}
 .how{color:#4a5562;font-size:14px;margin:4px 0 10px;max-width:760px}
 .lead{font-size:16px;background:#eef5ff;border-left:4px solid #1b6ac9;padding:10px 14px;border-radius:4px}
 table{border-collapse:collapse;font-size:13px;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:5px 8px;border-bottom:1px solid #edf0f3;text-align:right}th{background:#f3f5f8;font-weight:600}
+th,td{padding:5px 6px;white-space:nowrap;border-bottom:1px solid #edf0f3;text-align:right}th{background:#f3f5f8;font-weight:600}
 .l{text-align:left}svg{max-width:100%;height:auto}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:13px}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}`;
 
@@ -28,17 +28,17 @@ export function renderHtml(report: SimulationReport): string {
   const { world, run, results } = report;
   const best = frontier(results);
   const simulated = results.filter((r) => r.kind !== 'on-demand');
-  const leastDown = [...simulated].sort((a, b) => a.downtime.total - b.downtime.total || a.cost.ratio - b.cost.ratio)[0];
+  const leastDown = [...simulated].sort((a, b) => a.downtime.allCauses - b.downtime.allCauses || a.cost.ratio - b.cost.ratio)[0];
   const cheapest = [...simulated].sort((a, b) => a.cost.ratio - b.cost.ratio || a.downtime.total - b.downtime.total)[0];
   const lead =
     leastDown && cheapest
-      ? `Least downtime: <b>${esc(leastDown.policy)}</b> (${h(leastDown.downtime.total)} over ${leastDown.interruptions} interruptions, ${pct(leastDown.cost.ratio)} of on-demand). ` +
-        `Cheapest: <b>${esc(cheapest.policy)}</b> (${pct(cheapest.cost.ratio)} of on-demand, ${h(cheapest.downtime.total)} down). ` +
+      ? `Least downtime: <b>${esc(leastDown.policy)}</b> (${h(leastDown.downtime.allCauses)}, ${leastDown.interruptions} interruptions, ${pct(leastDown.cost.ratio)} of on-demand). ` +
+        `Cheapest: <b>${esc(cheapest.policy)}</b> (${pct(cheapest.cost.ratio)} of on-demand, ${h(cheapest.downtime.allCauses)} down). ` +
         `On the frontier (no other policy is both cheaper and less down): ${best.map((r) => esc(r.policy)).join(', ')}.`
       : '';
   const rows = results.map((r) => [
     r.policy, r.interruptions, r.failovers.promoted, r.failovers.emergency, r.failovers.failed, r.operatorRecoveries,
-    r.downtime.p50.toFixed(1), r.downtime.p99.toFixed(1), h(r.downtime.total), r.replicas.hours.toFixed(1), r.replicas.unused,
+    r.downtime.p50.toFixed(1), r.downtime.p99.toFixed(1), h(r.downtime.total), h(r.downtime.allCauses), r.replicas.hours.toFixed(1), r.replicas.unused,
     `$${r.cost.total.toFixed(2)}`, pct(r.cost.ratio), r.kind === 'on-demand' ? '-' : pct(r.prices.interpolatedShare, 2),
   ]);
   const heuristic = results
@@ -56,7 +56,7 @@ export function renderHtml(report: SimulationReport): string {
 <p class="sub">${world.agents} agents over ${world.days} simulated days, seed ${world.seed}: ${report.worldFacts.crunches} capacity crunches (${report.worldFacts.warnedCrunches} announced by rebalance recommendations), ${report.worldFacts.falseAlarms} false-alarm rebalance episodes. Every policy but on-demand is played through the real SEF core on a fake clock.</p>
 <p class="lead">${lead}</p>
 <section><h2>Cost against downtime</h2>
-<p class="how">Each dot is a policy: further left is cheaper (share of what the same fleet costs on on-demand), lower is less downtime (all interruptions added up). The dashed steps join the policies no other beats on both; a policy above and to the right of them costs more for more downtime.</p>
+<p class="how">Each dot is a policy: further left is cheaper (share of what the same fleet costs on on-demand), lower is less downtime (every interruption's, plus the reroutes of moves made before any notice). The dashed steps join the policies no other beats on both; a policy above and to the right of them costs more for more downtime.</p>
 ${frontierChart(results)}</section>
 <section><h2>Downtime per interruption</h2>
 <p class="how">One dot per interruption, from its termination notice until the workload is served again (log scale). A ready standby is promoted in seconds; emergency recovery (snapshot, launch, restore) takes minutes; a failed failover waits for an operator. Black marks: median (p50) and p99.</p>
@@ -65,7 +65,7 @@ ${downtimeChart(results)}</section>
 <p class="how">What each policy has spent since the start: on-demand is the dashed reference; a standby running all the time (manual) shows as a steeper line; auto only pays for standbys when SEF scores a rebalance as risky.</p>
 ${costChart(results, world.days)}</section>
 <section><h2>Figures</h2>
-${table(['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total', 'replica h', 'unused replicas', 'cost', 'vs on-demand', 'interpolated'], rows)}
+${table(['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total', 'all causes', 'replica h', 'unused replicas', 'cost', 'vs on-demand', 'interpolated'], rows)}
 <p class="how">Interpolated: share of SEF's stored price points that are interpolated, for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s). Relaunched: workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.</p></section>
 <section><h2>The risk heuristic's quality</h2>
 <p class="how">Rebalance recommendations for serving instances; interruptions warned by one; of those, the ones SEF scored at or above its threshold (it saw them coming); and standbys started on a rebalance that were never promoted (started for nothing).</p>

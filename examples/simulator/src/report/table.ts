@@ -15,7 +15,7 @@ export function formatTables(report: SimulationReport): string {
   const { world, run } = report;
   const title = `${world.agents} agents x ${world.days} days, seed ${world.seed}: ${report.worldFacts.crunches} capacity crunches (${report.worldFacts.warnedCrunches} warned), ${report.worldFacts.falseAlarms} false-alarm rebalance episodes`;
   const main = grid(
-    ['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total h', 'replica h', 'unused', 'cost $', 'vs on-demand', 'interpolated'],
+    ['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total h', 'all causes h', 'replica h', 'unused', 'cost $', 'vs on-demand', 'interpolated'],
     report.results.map((r) => [
       r.policy,
       String(r.interruptions),
@@ -26,6 +26,7 @@ export function formatTables(report: SimulationReport): string {
       r.downtime.p50.toFixed(1),
       r.downtime.p99.toFixed(1),
       hours(r.downtime.total),
+      hours(r.downtime.allCauses),
       r.replicas.hours.toFixed(1),
       String(r.replicas.unused),
       r.cost.total.toFixed(2),
@@ -39,7 +40,7 @@ export function formatTables(report: SimulationReport): string {
     auto.map((r) => [r.threshold!.toFixed(2), String(r.heuristic.rebalances), String(r.heuristic.warned), String(r.heuristic.seenComing ?? '-'), String(r.heuristic.startedForNothing ?? '-')]),
   );
   const notes = [
-    `downtime: per interruption, from the notice until the workload is served again; "relaunched": workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.`,
+    `downtime: per interruption, from the notice until the workload is served again; all causes adds the reroutes of moves made before any notice; "relaunched": workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.`,
     `interpolated: share of SEF's stored points that are interpolated, for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s).`,
     'seen coming: interruptions whose rebalance recommendation SEF scored at or above the threshold; replicas for nothing: standbys started on a rebalance and never promoted.',
   ];
