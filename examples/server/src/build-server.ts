@@ -42,6 +42,8 @@ export interface ServerOptions {
   readonly onAgentRegistered?: (agent: AgentRecord) => void | Promise<void>;
   /** How long an alert stays listed as active after it was last raised (ms). @default 3600000 */
   readonly alertActiveForMs?: number;
+  /** The latest `pnpm simulate` report (HTML file): the dashboard links it and `/simulation` serves it while it exists. @default undefined */
+  readonly simulationReport?: string;
 }
 
 /**
@@ -93,6 +95,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   noticeRoutes(app, ctx);
   modeRoutes(app, ctx);
   monitoringRoutes(app, ctx);
-  dashboardRoutes(app);
+  dashboardRoutes(app, { simulationReport: options.simulationReport });
   return app;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '@sef/core';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildServer } from './build-server.js';
 import { composeFromEnv } from './compose/compose.js';
@@ -32,6 +33,8 @@ const app = await buildServer({
   },
   ...(composition.buffer ? { buffer: composition.buffer } : {}),
   onAgentRegistered: composition.adoptAgent,
+  // Where `pnpm simulate` writes its report by default.
+  simulationReport: fileURLToPath(new URL('../../simulator/report/report.html', import.meta.url)),
 });
 await app.listen({ port: settings.PORT, host: settings.HOST }).catch(fail);
 

@@ -1,13 +1,27 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 
 const read = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 
+export interface DashboardOptions {
+  /** A `pnpm simulate` report (HTML): linked from the dashboard and served at `/simulation` while the file exists. @default undefined */
+  readonly simulationReport?: string | undefined;
+}
+
+const simulationLink = '<a href="/simulation" style="color:#cfe1ff">Fleet simulation report</a>';
+
 /** The dashboard at `/`: one HTML page and one script, read once at start. Its API calls carry the admin token. */
-export function dashboardRoutes(app: FastifyInstance): void {
+export function dashboardRoutes(app: FastifyInstance, options: DashboardOptions = {}): void {
   const html = read('index.html');
   const script = read('client.js');
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+  const report = options.simulationReport;
+  // The report is read when asked for: the latest run's, and the link only while one exists.
+  const hasReport = () => report !== undefined && existsSync(report);
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(hasReport() ? html.replace('<!-- simulation report link -->', simulationLink) : html));
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/dashboard.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(script));
+  app.get('/simulation', async (_request, reply) => {
+    if (!hasReport()) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'No simulation report yet: run pnpm simulate', details: [] } });
+    return reply.type('text/html; charset=utf-8').send(readFileSync(report!, 'utf8'));
+  });
 }
