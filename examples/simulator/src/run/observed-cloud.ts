@@ -86,6 +86,7 @@ export function observeCloud(o: ObservedCloudOptions): ObservedCloud {
       return cloud.compute.snapshot(instanceId, options);
     },
     describe: (instanceId, options) => cloud.compute.describe(instanceId, options),
+    listLaunched: (options) => cloud.compute.listLaunched(options),
   };
 
   const router: Router = {
