@@ -36,8 +36,8 @@ export const routeDocs: Readonly<Record<string, { summary: string; tag: string; 
   'GET /readyz': { summary: 'Readiness: storage and buffer reachable', tag: 'monitoring', auth: 'none' },
 };
 
-/** Routes that are not part of the API: the dashboard's files and this reference itself. */
-const hidden = ['/', '/favicon.ico', '/dashboard.js'];
+/** Routes that are not part of the API: the dashboard's files (and the simulation report it links) and this reference itself. */
+const hidden = ['/', '/favicon.ico', '/dashboard.js', '/simulation'];
 
 const security: Record<Auth, readonly Record<string, string[]>[]> = {
   admin: [{ admin: [] }],
