@@ -1,4 +1,4 @@
-import { createFakeClock, createMemoryStorage, createSef, createSimulatedCloud, SeededRandom, type InterruptionSignal, type Sef } from '@sef/core';
+import { ConflictError, createFakeClock, createMemoryStorage, createSef, createSimulatedCloud, SeededRandom, type InterruptionSignal, type Sef } from '@sef/core';
 import type { Crunch, World, WorldEvent } from '../world/world.js';
 import { observeCloud, type ObservedCloud } from './observed-cloud.js';
 import type { Policy } from './policies.js';
@@ -117,7 +117,17 @@ export async function runPolicy(world: World, policy: Exclude<Policy, { kind: 'o
   let relaunches = 0;
   const replacing = new Set<string>();
 
-  const deliver = (signal: InterruptionSignal) => track(sef!.handleSignal(signal));
+  // A notice for an instance that is no longer the agent's primary or replica (an old primary still running
+  // until its end) is refused by SEF with a ConflictError: that is SEF's answer, not a failure of the run.
+  const deliver = (signal: InterruptionSignal, then?: () => void) =>
+    track(
+      sef!.handleSignal(signal).then(
+        () => then?.(),
+        (error: unknown) => {
+          if (!(error instanceof ConflictError)) throw error;
+        },
+      ),
+    );
   const onWorld = (e: WorldEvent, later: (at: number, fn: () => void) => void) => {
     const now = clock.now();
     if (e.kind === 'capacity') return simulated.faults.noCapacity(e.poolId, !e.available);
@@ -138,11 +148,9 @@ export async function runPolicy(world: World, policy: Exclude<Policy, { kind: 'o
           rebalances.push(rebalance);
           const warning = { at: now, score: null as number | null };
           warnings.set(life.instanceId, warning);
-          track(
-            sef!.handleSignal(signalOf('rebalance-recommendation', life.instanceId, now)).then(() => {
-              rebalance.score = warning.score = latestScore.get(life.agentId) ?? null;
-            }),
-          );
+          deliver(signalOf('rebalance-recommendation', life.instanceId, now), () => {
+            rebalance.score = warning.score = latestScore.get(life.agentId) ?? null;
+          });
           if (policy.kind === 'replace' && !replacing.has(life.agentId)) track(startReplacement(sef!, life.agentId, replacing, clock));
         } else deliver(signalOf('rebalance-recommendation', life.instanceId, now));
       } else if (world.reclaims(e.crunch, life.instanceId)) {
