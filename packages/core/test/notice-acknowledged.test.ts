@@ -31,6 +31,27 @@ describe('acknowledge, then act', () => {
     await h.settle(h.sef.idle());
   });
 
+  it('a duplicate starts no work where it arrives: the instance that recorded the notice runs it alone (the created gate)', async () => {
+    const h = createHarness({ instances: 2, latencies: realisticLatencies });
+    await h.agent('a1');
+    const signal = { ...h.cloud.signals.notice('i-a1', 'termination-notice'), agentId: 'a1' };
+    const first = await h.sefs[0]!.acceptSignal(signal);
+    await h.clock.advance(5_000);
+    // sef-2 gets a copy while sef-1 is mid-way through the emergency recovery.
+    expect(await h.sefs[1]!.acceptSignal(signal)).toMatchObject({ created: false, notice: { id: first.notice.id } });
+    expect(await h.sefs[1]!.handleSignal(signal)).toMatchObject({ handled: false, event: { id: first.notice.id, success: null } });
+    let secondIdle = false;
+    void h.sefs[1]!.idle().then(() => (secondIdle = true));
+    await h.clock.advance(0);
+    expect(secondIdle).toBe(true);
+    await h.settle(h.sefs[0]!.idle());
+    expect(await h.storage.events.getSignal(first.notice.id)).toMatchObject({ success: true, outcome: 'emergency_recovery' });
+    // Every step was saved by the one instance running it.
+    const progress = h.of('notice.progress').filter((e) => e.noticeId === first.notice.id);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(h.cloud.calls.filter((c) => c.method === 'launch')).toHaveLength(1);
+  });
+
   it('a notice naming an instance that is neither the primary nor the replica is refused with a reason; so is an unknown agent', async () => {
     const h = createHarness();
     await h.agent('a1');
