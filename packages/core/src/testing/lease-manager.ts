@@ -66,14 +66,21 @@ export function runLeaseManagerContract(options: LeaseManagerContractOptions): v
       expect(await leases.acquire('agent:a1', 'sef-3', ttl)).toBeNull();
     });
 
-    it('renews a held lease, keeping its token and pushing its expiry', async () => {
+    it('renews a held lease for the ttl it is given, keeping its token: held past the first expiry, free after the new one', async () => {
+      // Margins of a whole ttl on each side of every check, so that a slow machine cannot flip them when
+      // time passes for real: renewed for 4 ttl at ttl/2, it is checked at 2 ttl (one ttl after the first
+      // expiry, 2.5 ttl before the new one) and at 5.5 ttl (one ttl after the new one).
       const a = (await leases.acquire('agent:a1', 'sef-1', ttl))!;
       await advance(ttl / 2);
-      const r = (await leases.renew(a, ttl))!;
+      const r = (await leases.renew(a, 4 * ttl))!;
       expect(r.token).toBe(a.token);
-      expect(r.expiresAt).toBeGreaterThan(a.expiresAt);
-      await advance(ttl / 2 + Math.max(10, ttl / 10));
+      expect(r.expiresAt - a.expiresAt).toBeGreaterThanOrEqual(3.5 * ttl);
+      await advance(1.5 * ttl);
       expect(await leases.acquire('agent:a1', 'sef-2', ttl)).toBeNull();
+      await advance(3.5 * ttl);
+      const b = (await leases.acquire('agent:a1', 'sef-2', ttl))!;
+      expect(b).not.toBeNull();
+      expect(b.token).toBeGreaterThan(a.token);
     });
 
     it('issues a token above `above` (the highest a store has seen), and later tokens keep growing from there', async () => {
