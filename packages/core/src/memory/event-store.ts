@@ -23,9 +23,15 @@ const freezeEvent = (e: InterruptionEventRecord): InterruptionEventRecord => Obj
 export function createMemoryEventStore(options: MemoryEventStoreOptions): EventStore {
   const { fences } = options;
   const signals = new Map<string, InterruptionEventRecord>();
+  // Indexes, so that no call scans every signal ever recorded: the open ones (the sweep's resumption asks
+  // every sweep), the termination notices per pool (the risk factor's), the primary pins (every receipt).
+  const open = new Set<string>();
+  const noticesByPool = new Map<string, string[]>();
+  const pins = new Map<string, string>();
+  const pinKey = (e: InterruptionEventRecord) => `${e.agentId}\u0000${e.signalType}\u0000${e.noticeTime}`;
   /** Termination notices in `poolId` detected at or after `since`: the history risk factor's events. */
   const interruptions = (poolId: string, since: number) =>
-    [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.poolId === poolId && s.detectedAt >= since);
+    (noticesByPool.get(poolId) ?? []).map((id) => signals.get(id)!).filter((s) => s.detectedAt >= since);
   const system: SystemEventRecord[] = [];
 
   /** The open notice `id` for a fenced write: `NotFoundError`, stale token, then `ConflictError` when complete. */
@@ -38,10 +44,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     return current;
   };
   /** The primary notice of the same agent, type and notice time: the pin of a notice sent without its instance. */
-  const pinned = (e: InterruptionEventRecord) =>
-    e.instanceRole !== 'primary'
-      ? undefined
-      : [...signals.values()].find((s) => s.instanceRole === 'primary' && s.agentId === e.agentId && s.signalType === e.signalType && s.noticeTime === e.noticeTime);
+  const pinned = (e: InterruptionEventRecord) => {
+    const id = e.instanceRole === 'primary' ? pins.get(pinKey(e)) : undefined;
+    return id === undefined ? undefined : signals.get(id);
+  };
 
   return {
     async recordSignal(event) {
@@ -49,6 +55,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       if (existing) return { created: false, event: existing };
       const record = freezeEvent(event);
       signals.set(record.id, record);
+      if (record.success === null) open.add(record.id);
+      if (record.instanceRole === 'primary') pins.set(pinKey(record), record.id);
+      if (record.signalType === 'termination-notice') {
+        const ids = noticesByPool.get(record.poolId);
+        if (ids) ids.push(record.id);
+        else noticesByPool.set(record.poolId, [record.id]);
+      }
       return { created: true, event: record };
     },
     async saveSteps(id, steps, opts) {
@@ -66,13 +79,14 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
         steps: outcome.steps,
       });
       signals.set(id, next);
+      if (next.success !== null) open.delete(id);
       return next;
     },
     async getSignal(id) {
       return signals.get(id);
     },
     async listOpenSignals({ limit } = {}) {
-      const rows = [...signals.values()].filter((s) => s.success === null).sort((a, b) => a.deadline - b.deadline);
+      const rows = [...open].map((id) => signals.get(id)!).sort((a, b) => a.deadline - b.deadline);
       return limit === undefined ? rows : rows.slice(0, limit);
     },
     async listSignals({ since, agentId, instanceId, limit }) {

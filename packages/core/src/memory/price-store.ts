@@ -38,8 +38,8 @@ function readWindow(points: readonly StoredPoint[], request: SeriesWindowRequest
   return { series: request.series, left, right, points: points.slice(start, end) };
 }
 
-/** Applies upserts (by timestamp) and removals to one sorted series in place; removals first. */
-function applyChange(points: StoredPoint[], change: SeriesChange): void {
+/** Applies upserts (by timestamp) and removals to one sorted series in place; removals first. `tally` sees each point added (+1) and dropped (-1). */
+function applyChange(points: StoredPoint[], change: SeriesChange, tally: (p: StoredPoint, delta: 1 | -1) => void): void {
   const { upsert, remove } = change;
   const last = points[points.length - 1];
   let ordered = remove.length === 0;
@@ -49,7 +49,10 @@ function applyChange(points: StoredPoint[], change: SeriesChange): void {
   }
   if (ordered) {
     // The common case: an in-order append.
-    for (const p of upsert) points.push(p);
+    for (const p of upsert) {
+      points.push(p);
+      tally(p, 1);
+    }
     return;
   }
   const incoming = new Map<number, StoredPoint>();
@@ -69,10 +72,14 @@ function applyChange(points: StoredPoint[], change: SeriesChange): void {
   for (let i = from; i < to; i++) {
     const p = points[i]!;
     while (j < added.length && added[j]!.timestamp < p.timestamp) merged.push(added[j++]!);
-    if (incoming.has(p.timestamp) || gone.has(p.timestamp)) continue;
+    if (incoming.has(p.timestamp) || gone.has(p.timestamp)) {
+      tally(p, -1);
+      continue;
+    }
     merged.push(p);
   }
   while (j < added.length) merged.push(added[j++]!);
+  for (const p of added) tally(p, 1);
   if (merged.length <= 1000) {
     points.splice(from, to - from, ...merged);
     return;
@@ -82,6 +89,14 @@ function applyChange(points: StoredPoint[], change: SeriesChange): void {
   points.length = from;
   for (const p of merged) points.push(p);
   for (const p of tail) points.push(p);
+}
+
+const daySeconds = 86_400;
+
+interface DayCounts {
+  total: number;
+  interpolated: number;
+  averaged: number;
 }
 
 const emptyCounts = (): Record<QualityFlag, number> => ({ single_source: 0, verified_dual_source: 0, averaged_dual_source: 0, interpolated: 0 });
@@ -106,6 +121,18 @@ export function createMemoryPriceStore(): PriceStore {
     if (points === undefined && create) pools.set(s.poolId, (points = []));
     return points;
   };
+  // Points per UTC day, kept as points come and go: the sweep asks for today's figures every cleanupInterval,
+  // which must not scan every stored point.
+  const days = new Map<number, DayCounts>();
+  const tally = (p: StoredPoint, delta: 1 | -1) => {
+    const day = Math.floor(p.timestamp / daySeconds);
+    let d = days.get(day);
+    if (d === undefined) days.set(day, (d = { total: 0, interpolated: 0, averaged: 0 }));
+    d.total += delta;
+    if (p.flag === 'interpolated') d.interpolated += delta;
+    else if (p.flag === 'averaged_dual_source') d.averaged += delta;
+    if (d.total === 0) days.delete(day);
+  };
   const allPoints = function* (agentId?: string): Generator<StoredPoint> {
     for (const [agent, pools] of agents) {
       if (agentId !== undefined && agent !== agentId) continue;
@@ -124,7 +151,7 @@ export function createMemoryPriceStore(): PriceStore {
           }
         }
       }
-      for (const c of changes) applyChange(seriesPoints(c.series, true)!, c);
+      for (const c of changes) applyChange(seriesPoints(c.series, true)!, c, tally);
     },
     async timeline(series, from, to) {
       const points = seriesPoints(series, false) ?? [];
@@ -144,22 +171,26 @@ export function createMemoryPriceStore(): PriceStore {
       return counts;
     },
     async dataQualityByDay(since): Promise<DataQualityDay[]> {
-      const days = new Map<number, { total: number; interpolated: number; averaged: number }>();
-      // Plain loops from `since` on: the sweep asks for today's figures every cleanupInterval.
-      for (const pools of agents.values()) {
-        for (const points of pools.values()) {
-          for (let i = search(points, since); i < points.length; i++) {
-            const p = points[i]!;
-            const day = Math.floor(p.timestamp / 86_400);
-            let d = days.get(day);
-            if (d === undefined) days.set(day, (d = { total: 0, interpolated: 0, averaged: 0 }));
-            d.total++;
-            if (p.flag === 'interpolated') d.interpolated++;
-            else if (p.flag === 'averaged_dual_source') d.averaged++;
+      const firstDay = Math.floor(since / daySeconds);
+      const counted = new Map<number, DayCounts>();
+      for (const [day, d] of days) if (day > firstDay || (day === firstDay && since === firstDay * daySeconds)) counted.set(day, d);
+      if (since !== firstDay * daySeconds) {
+        // `since` inside a day: that day counts only its points from `since` on.
+        const partial: DayCounts = { total: 0, interpolated: 0, averaged: 0 };
+        const dayEnd = (firstDay + 1) * daySeconds;
+        for (const pools of agents.values()) {
+          for (const points of pools.values()) {
+            for (let i = search(points, since); i < points.length && points[i]!.timestamp < dayEnd; i++) {
+              const p = points[i]!;
+              partial.total++;
+              if (p.flag === 'interpolated') partial.interpolated++;
+              else if (p.flag === 'averaged_dual_source') partial.averaged++;
+            }
           }
         }
+        if (partial.total > 0) counted.set(firstDay, partial);
       }
-      return [...days.entries()]
+      return [...counted.entries()]
         .sort(([a], [b]) => b - a)
         .map(([day, d]) => ({
           date: new Date(day * 86_400_000).toISOString().slice(0, 10),

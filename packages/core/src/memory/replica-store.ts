@@ -27,6 +27,15 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
   const replicas = new Map<string, ReplicaRecord>();
   // Ids of each agent's replicas: the sweep lists every agent's replicas, which must not scan them all.
   const idsByAgent = new Map<string, string[]>();
+  // Ids of the replicas that ever had each instance id: a heartbeat looks its replica up by instance.
+  const idsByInstance = new Map<string, string[]>();
+  const indexInstance = (record: ReplicaRecord) => {
+    if (record.instanceId === null) return;
+    const ids = idsByInstance.get(record.instanceId);
+    if (!ids) idsByInstance.set(record.instanceId, [record.id]);
+    else if (!ids.includes(record.id)) ids.push(record.id);
+  };
+  const created = new Map<string, number>();
 
   return {
     async create(replica, opts) {
@@ -35,6 +44,8 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       fences.check(replica.agentId, opts?.fencingToken);
       const record = Object.freeze({ ...replica });
       replicas.set(record.id, record);
+      created.set(record.id, created.size);
+      indexInstance(record);
       const ids = idsByAgent.get(record.agentId);
       if (ids) ids.push(record.id);
       else idsByAgent.set(record.agentId, [record.id]);
@@ -44,8 +55,12 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       return replicas.get(id);
     },
     async findByInstance(instanceId) {
-      for (const r of replicas.values()) if (r.instanceId === instanceId) return r;
-      return undefined;
+      let first: ReplicaRecord | undefined;
+      for (const id of idsByInstance.get(instanceId) ?? []) {
+        const r = replicas.get(id)!;
+        if (r.instanceId === instanceId && (first === undefined || created.get(r.id)! < created.get(first.id)!)) first = r;
+      }
+      return first;
     },
     async listByAgent(agentId) {
       return (idsByAgent.get(agentId) ?? []).map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt);
@@ -61,6 +76,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       fences.check(current.agentId, opts?.fencingToken);
       const next: ReplicaRecord = Object.freeze({ ...current, ...definedOnly(patch ?? {}), status: to });
       replicas.set(id, next);
+      indexInstance(next);
       return next;
     },
     async stats(since) {
