@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildServer } from './build-server.js';
 import { composeFromEnv } from './compose/compose.js';
-import { settingsFromEnv } from './compose/settings.js';
+import { readEnvironment } from './compose/environment.js';
 import { simulationBanner } from './compose/simulation-banner.js';
 import { startFleetFeed } from './fleet-feed.js';
 import { randomSecret } from './http/tokens.js';
@@ -11,7 +11,7 @@ import { randomSecret } from './http/tokens.js';
 // The SEF service: composes SEF from the environment, serves API.md on PORT (5000), drains on SIGTERM/SIGINT.
 const settings = (() => {
   try {
-    return settingsFromEnv(process.env);
+    return readEnvironment(process.env);
   } catch (error) {
     return fail(error);
   }

@@ -21,7 +21,7 @@ describe('EC2 settings (SEF_CLOUD=aws)', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((i) => i.path).sort()).toEqual(['SEF_AWS_EIP_ALLOCATIONS', 'SEF_AWS_SUBNETS']);
+    expect((error as ConfigError).issues.map((i) => i.path).sort()).toEqual(['SEF_AWS_EIP_ALLOCATIONS', 'SEF_AWS_LAUNCH_TEMPLATE', 'SEF_AWS_SUBNETS']);
   });
 
   it('needs a launch template or an image', () => {

@@ -49,4 +49,44 @@ describe('configuration', () => {
     expect(() => configFromEnv({ SEF_INTERPOLATION_STEP: 'five' })).toThrow(/SEF_INTERPOLATION_STEP/);
     expect(() => configFromEnv({ SEF_INTERPOLATION_MAX_GAP: '-5' })).toThrow(/SEF_INTERPOLATION_MAX_GAP/);
   });
+
+  const problems = (f: () => unknown): string[] => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof ConfigError) return e.issues.map((i) => i.path).sort();
+      throw e;
+    }
+    return [];
+  };
+
+  it('names a non-number, a boolean, a range and a rule between settings in one error', () => {
+    const env = {
+      SEF_MAX_PRICE: 'abc',
+      SEF_ALLOW_ON_DEMAND_FALLBACK: 'maybe',
+      SEF_REBALANCE_RISK_THRESHOLD: '2',
+      SEF_INTERPOLATION_STEP: '3600',
+      SEF_RISK_WEIGHT_INSTANCE_AGE: 'much',
+    };
+    expect(problems(() => configFromEnv(env))).toEqual([
+      'SEF_ALLOW_ON_DEMAND_FALLBACK',
+      'SEF_INTERPOLATION_STEP (interpolationStep)',
+      'SEF_MAX_PRICE',
+      'SEF_REBALANCE_RISK_THRESHOLD (rebalanceRiskThreshold)',
+      'SEF_RISK_WEIGHT_INSTANCE_AGE',
+    ]);
+    expect(() => configFromEnv(env)).toThrow(/SEF_MAX_PRICE: expected a number, got "abc".*must not exceed interpolationMaxGap/);
+  });
+
+  it('a rule between settings is judged only on valid settings: an unreadable one is named once, by itself', () => {
+    expect(problems(() => configFromEnv({ SEF_MIN_PRICE: '5', SEF_MAX_PRICE: 'lots' }))).toEqual(['SEF_MAX_PRICE']);
+    expect(problems(() => configFromEnv({ SEF_MIN_PRICE: '5', SEF_MAX_PRICE: '1' }))).toEqual(['SEF_MIN_PRICE (minPrice)']);
+    expect(problems(() => configFromEnv({ SEF_RISK_WEIGHT_INSTANCE_AGE: 'x', SEF_RISK_WEIGHT_PRICE_VOLATILITY: '0.9' }))).toEqual(['SEF_RISK_WEIGHT_INSTANCE_AGE']);
+    expect(problems(() => configFromEnv({ SEF_RISK_WEIGHT_PRICE_VOLATILITY: '0.9' }))).toEqual(['SEF_RISK_WEIGHT_* (riskWeights)']);
+  });
+
+  it('parseConfig names a bad setting and a broken rule between two others at once', () => {
+    expect(problems(() => parseConfig({ maxReportAge: -1, interpolationStep: 3600, minPrice: 2, maxPrice: 1 }))).toEqual(['interpolationStep', 'maxReportAge', 'minPrice']);
+    expect(problems(() => parseConfig({ interpolationStep: -3, dualSourceTimeTolerance: 200 }))).toEqual(['interpolationStep']);
+  });
 });

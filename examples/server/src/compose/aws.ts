@@ -39,14 +39,30 @@ export interface AwsCloud {
   close(): void;
 }
 
+/** The EC2 settings, read and checked. */
+export type AwsSettings = z.output<typeof awsSchema>;
+
+/** Reads the EC2 settings from the environment; a missing or bad setting names itself, every one at once. */
+export function awsSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AwsSettings {
+  const raw = Object.fromEntries(Object.keys(awsSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = awsSchema.safeParse(raw);
+  const issues: ConfigIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
+  if (raw['SEF_AWS_LAUNCH_TEMPLATE'] === undefined && raw['SEF_AWS_IMAGE_ID'] === undefined) {
+    issues.push({ path: 'SEF_AWS_LAUNCH_TEMPLATE', code: 'required', message: 'set SEF_AWS_LAUNCH_TEMPLATE or SEF_AWS_IMAGE_ID' });
+  }
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
+  return parsed.data;
+}
+
+type ConfigIssue = ConfigError['issues'][number];
+
 /** Builds the EC2 providers from the environment; a missing or bad setting names itself. */
 export function awsCloudFromEnv(env: Readonly<Record<string, string | undefined>>): AwsCloud {
-  const parsed = awsSchema.safeParse(Object.fromEntries(Object.keys(awsSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]])));
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message })));
-  const s = parsed.data;
-  if (s.SEF_AWS_LAUNCH_TEMPLATE === undefined && s.SEF_AWS_IMAGE_ID === undefined) {
-    throw new ConfigError([{ path: 'SEF_AWS_LAUNCH_TEMPLATE', code: 'required', message: 'set SEF_AWS_LAUNCH_TEMPLATE or SEF_AWS_IMAGE_ID' }]);
-  }
+  return createAwsCloud(awsSettingsFromEnv(env));
+}
+
+/** The EC2 providers of checked settings. */
+export function createAwsCloud(s: AwsSettings): AwsCloud {
   const endpoint = s.SEF_AWS_ENDPOINT ?? s.AWS_ENDPOINT_URL;
   const client = new EC2Client({ region: s.AWS_REGION, ...ec2RetrySettings, ...(endpoint !== undefined ? { endpoint } : {}) });
   const launchSpec = {

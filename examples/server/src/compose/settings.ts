@@ -66,14 +66,17 @@ export type ServerSettings = Omit<z.output<typeof settingsSchema>, 'SEF_SIMULATE
  * simulated cloud and fleet need `SEF_SIMULATE=cloud[,fleet]`, and with `SEF_CLOUD=aws` they never run.
  */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): ServerSettings {
-  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in settingsSchema.shape && v !== undefined && v !== ''));
+  const present: Record<string, string> = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0] in settingsSchema.shape && e[1] !== undefined && e[1] !== ''));
   const result = settingsSchema.safeParse(present);
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message })));
-  const { SEF_SIMULATE, SEF_CLOUD, ...rest } = result.data;
-  const issues: ConfigIssue[] = [];
-  const simulate = resolveSimulation(rest.DATABASE_URL !== undefined || rest.REDIS_URL !== undefined, SEF_CLOUD, SEF_SIMULATE, issues);
-  if (SEF_CLOUD === 'aws' && rest.AWS_REGION === undefined) issues.push({ path: 'AWS_REGION', code: 'required', message: 'is required with SEF_CLOUD=aws' });
-  if (issues.length > 0) throw new ConfigError(issues);
+  const issues: ConfigIssue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
+  // The choice of cloud and simulation is judged even when another setting is bad, so every problem shows.
+  const list = settingsSchema.shape.SEF_SIMULATE.safeParse(present['SEF_SIMULATE']);
+  const cloud = settingsSchema.shape.SEF_CLOUD.safeParse(present['SEF_CLOUD']);
+  const realBackend = present['DATABASE_URL'] !== undefined || present['REDIS_URL'] !== undefined;
+  const simulate = list.success && cloud.success ? resolveSimulation(realBackend, cloud.data, list.data, issues) : undefined;
+  if (cloud.data === 'aws' && present['AWS_REGION'] === undefined) issues.push({ path: 'AWS_REGION', code: 'required', message: 'is required with SEF_CLOUD=aws' });
+  if (!result.success || simulate === undefined || issues.length > 0) throw new ConfigError(issues);
+  const { SEF_SIMULATE: _list, SEF_CLOUD: _cloud, ...rest } = result.data;
   return { ...rest, SEF_CLOUD: simulate.cloud ? 'simulated' : 'aws', simulate };
 }
 

@@ -1,13 +1,35 @@
 import { ConfigError, type Issue } from '../errors/index.js';
-import { configSchema, type SefConfig, type SefConfigInput } from './schema.js';
+import { configFields, type SefConfig, type SefConfigInput } from './schema.js';
 import { zodIssues } from '../validation/zod-issues.js';
 import { envNumber } from './env-number.js';
+import { crossSettingIssues } from './cross-rules.js';
 
-/** Validates a configuration and fills in the defaults. Throws {@link ConfigError} naming every problem. */
+/**
+ * Validates a configuration and fills in the defaults. Throws {@link ConfigError} naming every problem:
+ * each invalid setting, and each rule between settings broken by the valid ones.
+ */
 export function parseConfig(input: SefConfigInput = {}): SefConfig {
-  const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(zodIssues(result.error));
-  return Object.freeze(result.data);
+  return checked(input, new Set());
+}
+
+/** {@link parseConfig}, with the settings in `unusable` already found invalid elsewhere (not read by rules). */
+function checked(input: SefConfigInput, unusable: ReadonlySet<string>): SefConfig {
+  const result = configFields.safeParse(input);
+  if (result.success) {
+    const issues = crossSettingIssues(result.data, unusable);
+    if (issues.length > 0) throw new ConfigError(issues);
+    return Object.freeze(result.data);
+  }
+  // Each setting on its own: the valid ones (or their defaults) still meet the rules between settings.
+  const record: Readonly<Record<string, unknown>> = typeof input === 'object' && input !== null ? input : {};
+  const bad = new Set(unusable);
+  const each: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(configFields.shape)) {
+    const one = field.safeParse(record[key]);
+    if (one.success) each[key] = one.data;
+    else bad.add(key);
+  }
+  throw new ConfigError([...zodIssues(result.error), ...crossSettingIssues(each as SefConfig, bad)]);
 }
 
 /** Environment variable for each setting; nested weights use `SEF_RISK_WEIGHT_*`. */
@@ -64,14 +86,29 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   const weights: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(weightEnvNames)) read(name, key, weights);
   if (Object.keys(weights).length > 0) input['riskWeights'] = weights;
-  if (issues.length > 0) throw new ConfigError(issues);
-  try {
-    return parseConfig(input as SefConfigInput);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const byKey = new Map<string, string>(Object.entries(configEnvNames));
-      throw new ConfigError(error.issues.map((i) => ({ ...i, path: `${byKey.get(i.path) ?? i.path} (${i.path})` })));
-    }
-    throw error;
+  // A value that is not a number is named here; the others still go through every range and rule.
+  const unreadable = new Set<string>();
+  for (const issue of issues) {
+    const key = keyByEnvName.get(issue.path);
+    if (key !== undefined) unreadable.add(key in weightEnvNames ? 'riskWeights' : key);
   }
+  let config: SefConfig | undefined;
+  try {
+    config = checked(input as SefConfigInput, unreadable);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues.map((i) => ({ ...i, path: envPath(i.path) })));
+  }
+  if (config === undefined || issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+const keyByEnvName = new Map<string, string>([...Object.entries(configEnvNames), ...Object.entries(weightEnvNames)].map(([k, n]) => [n, k]));
+
+/** `rebalanceRiskThreshold` → `SEF_REBALANCE_RISK_THRESHOLD (rebalanceRiskThreshold)`, and the weights' own variables. */
+function envPath(path: string): string {
+  const [head, sub] = path.split('.');
+  if (head === 'riskWeights') return `${sub !== undefined && sub in weightEnvNames ? weightEnvNames[sub as keyof typeof weightEnvNames] : 'SEF_RISK_WEIGHT_*'} (${path})`;
+  const name = (configEnvNames as Record<string, string>)[head ?? ''];
+  return name !== undefined ? `${name} (${path})` : path;
 }

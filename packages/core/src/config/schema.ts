@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { crossSettingIssues } from './cross-rules.js';
 
 const seconds = (def: number) => z.number().finite().positive().default(def);
 const share = (def: number) => z.number().finite().min(0).max(1).default(def);
 
 /**
- * Every SEF setting with the spec's defaults. Durations are in seconds, shares in [0, 1].
+ * Every SEF setting with the spec's defaults, each on its own. Durations are in seconds, shares in [0, 1].
  * The README's configuration table documents each one with its `SEF_*` environment variable.
  */
-export const configSchema = z
+export const configFields = z
   .object({
     /** Longest a report waits in the dedupe buffer for its twin (primary/replica) before it is stored alone. @default 300 */
     dataRetentionWindow: seconds(300),
@@ -66,25 +67,17 @@ export const configSchema = z
      */
     orphanMinAge: seconds(600),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.interpolationStep > c.interpolationMaxGap) {
-      ctx.addIssue({ code: 'custom', path: ['interpolationStep'], message: `must not exceed interpolationMaxGap (${c.interpolationMaxGap})` });
-    }
-    if (c.dualSourceTimeTolerance * 2 >= c.interpolationStep) {
-      ctx.addIssue({ code: 'custom', path: ['dualSourceTimeTolerance'], message: `must be less than half of interpolationStep (${c.interpolationStep / 2})` });
-    }
-    if (c.minPrice >= c.maxPrice) {
-      ctx.addIssue({ code: 'custom', path: ['minPrice'], message: `must be less than maxPrice (${c.maxPrice})` });
-    }
-    const w = c.riskWeights;
-    const sum = w.interruptionHistory + w.instanceAge + w.priceVolatility;
-    if (Math.abs(sum - 1) > 1e-9) {
-      ctx.addIssue({ code: 'custom', path: ['riskWeights'], message: `weights must add up to 1 (they add up to ${sum})` });
-    }
-  });
+  .strict();
+
+/**
+ * Every SEF setting with the spec's defaults, and the rules between settings ({@link crossSettingIssues}).
+ * `parseConfig` names every problem at once, also those between settings when some setting is invalid.
+ */
+export const configSchema = configFields.superRefine((c, ctx) => {
+  for (const issue of crossSettingIssues(c)) ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
+});
 
 /** A complete, validated configuration. */
-export type SefConfig = Readonly<z.output<typeof configSchema>>;
+export type SefConfig = Readonly<z.output<typeof configFields>>;
 /** What a caller may pass: any subset of the settings. */
-export type SefConfigInput = z.input<typeof configSchema>;
+export type SefConfigInput = z.input<typeof configFields>;
