@@ -42,6 +42,9 @@ try {
     for (const needed of ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']) {
       if (!files.includes(needed)) throw new Error(`${name}: ${needed.slice(8)} is missing from the tarball`);
     }
+    // The workspace-only `@sef/source` condition (TypeScript sources) must not reach users: publishConfig.exports drops it.
+    const packed = JSON.parse(run('tar', ['xzOf', tgz[name], 'package/package.json']));
+    if (JSON.stringify(packed.exports).includes('@sef/source')) throw new Error(`${name}: the packed package.json still has the workspace-only "@sef/source" condition`);
     console.log(`publint ${name}: ${run(bin('publint'), ['run', tgz[name], '--strict']).trim().split('\n').at(-1)}`);
     // ESM only: node10 (no `exports`) is out of scope; `require()` of ESM works on Node 20.19+ and is
     // checked for real below, which attw (dynamic import only, in its model) cannot know.
