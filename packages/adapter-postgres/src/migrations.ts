@@ -142,4 +142,12 @@ CREATE UNIQUE INDEX spot_interruption_events_primary_notice_idx ON ${t.signals} 
 CREATE INDEX spot_interruption_events_open_idx ON ${t.signals} (deadline) WHERE success IS NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'active replicas index',
+    sql: (t) => `
+-- What the housekeeping sweep reads every cleanupInterval (ReplicaStore.listActive): the few replicas not yet ended.
+CREATE INDEX replica_instances_active_idx ON ${t.replicas} (created_at, id) WHERE status IN ('launching', 'syncing', 'ready');
+`,
+  },
 ];

@@ -64,6 +64,10 @@ export function createPostgresReplicaStore(db: Db, t: Tables): ReplicaStore {
       return (await query(db, 'ReplicaStore.listByAgent', `${select} WHERE agent_id = $1 ORDER BY created_at, id`, [agentId])).map(replicaFromRow);
     },
 
+    async listActive() {
+      return (await query(db, 'ReplicaStore.listActive', `${select} WHERE status IN ('launching', 'syncing', 'ready') ORDER BY created_at, id`)).map(replicaFromRow);
+    },
+
     transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch: ReplicaTransitionPatch = {}, options?: { fencingToken?: number }) {
       return transaction(db, 'ReplicaStore.transition', async (client) => {
         const current = (await client.query(`${select} WHERE id = $1 FOR UPDATE`, [id])).rows[0];

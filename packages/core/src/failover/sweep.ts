@@ -34,8 +34,12 @@ export async function sweep(ctx: FlowContext): Promise<SweepResult> {
   let terminatedUnused = 0;
   let replicasStarted = 0;
   const now = ctx.clock.now();
+  // One read of every active replica rather than one per agent; each agent's standby is its newest
+  // non-emergency one (what `activeReplica` answers).
+  const standbys = new Map<string, ReplicaRecord>();
+  for (const r of await ctx.storage.replicas.listActive()) if (r.replicaType !== 'emergency') standbys.set(r.agentId, r);
   for (const agent of await ctx.storage.agents.list()) {
-    const replica = await activeReplica(ctx, agent.id);
+    const replica = standbys.get(agent.id);
     const unused = replica?.replicaType === 'auto' && agent.modes.autoTerminate && now - replica.createdAt >= ctx.config.unusedReplicaTimeout * 1000;
     const missing = !replica && agent.modes.manualReplica;
     // A replica whose boot was being watched by a process that went away stays `launching`: ask the provider.

@@ -12,6 +12,7 @@ export interface MemoryReplicaStoreOptions {
 }
 
 const replicaTypes: readonly ReplicaType[] = ['auto', 'manual', 'emergency'];
+const activeStatuses: readonly ReplicaStatus[] = ['launching', 'syncing', 'ready'];
 
 /**
  * An in-memory {@link ReplicaStore}: idempotent create, compare-and-set transitions on the status, fencing
@@ -36,6 +37,12 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
     else if (!ids.includes(record.id)) ids.push(record.id);
   };
   const created = new Map<string, number>();
+  // Ids of the replicas in an active status: the sweep lists them every cleanupInterval.
+  const active = new Set<string>();
+  const indexStatus = (record: ReplicaRecord) => {
+    if (activeStatuses.includes(record.status)) active.add(record.id);
+    else active.delete(record.id);
+  };
 
   return {
     async create(replica, opts) {
@@ -46,6 +53,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       replicas.set(record.id, record);
       created.set(record.id, created.size);
       indexInstance(record);
+      indexStatus(record);
       const ids = idsByAgent.get(record.agentId);
       if (ids) ids.push(record.id);
       else idsByAgent.set(record.agentId, [record.id]);
@@ -65,6 +73,9 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
     async listByAgent(agentId) {
       return (idsByAgent.get(agentId) ?? []).map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt);
     },
+    async listActive() {
+      return [...active].map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt || created.get(a.id)! - created.get(b.id)!);
+    },
     async transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch?: ReplicaTransitionPatch, opts?: { fencingToken?: number }) {
       const current = replicas.get(id);
       if (!current) throw new NotFoundError(`Replica ${id} not found`);
@@ -77,6 +88,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       const next: ReplicaRecord = Object.freeze({ ...current, ...definedOnly(patch ?? {}), status: to });
       replicas.set(id, next);
       indexInstance(next);
+      indexStatus(next);
       return next;
     },
     async stats(since) {

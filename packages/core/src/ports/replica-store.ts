@@ -30,6 +30,11 @@ export interface ReplicaStore {
   findByInstance(instanceId: string): Promise<ReplicaRecord | undefined>;
   /** Every replica of the agent, oldest first. */
   listByAgent(agentId: string): Promise<ReplicaRecord[]>;
+  /**
+   * Every replica still `launching`, `syncing` or `ready`, of every agent, oldest first (ties as in
+   * `listByAgent`): the housekeeping sweep's one read, instead of one `listByAgent` per agent.
+   */
+  listActive(): Promise<ReplicaRecord[]>;
   transition(
     id: string,
     from: readonly ReplicaStatus[],

@@ -98,6 +98,21 @@ export function runReplicaStoreContract(options: ContractOptions<ReplicaStore>):
       expect(await store.listByAgent('nobody')).toEqual([]);
     });
 
+    it('lists the launching, syncing and ready replicas of every agent oldest first, and no others', async () => {
+      await store.create(newReplica('late', { createdAt: t0 + 3 }));
+      await store.create(newReplica('gone', { createdAt: t0, status: 'terminated', endedAt: t0 + 9 }));
+      await store.create(newReplica('b1', { agentId: 'a2', createdAt: t0 + 1, status: 'ready', instanceId: 'i-b1', readyAt: t0 + 2 }));
+      await store.create(newReplica('early', { createdAt: t0 }));
+      await store.create(newReplica('syncing', { createdAt: t0 + 2 }));
+      await store.transition('syncing', ['launching'], 'syncing', { instanceId: 'i-s' });
+      expect((await store.listActive()).map((r) => r.id)).toEqual(['early', 'b1', 'syncing', 'late']);
+      await store.transition('b1', ['ready'], 'promoted', { endedAt: t0 + 5 });
+      await store.transition('early', ['launching'], 'failed', { endedAt: t0 + 5 });
+      const active = await store.listActive();
+      expect(active.map((r) => r.id)).toEqual(['syncing', 'late']);
+      expect(active[0]).toEqual(await store.get('syncing'));
+    });
+
     it("answers the spec's replica performance query per replica type", async () => {
       await store.create(newReplica('a', { replicaType: 'auto', status: 'promoted', readyAt: t0 + 100_000, endedAt: t0 + 200_000 }));
       await store.create(newReplica('b', { replicaType: 'auto', status: 'terminated', readyAt: t0 + 200_000, endedAt: t0 + 300_000 }));
@@ -127,6 +142,8 @@ export function runReplicaStoreContract(options: ContractOptions<ReplicaStore>):
                 expect((await result).status).toBe(to);
                 model = to;
               } else await expect(result).rejects.toMatchObject({ code: 'CONFLICT' });
+              const listed = (await store.listActive()).some((r) => r.id === id);
+              expect(listed).toBe(model === 'launching' || model === 'syncing' || model === 'ready');
             }
             expect((await store.get(id))?.status).toBe(model);
           },
