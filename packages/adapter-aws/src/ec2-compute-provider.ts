@@ -6,7 +6,7 @@ import {
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { CallOptions, Clock, ComputeProvider, InstanceInfo, LaunchRequest } from '@sef/core';
+import type { CallOptions, Clock, ComputeProvider, ExpectedLatencies, InstanceInfo, LaunchRequest } from '@sef/core';
 import { PoolUnusableError, ProviderError, systemClock } from '@sef/core';
 import { parsePoolId } from './pool-id.js';
 import { awsErrorCode, callAws, toSefError } from './errors.js';
@@ -61,7 +61,16 @@ export interface Ec2ComputeProviderOptions {
   readonly consistencyWindow?: number;
   /** Extra tags on every instance and volume SEF launches. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * What the core may expect EC2 to take (ms) when it plans against a notice's deadline; measure your own
+   * (a snapshot's time grows with the data written since the last one).
+   * @default { snapshot: 5000, launchFromSnapshots: 60000, restoreInto: 60000, route: 3000 }
+   */
+  readonly expectedLatencies?: Partial<ExpectedLatencies>;
 }
+
+/** See `Ec2ComputeProviderOptions.expectedLatencies`. */
+export const defaultEc2Latencies: ExpectedLatencies = Object.freeze({ snapshot: 5_000, launchFromSnapshots: 60_000, restoreInto: 60_000, route: 3_000 });
 
 
 const send = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
@@ -113,7 +122,13 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
   };
 
   return {
-    capabilities: { snapshots: true, onDemand: true },
+    // Restoring into a running instance (CreateVolume + AttachVolume) is not implemented: the core relaunches.
+    capabilities: { snapshots: true, onDemand: true, restoreInto: false },
+    expectedLatencies: { ...defaultEc2Latencies, ...options.expectedLatencies },
+
+    restoreInto(instanceId: string): Promise<void> {
+      return Promise.reject(new ProviderError(`Restoring snapshots into running instance ${instanceId} is not supported on EC2 (capabilities.restoreInto is false)`));
+    },
 
     async launch(request: LaunchRequest, call?: CallOptions): Promise<InstanceInfo> {
       const pool = parsePoolId(request.poolId);

@@ -220,7 +220,7 @@ const commands = [
   fc.constant(new ReplicaReady()),
   // Every provider call the flows make can hang, terminate and describe included.
   fc
-    .constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'waitUntilRunning', 'terminate', 'describe')
+    .constantFrom<'fail' | 'capacity' | SimMethod>('fail', 'capacity', 'launch', 'route', 'snapshot', 'restoreInto', 'waitUntilRunning', 'terminate', 'describe')
     .map((k) => new Fault(k)),
   fc.constant(new Heal()),
   fc.constantFrom(60_000, 1_900_000).map((ms) => new TimePasses(ms)),

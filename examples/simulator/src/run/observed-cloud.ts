@@ -67,6 +67,7 @@ export function observeCloud(o: ObservedCloudOptions): ObservedCloud {
 
   const compute: ComputeProvider = {
     capabilities: cloud.compute.capabilities,
+    expectedLatencies: cloud.compute.expectedLatencies,
     async launch(request, options) {
       const info = await cloud.compute.launch(request, options);
       if (!lives.has(info.instanceId)) {
@@ -86,6 +87,7 @@ export function observeCloud(o: ObservedCloudOptions): ObservedCloud {
       return cloud.compute.snapshot(instanceId, options);
     },
     describe: (instanceId, options) => cloud.compute.describe(instanceId, options),
+    restoreInto: (instanceId, snapshotIds, options) => cloud.compute.restoreInto(instanceId, snapshotIds, options),
     listLaunched: (options) => cloud.compute.listLaunched(options),
   };
 

@@ -142,7 +142,7 @@ export async function summarise(record: RunRecord): Promise<PolicyResult> {
     threshold,
     interruptions: record.interruptions.length,
     replicaInterruptions: record.replicaInterruptions,
-    failovers: { promoted: o['promoted'] ?? 0, emergency: o['emergency_recovery'] ?? 0, failed: o['failed'] ?? 0 },
+    failovers: { promoted: o['promoted'] ?? 0, emergency: (o['emergency_recovery'] ?? 0) + (o['synced_into_replica'] ?? 0), failed: o['failed'] ?? 0 },
     operatorRecoveries: record.operatorRecoveries,
     downtime: {
       p50: round(quantile(perInterruption, 0.5), 1),

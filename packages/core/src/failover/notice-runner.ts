@@ -11,13 +11,14 @@ type NoticePath = TerminationPath | { readonly path: 'rebalance' } | { readonly 
 
 async function decidePath(ctx: FlowContext, notice: InterruptionEventRecord): Promise<NoticePath> {
   const agent = await requireAgent(ctx, notice.agentId);
-  if (agent.primaryInstanceId === notice.instanceId) return notice.signalType === 'termination-notice' ? terminationPath(ctx, agent.id) : { path: 'rebalance' };
+  if (agent.primaryInstanceId === notice.instanceId) return notice.signalType === 'termination-notice' ? terminationPath(ctx, agent.id, notice.deadline) : { path: 'rebalance' };
   const replica = (await ctx.storage.replicas.listByAgent(agent.id)).find((r) => r.instanceId === notice.instanceId && ['launching', 'syncing', 'ready'].includes(r.status));
   if (replica) return notice.signalType === 'termination-notice' ? { path: 'replica_termination', replicaId: replica.id } : { path: 'monitor_replica' };
   return { path: 'stale_instance' };
 }
 
-const pathText = (p: NoticePath): string => (p.path === 'promote' ? `promote ${p.replicaId}` : p.path === 'emergency' ? `emergency: ${p.reason}` : p.path);
+const pathText = (p: NoticePath): string =>
+  p.path === 'promote' ? `promote ${p.replicaId}` : p.path === 'sync_into_replica' ? `restore into syncing ${p.replicaId}` : p.path === 'emergency' ? `emergency: ${p.reason}` : p.path;
 
 /** The response to a notice along its path; throws when a step fails (the caller retries). */
 async function respond(ctx: FlowContext, notice: InterruptionEventRecord, token: number, log: StepLog): Promise<FlowResult> {
@@ -25,6 +26,7 @@ async function respond(ctx: FlowContext, notice: InterruptionEventRecord, token:
   const agent = await requireAgent(ctx, notice.agentId);
   switch (path.path) {
     case 'promote':
+    case 'sync_into_replica':
     case 'emergency':
       return handleTermination(ctx, { ...agent, primaryInstanceId: notice.instanceId }, path, notice.id, token, log);
     case 'rebalance':

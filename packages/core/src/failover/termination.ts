@@ -1,10 +1,11 @@
 import type { InstanceInfo } from '../ports/compute-provider.js';
-import type { AgentRecord, ReplicaRecord } from '../ports/types.js';
+import type { AgentRecord, ReplicaRecord, ReplicaStatus } from '../ports/types.js';
 import { activeReplica, patchAgent, type FlowContext } from './context.js';
 import { replicaIdFor, stepToken } from './ids.js';
 import { ensureReplica, failReplica } from './launch-replica.js';
 import { launchInPlan, planLaunch, type LaunchPlan } from './pools.js';
 import type { StepLog } from './steps.js';
+import { restoreIntoReplica, retireLeftBehind, snapshotPrimary, syncIntoReplicaFits } from './sync-into-replica.js';
 
 export interface FlowResult {
   readonly outcome: string;
@@ -19,14 +20,15 @@ export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanc
 }
 
 /**
- * Promotes a ready replica in the stores: it becomes the agent's primary. Returns the updated agent. A
+ * Promotes a replica (ready, or one restored into: `from`) in the stores: it becomes the agent's primary. Returns the updated agent. A
  * replica already promoted (the step re-run after its process died) only gets the agent pointed at it.
  */
-export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, token: number, log: StepLog): Promise<AgentRecord> {
+export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, token: number, log: StepLog, from: readonly ReplicaStatus[] = ['ready']): Promise<AgentRecord> {
   const instanceId = replica.instanceId!;
   await log.run('promote', async () => {
     const current = (await ctx.storage.replicas.get(replica.id)) ?? replica;
-    const r = current.status === 'promoted' ? current : await ctx.storage.replicas.transition(replica.id, ['ready'], 'promoted', { endedAt: ctx.clock.now() }, { fencingToken: token });
+    const now = ctx.clock.now();
+    const r = current.status === 'promoted' ? current : await ctx.storage.replicas.transition(replica.id, from, 'promoted', { endedAt: now, ...(current.readyAt === null ? { readyAt: now } : {}) }, { fencingToken: token });
     await patchAgent(ctx, agent.id, token, () => ({ primaryInstanceId: instanceId, poolId: r.poolId, primaryLaunchedAt: r.createdAt, replicaInstanceId: null }));
     ctx.emit('replica.promoted', { replica: r });
     return r;
@@ -58,10 +60,7 @@ async function emergencyRecord(ctx: FlowContext, agent: AgentRecord, causeId: st
  * a run resumed by another process continues where the last one stopped.
  */
 async function emergencyRecovery(ctx: FlowContext, agent: AgentRecord, causeId: string, token: number, log: StepLog): Promise<void> {
-  const old = agent.primaryInstanceId;
-  const snapshotIds = ctx.compute.capabilities.snapshots
-    ? (await log.run('snapshot', (s) => ctx.compute.snapshot(old, { signal: s, idempotencyToken: stepToken(causeId, 'snapshot') }), (x) => x.snapshotIds.join(','))).snapshotIds
-    : (log.note('snapshot', 'provider has no snapshots: relaunch from the image', true), []);
+  const snapshotIds = await snapshotPrimary(ctx, agent.primaryInstanceId, causeId, log);
   const plan = await log.run('choose_pool', (s) => planLaunch(ctx, agent, true, s), (p) => p.attempts.slice(0, 3).map((a) => a.poolId).join(', '));
   const info = await log.run(
     'launch',
@@ -92,14 +91,33 @@ export async function abandonEmergency(ctx: FlowContext, causeId: string, token:
   if (record && record.status === 'launching') await failReplica(ctx, record, token);
 }
 
-/** How a notice for the agent's primary is answered, decided once and kept in the notice's record. */
-export type TerminationPath = { readonly path: 'promote'; readonly replicaId: string; readonly instanceId: string } | { readonly path: 'emergency'; readonly reason: string };
+/**
+ * How a notice for the agent's primary is answered, decided once and kept in the notice's record: promote
+ * a ready replica; restore into a syncing one; or relaunch (`retireReplicaId`: the syncing replica that
+ * could not be used in time, ended after the relaunch).
+ */
+export type TerminationPath =
+  | { readonly path: 'promote'; readonly replicaId: string; readonly instanceId: string }
+  | { readonly path: 'sync_into_replica'; readonly replicaId: string; readonly instanceId: string }
+  | { readonly path: 'emergency'; readonly reason: string; readonly retireReplicaId?: string };
 
-/** The path of a termination notice for the primary: promote a ready replica, else emergency recovery. */
-export async function terminationPath(ctx: FlowContext, agentId: string): Promise<TerminationPath> {
+/**
+ * The path of a termination notice for the primary, for a notice due at `deadline` (ms): promote a ready
+ * replica; restore into a syncing one when the provider can and expects to be done by the deadline;
+ * otherwise emergency recovery.
+ */
+export async function terminationPath(ctx: FlowContext, agentId: string, deadline: number): Promise<TerminationPath> {
   const replica = await activeReplica(ctx, agentId);
   if (replica?.status === 'ready' && replica.instanceId) return { path: 'promote', replicaId: replica.id, instanceId: replica.instanceId };
-  return { path: 'emergency', reason: replica ? `replica ${replica.id} is ${replica.status}` : 'no replica' };
+  if (replica?.status !== 'syncing' || !replica.instanceId) return { path: 'emergency', reason: replica ? `replica ${replica.id} is ${replica.status}` : 'no replica' };
+  const { capabilities, expectedLatencies } = ctx.compute;
+  if (!capabilities.snapshots || !capabilities.restoreInto) {
+    return { path: 'emergency', reason: `replica ${replica.id} is syncing and the provider cannot restore into it`, retireReplicaId: replica.id };
+  }
+  const { fits, expectedMs } = syncIntoReplicaFits(expectedLatencies, ctx.clock.now(), deadline);
+  if (fits) return { path: 'sync_into_replica', replicaId: replica.id, instanceId: replica.instanceId };
+  const left = Math.max(0, deadline - ctx.clock.now());
+  return { path: 'emergency', reason: `replica ${replica.id} is syncing: a restore into it is expected to take ${expectedMs} ms, ${left} ms left`, retireReplicaId: replica.id };
 }
 
 /**
@@ -115,6 +133,12 @@ export async function handleTermination(ctx: FlowContext, agent: AgentRecord, pa
     // Under a notice the store follows the facts at once: the old primary is going away either way.
     await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log);
     await reroute(ctx, log, agent.id, path.instanceId, causeId);
+  } else if (path.path === 'sync_into_replica') {
+    const replica = await ctx.storage.replicas.get(path.replicaId);
+    if (!replica) throw new Error(`Replica ${path.replicaId} of agent ${agent.id} is gone`);
+    await restoreIntoReplica(ctx, agent, path.instanceId, causeId, log);
+    await reroute(ctx, log, agent.id, path.instanceId, causeId);
+    await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log, ['syncing', 'ready']);
   } else {
     await emergencyRecovery(ctx, agent, causeId, token, log);
   }
@@ -124,6 +148,7 @@ export async function handleTermination(ctx: FlowContext, agent: AgentRecord, pa
     () => old,
   );
   const servedAt = ctx.clock.now();
+  if (path.path === 'emergency' && path.retireReplicaId !== undefined) await retireLeftBehind(ctx, agent.id, path.retireReplicaId, token, log);
   const now = (await ctx.storage.agents.get(agent.id)) ?? agent;
   if (now.modes.autoSwitch || now.modes.manualReplica) {
     try {
@@ -132,7 +157,8 @@ export async function handleTermination(ctx: FlowContext, agent: AgentRecord, pa
       // The failover itself is done; the step log holds the failed launch and the sweep tries again.
     }
   }
-  return { outcome: path.path === 'promote' ? 'promoted' : 'emergency_recovery', success: true, servedAt };
+  const outcome = path.path === 'promote' ? 'promoted' : path.path === 'sync_into_replica' ? 'synced_into_replica' : 'emergency_recovery';
+  return { outcome, success: true, servedAt };
 }
 
 /** A termination notice for the agent's replica: it goes; in manual mode the next one starts. */

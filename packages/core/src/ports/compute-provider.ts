@@ -41,6 +41,23 @@ export interface SnapshotInfo {
 export interface ComputeCapabilities {
   readonly snapshots: boolean;
   readonly onDemand: boolean;
+  /** `restoreInto` restores snapshots into an instance that already runs (a syncing replica). */
+  readonly restoreInto: boolean;
+}
+
+/**
+ * What the provider expects its slow operations to take (ms), for plans made against a deadline (an
+ * emergency recovery restores into a syncing replica only when that is expected to end in time).
+ */
+export interface ExpectedLatencies {
+  /** `snapshot` of an instance's volumes. */
+  readonly snapshot: number;
+  /** A launch accepted to running, from snapshots (what an emergency relaunch waits for). */
+  readonly launchFromSnapshots: number;
+  /** `restoreInto` a running instance. */
+  readonly restoreInto: number;
+  /** A reroute (`Router.route`). */
+  readonly route: number;
 }
 
 /**
@@ -57,12 +74,19 @@ export interface ComputeCapabilities {
  */
 export interface ComputeProvider {
   readonly capabilities: ComputeCapabilities;
+  readonly expectedLatencies: ExpectedLatencies;
   launch(request: LaunchRequest, options?: CallOptions): Promise<InstanceInfo>;
   waitUntilRunning(instanceId: string, options?: CallOptions): Promise<InstanceInfo>;
   terminate(instanceId: string, options?: CallOptions): Promise<void>;
   /** Snapshots every volume of the instance at once (EC2 CreateSnapshots). */
   snapshot(instanceId: string, options?: CallOptions): Promise<SnapshotInfo>;
   describe(instanceId: string, options?: CallOptions): Promise<InstanceInfo | undefined>;
+  /**
+   * Restores `snapshotIds` into the running instance `instanceId` (its volumes replaced by volumes made
+   * from them), resolving when the data is there. Idempotent per token. Only when
+   * `capabilities.restoreInto`; otherwise it rejects with `ProviderError`.
+   */
+  restoreInto(instanceId: string, snapshotIds: readonly string[], options?: CallOptions): Promise<void>;
   /**
    * Every instance SEF launched that is not terminated yet (tagged at launch with its agent and role), for
    * the reconciliation sweep; instances SEF did not launch (an agent's first primary) are not listed.

@@ -179,7 +179,7 @@ export interface InterruptionEventRecord {
   /** Null while the response is still running. */
   readonly responseTimeMs: number | null;
   readonly success: boolean | null;
-  /** What SEF did: `replica_started`, `monitor`, `promoted`, `emergency_recovery`, `failed`, ... */
+  /** What SEF did: `replica_started`, `monitor`, `promoted`, `synced_into_replica`, `emergency_recovery`, `failed`, ... */
   readonly outcome: string | null;
   readonly steps: readonly StepRecord[];
 }

@@ -1,5 +1,5 @@
 import { ProviderError } from '../errors/index.js';
-import type { CallOptions, ComputeProvider, InstanceInfo, LaunchedInstance, LaunchRequest } from '../ports/compute-provider.js';
+import type { CallOptions, ComputeProvider, ExpectedLatencies, InstanceInfo, LaunchedInstance, LaunchRequest } from '../ports/compute-provider.js';
 import type { Role } from '../ports/types.js';
 
 interface SimInstance {
@@ -11,7 +11,8 @@ interface SimInstance {
   readonly agentId: string;
   /** Set for instances SEF launched (they carry its tags); an agent's first primary has none. */
   readonly role: Role | null;
-  readonly snapshotIds: readonly string[];
+  /** The snapshots it was launched from, or those last restored into it. */
+  snapshotIds: readonly string[];
   terminatedAt: number | null;
 }
 
@@ -29,6 +30,8 @@ export interface SimulatedComputeOptions {
   readonly instanceIdPrefix: string;
   /** Throws the injected terminate faults, if any. */
   readonly terminateFault: (instanceId: string) => void;
+  /** See `ComputeProvider.expectedLatencies`. */
+  readonly expectedLatencies: ExpectedLatencies;
 }
 
 /** The simulated compute part of the cloud, with its instance table (for tests to inspect). */
@@ -37,7 +40,7 @@ export interface SimulatedCompute extends ComputeProvider {
   instances(): InstanceInfo[];
   /** Registers an instance that already runs (an agent's first primary). */
   addRunning(instance: { instanceId: string; poolId: string; agentId: string; launchedAt?: number }): InstanceInfo;
-  /** Instances launched with `request.snapshotIds`, by instance id (emergency restores). */
+  /** The snapshots an instance was launched from or last restored into (emergency restores). */
   restoredFrom(instanceId: string): readonly string[];
 }
 
@@ -67,7 +70,8 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
   };
 
   return {
-    capabilities: { snapshots: true, onDemand: true },
+    capabilities: { snapshots: true, onDemand: true, restoreInto: true },
+    expectedLatencies: o.expectedLatencies,
     launch(request, options) {
       return o.call('launch', options, () =>
         once(options?.idempotencyToken, 'launch', () => {
@@ -104,6 +108,15 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
           const i = need(instanceId);
           if (i.terminatedAt !== null) throw new ProviderError(`Instance ${instanceId} is terminated`);
           return { snapshotIds: [`snap-${instanceId.slice(2)}-${(++seq).toString(16)}`] };
+        }),
+      );
+    },
+    restoreInto(instanceId, snapshotIds, options) {
+      return o.call('restoreInto', options, () =>
+        once(options?.idempotencyToken, 'restoreInto', () => {
+          const i = need(instanceId);
+          if (i.terminatedAt !== null || o.now() < i.runningAt) throw new ProviderError(`Cannot restore into ${instanceId}: not running`);
+          i.snapshotIds = [...snapshotIds];
         }),
       );
     },

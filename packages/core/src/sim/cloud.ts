@@ -10,7 +10,7 @@ import { createSimulatedSignalSource, type SimulatedSignalSource } from './cloud
 import { SeededRandom } from './fleet-random.js';
 import { simulatedPools } from './pool-catalog.js';
 
-export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'describe' | 'listLaunched' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
+export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot' | 'restoreInto' | 'describe' | 'listLaunched' | 'route' | 'current' | 'candidatePools' | 'priceHistory';
 
 /**
  * Latency of each call on the cloud's clock (ms); `boot` is launch-accepted to running, and `restore` is
@@ -18,14 +18,17 @@ export type SimMethod = 'launch' | 'waitUntilRunning' | 'terminate' | 'snapshot'
  */
 export type SimLatencies = Readonly<Record<SimMethod | 'boot' | 'restore', number>>;
 
-/** Latencies seen on EC2 (launch accepted in ~1 s, running after ~40 s, EIP reassociation ~2 s). */
+/**
+ * Latencies seen on EC2 (launch accepted in ~1 s, running after ~40 s, EIP reassociation ~2 s; volumes
+ * from snapshots created and attached to a running instance in ~15 s).
+ */
 export const realisticLatencies: SimLatencies = Object.freeze({
-  launch: 1_200, boot: 40_000, restore: 0, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, describe: 300, listLaunched: 500,
+  launch: 1_200, boot: 40_000, restore: 0, waitUntilRunning: 0, terminate: 800, snapshot: 1_500, restoreInto: 15_000, describe: 300, listLaunched: 500,
   route: 2_000, current: 200, candidatePools: 400, priceHistory: 300,
 });
 
 export const zeroLatencies: SimLatencies = Object.freeze({
-  launch: 0, boot: 0, restore: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, describe: 0, listLaunched: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
+  launch: 0, boot: 0, restore: 0, waitUntilRunning: 0, terminate: 0, snapshot: 0, restoreInto: 0, describe: 0, listLaunched: 0, route: 0, current: 0, candidatePools: 0, priceHistory: 0,
 });
 
 /** Faults to inject; each holds until cleared. */
@@ -131,6 +134,13 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     sleepUntil: (at, o) => wait(at - clock.now(), o),
     bootMs: (request) => draw(latency.boot) + ((request.snapshotIds?.length ?? 0) > 0 ? draw(latency.restore) : 0),
     instanceIdPrefix: options.instanceIdPrefix ?? randomHex(9),
+    // The configured latencies, without the spread: what a planner can know in advance.
+    expectedLatencies: {
+      snapshot: latency.snapshot,
+      launchFromSnapshots: latency.launch + latency.boot + latency.restore + latency.waitUntilRunning,
+      restoreInto: latency.restoreInto,
+      route: latency.route,
+    },
     launchFault(poolId, market) {
       if (unusable.has(poolId)) throw new PoolUnusableError(poolId, `No subnet for ${poolId}'s availability zone`);
       if (failingLaunches > 0) {

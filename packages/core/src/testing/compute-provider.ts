@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CapacityError, PoolUnusableError } from '../errors/index.js';
+import { CapacityError, PoolUnusableError, ProviderError } from '../errors/index.js';
 import { parsePoolId } from '../pools/index.js';
 import type { ComputeProvider, InstanceInfo } from '../ports/compute-provider.js';
 import type { Market } from '../ports/types.js';
@@ -95,6 +95,24 @@ export function runComputeProviderContract(options: ComputeProviderContractOptio
       expect(restored.instanceId).not.toBe(source.instanceId);
       expect(restored.poolId).toBe(f.pools[1]);
       for (const i of [source, restored]) await f.compute.terminate(i.instanceId);
+    });
+
+    it('restoreInto puts snapshots into a running instance, idempotent per token; without the capability it is refused', async () => {
+      const source = await f.compute.launch(request(f.pools[0]!), { idempotencyToken: 'contract:into-source' });
+      const target = await f.compute.launch(request(f.pools[1]!), { idempotencyToken: 'contract:into-target' });
+      await f.compute.waitUntilRunning(source.instanceId);
+      await f.compute.waitUntilRunning(target.instanceId);
+      const expected = f.compute.expectedLatencies;
+      for (const ms of Object.values(expected)) expect(Number.isFinite(ms) && ms >= 0).toBe(true);
+      if (!f.compute.capabilities.restoreInto || !f.compute.capabilities.snapshots) {
+        await expect(f.compute.restoreInto(target.instanceId, ['snap-0'], { idempotencyToken: 'contract:into' })).rejects.toBeInstanceOf(ProviderError);
+      } else {
+        const { snapshotIds } = await f.compute.snapshot(source.instanceId, { idempotencyToken: 'contract:into-snap' });
+        await f.compute.restoreInto(target.instanceId, snapshotIds, { idempotencyToken: 'contract:into' });
+        await f.compute.restoreInto(target.instanceId, snapshotIds, { idempotencyToken: 'contract:into' });
+        expect(await f.compute.describe(target.instanceId)).toMatchObject({ instanceId: target.instanceId, state: 'running' });
+      }
+      for (const i of [source, target]) await f.compute.terminate(i.instanceId);
     });
 
     it('any sequence of launches gives distinct instances, each described in its pool and market (property)', async () => {
