@@ -26,6 +26,12 @@ describe('server settings from the environment', () => {
     expect((error as ConfigError).issues.map((i) => i.path).sort()).toEqual(['PORT', 'SEF_AUTH', 'SEF_RATE_LIMIT_MAX']);
   });
 
+  it('SEF_LEASE_TTL_MS: 15 s by default, a whole number of milliseconds above 0', () => {
+    expect(settingsFromEnv({}).SEF_LEASE_TTL_MS).toBe(15_000);
+    expect(settingsFromEnv({ SEF_LEASE_TTL_MS: '3000' }).SEF_LEASE_TTL_MS).toBe(3000);
+    expect(() => settingsFromEnv({ SEF_LEASE_TTL_MS: '0' })).toThrow(/SEF_LEASE_TTL_MS/);
+  });
+
   it('SEF_CLOUD=aws needs AWS_REGION', () => {
     expect(() => settingsFromEnv({ SEF_CLOUD: 'aws' })).toThrow(/AWS_REGION/);
     expect(settingsFromEnv({ SEF_CLOUD: 'aws', AWS_REGION: 'us-east-1' }).SEF_CLOUD).toBe('aws');

@@ -111,6 +111,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       sweepInterval: settings.SEF_SWEEP_INTERVAL_MS,
       drainBatch: settings.SEF_DRAIN_BATCH,
       storeConcurrency: settings.SEF_STORE_CONCURRENCY,
+      leaseTtlMs: settings.SEF_LEASE_TTL_MS,
     });
     // The simulated cloud's pools must be known to the storage, whichever it is (upsert is idempotent).
     const adoptAgent = (agent: AgentRecord) => {

@@ -40,6 +40,8 @@ const settingsSchema = z.object({
   SEF_SWEEP_INTERVAL_MS: int(5_000),
   SEF_DRAIN_BATCH: int(64),
   SEF_STORE_CONCURRENCY: int(4),
+  /** Milliseconds an agent's failover lease lives without renewal: how soon another process resumes a failover whose process died. */
+  SEF_LEASE_TTL_MS: int(15_000),
   /** Milliseconds a Postgres statement may take (client side, so a frozen server fails it too); then 503. */
   SEF_PG_QUERY_TIMEOUT: int(5000),
   /** Milliseconds to open a Postgres connection or wait for a free one in the pool. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildServer, type AgentRateLimit } from '../../src/build-server.js';
 import { composeFromEnv, type Composition } from '../../src/compose/compose.js';
@@ -80,14 +81,14 @@ export async function startServer(backend: Backend, options: HarnessOptions = {}
       await app.close();
       // Notices are answered in the background: let them end before their schema and keys go.
       await composition.sef.stop();
-      if (backend === 'postgres+redis' && owner) await dropBackends(id, composition);
+      if (backend === 'postgres+redis' && owner) await dropBackends(id, composition.redis!);
       await composition.close();
     },
   };
 }
 
-async function dropBackends(id: string, composition: Composition): Promise<void> {
-  const redis = composition.redis!;
+/** Removes a test's Postgres schema and Redis keys (`<id>:*`) from the shared servers. */
+export async function dropBackends(id: string, redis: Pick<Redis, 'scan' | 'del'>, postgres = postgresUrl): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
@@ -95,7 +96,7 @@ async function dropBackends(id: string, composition: Composition): Promise<void>
     cursor = next;
   } while (cursor !== '0');
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: postgresUrl });
+  const client = new pg.Client({ connectionString: postgres });
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${id.replaceAll('-', '_')}" CASCADE`);
