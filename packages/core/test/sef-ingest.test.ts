@@ -90,7 +90,31 @@ describe('ingest through createSef on a fake clock', () => {
     expect(events['unfillable']!.map((g) => [g.from - T, g.to - T])).toEqual([[1200, 3600]]);
     expect(alerts.map((a) => [a.kind, a.agentId])).toEqual([['unfillable_gap', 'a1']]);
     const stats = await sef.stats();
-    expect([stats.interpolated, stats.gaps]).toEqual([3, { detected: 2, filled: 1, unfillable: 1 }]);
+    expect([stats.interpolated, stats.gaps]).toEqual([3, { detected: 2, filled: 1, unfillable: 1, retracted: 0 }]);
+  });
+
+  it('retracts the alert of a 40-minute gap when late reports fill it, and alerts the part that stays open', async () => {
+    const { sef, primary, timeline } = await setup(false);
+    const alerts: Alert[] = [];
+    const retracted: Alert[] = [];
+    const gaps: GapEvent[] = [];
+    sef.on('alert', (a) => alerts.push(a));
+    sef.on('alert.retracted', (a) => retracted.push(a));
+    sef.on('gap.retracted', (g) => gaps.push(g));
+    await sef.ingest([primary(T, 0.05), primary(T + 2400, 0.06)], { agentId: 'a1' });
+    expect(alerts.map((a) => a.details)).toEqual([{ poolId: pool, from: T, to: T + 2400, length: 2400 }]);
+    // Late by an hour: 1200 splits the gap into two of 20 minutes, both filled.
+    await sef.ingest([primary(T + 1200, 0.055)], { agentId: 'a1' });
+    expect(gaps.map((g) => [g.from - T, g.to - T])).toEqual([[0, 2400]]);
+    expect(retracted.map((a) => [a.kind, a.agentId, a.details])).toEqual([['unfillable_gap', 'a1', { poolId: pool, from: T, to: T + 2400, length: 2400 }]]);
+    expect((await timeline()).filter((p) => p.flag === 'interpolated')).toHaveLength(6);
+    // A gap of 100 minutes split 80 + 20: the 80 minutes stay open, raised as a new alert after the retraction.
+    await sef.ingest([primary(T - 6000, 0.06)], { agentId: 'a1' });
+    await sef.ingest([primary(T - 1200, 0.06)], { agentId: 'a1' });
+    const span = (a: Alert) => [(a.details!['from'] as number) - T, (a.details!['to'] as number) - T];
+    expect(alerts.map(span)).toEqual([[0, 2400], [-6000, 0], [-6000, -1200]]);
+    expect(retracted.map(span)).toEqual([[0, 2400], [-6000, 0]]);
+    expect((await sef.stats()).gaps).toMatchObject({ unfillable: 3, retracted: 2 });
   });
 
   it('stores nothing of a rejected report, whatever the junk', async () => {

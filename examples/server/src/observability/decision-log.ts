@@ -13,6 +13,7 @@ export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): vo
   sef.on('gap.detected', (e) => log.info(e, `SEF: gap of ${e.length}s detected`));
   sef.on('gap.filled', (e) => log.info(e, `SEF: gap of ${e.length}s filled with ${e.points} interpolated point(s)`));
   sef.on('gap.unfillable', (e) => log.warn(e, `SEF: gap of ${e.length}s left open (too long to interpolate)`));
+  sef.on('gap.retracted', (e) => log.info(e, `SEF: gap of ${e.length}s filled by late reports (its alert retracted)`));
   sef.on('risk.scored', (e) => log.info(e, `SEF: risk ${e.score.toFixed(3)} for agent ${e.agentId} (${e.source})`));
   sef.on('risk.model_fallback', (e) => log.warn(e, `SEF: risk model ${e.model} failed (${e.reason}); heuristic used`));
   sef.on('replica.launching', ({ replica }) => log.info({ replica }, `SEF: launching ${replica.replicaType} replica for agent ${replica.agentId} in ${replica.poolId}`));

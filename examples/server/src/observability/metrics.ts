@@ -16,7 +16,7 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   const accepted = new Counter({ name: 'sef_reports_accepted_total', help: 'Reports accepted, by the role SEF gave their instance', labelNames: ['role'], registers: [registry] });
   const rejected = new Counter({ name: 'sef_reports_rejected_total', help: 'Rejected reports, by reason code (a report with two reasons counts under both)', labelNames: ['reason'], registers: [registry] });
   const merged = new Counter({ name: 'sef_reports_merged_total', help: 'Primary and replica reports merged into one point, by quality flag', labelNames: ['flag'], registers: [registry] });
-  const gaps = new Counter({ name: 'sef_gap_events_total', help: 'Gap events: detected, filled, unfillable', labelNames: ['kind'], registers: [registry] });
+  const gaps = new Counter({ name: 'sef_gap_events_total', help: 'Gap events: detected, filled, unfillable, retracted (an unfillable gap late reports filled)', labelNames: ['kind'], registers: [registry] });
   const interpolated = new Counter({ name: 'sef_interpolated_points_total', help: 'Points written by interpolation', registers: [registry] });
   const readyTime = new Histogram({ name: 'sef_replica_ready_seconds', help: 'Time from a replica being created to being ready', labelNames: ['replica_type'], buckets: [5, 15, 30, 60, 90, 120, 180, 300, 600], registers: [registry] });
   const failover = new Histogram({ name: 'sef_failover_duration_seconds', help: 'Response time of handled termination notices and switches', labelNames: ['success'], buckets: [0.5, 1, 2, 5, 10, 15, 30, 60, 90, 120], registers: [registry] });
@@ -65,7 +65,7 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   });
 
   for (const r of ['primary', 'replica']) accepted.inc({ role: r }, 0);
-  for (const k of ['detected', 'filled', 'unfillable']) gaps.inc({ kind: k }, 0);
+  for (const k of ['detected', 'filled', 'unfillable', 'retracted']) gaps.inc({ kind: k }, 0);
   sef.on('report.accepted', ({ report }) => accepted.inc({ role: report.role }));
   sef.on('report.rejected', ({ issues }) => {
     for (const reason of new Set(issues.map((i) => i.code))) rejected.inc({ reason });
@@ -77,6 +77,7 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
     interpolated.inc(points);
   });
   sef.on('gap.unfillable', () => gaps.inc({ kind: 'unfillable' }));
+  sef.on('gap.retracted', () => gaps.inc({ kind: 'retracted' }));
   sef.on('replica.ready', ({ replica }) => {
     if (replica.readyAt !== null) readyTime.observe({ replica_type: replica.replicaType }, (replica.readyAt - replica.createdAt) / 1000);
   });

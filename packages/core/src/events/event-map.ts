@@ -87,6 +87,8 @@ export interface SefEvents {
   'gap.detected': (e: GapEvent) => void;
   'gap.filled': (e: GapEvent & { points: number }) => void;
   'gap.unfillable': (e: GapEvent) => void;
+  /** An unfillable gap reported before is gone: late reports arrived inside it (its alert is retracted). */
+  'gap.retracted': (e: GapEvent) => void;
   'risk.scored': (e: RiskScore) => void;
   'risk.model_fallback': (e: { agentId: string; model: string; reason: string }) => void;
   'replica.launching': (e: { replica: ReplicaRecord }) => void;
@@ -102,6 +104,12 @@ export interface SefEvents {
   'instance.orphaned': (e: OrphanDecision) => void;
   'mode.changed': (e: { agentId: string; modes: AgentModes; previous: AgentModes }) => void;
   alert: (e: Alert) => void;
+  /**
+   * An alert raised before no longer holds, with the same `kind`, `agentId` and `details` as the alert:
+   * today an `unfillable_gap` that late reports filled. The alerts raised and not retracted are those
+   * the stored data gives, whatever order the reports came in.
+   */
+  'alert.retracted': (e: Alert) => void;
   error: (e: { error: unknown; context: string }) => void;
 }
 

@@ -11,6 +11,7 @@ export class Counters {
   gapsDetected = 0;
   gapsFilled = 0;
   gapsUnfillable = 0;
+  gapsRetracted = 0;
 
   reject(issues: readonly Issue[]): void {
     this.rejected++;

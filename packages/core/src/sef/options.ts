@@ -93,7 +93,8 @@ export interface SefStats {
   readonly merged: { readonly verified: number; readonly averaged: number };
   /** Interpolated points written. */
   readonly interpolated: number;
-  readonly gaps: { readonly detected: number; readonly filled: number; readonly unfillable: number };
+  /** `retracted`: unfillable gaps reported before that late reports then filled (their alerts retracted). */
+  readonly gaps: { readonly detected: number; readonly filled: number; readonly unfillable: number; readonly retracted: number };
   /** Reports waiting in the dedupe buffer now. */
   readonly buffered: number;
   /** Queue entries accepted and not yet stored. */

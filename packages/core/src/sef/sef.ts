@@ -226,7 +226,7 @@ export class Sef extends EventEmitter<SefEvents> {
       rejectedByReason: { ...c.rejectedByReason },
       merged: { verified: c.verified, averaged: c.averaged },
       interpolated: c.interpolated,
-      gaps: { detected: c.gapsDetected, filled: c.gapsFilled, unfillable: c.gapsUnfillable },
+      gaps: { detected: c.gapsDetected, filled: c.gapsFilled, unfillable: c.gapsUnfillable, retracted: c.gapsRetracted },
       buffered,
       queued,
       queueLagMs: oldest === undefined ? 0 : Math.max(0, this.#parts.clock.now() - oldest),

@@ -9,6 +9,7 @@ import { useContractSubject, type ContractOptions } from './contract.js';
 import type { SefConfig } from '../config/index.js';
 import { asAgent, crowdedReports, cut, deliveries, denseCrowdedReports, gridStart, seriesReports, timelineConfigs } from './convergence-arbitraries.js';
 import { expectedSources, expectTimelineInvariants, shape, storedSources } from './convergence-checks.js';
+import { runConvergenceGapAlertContract } from './convergence-gap-alerts.js';
 import { runConvergenceInterpolationContract } from './convergence-interpolation.js';
 import { referenceTimeline, timelineRows } from './timeline-reference.js';
 
@@ -119,4 +120,5 @@ export function runConvergenceContract(options: ContractOptions<PriceStore>): vo
     });
   });
   runConvergenceInterpolationContract(options);
+  runConvergenceGapAlertContract(options);
 }

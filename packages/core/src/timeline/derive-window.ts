@@ -1,12 +1,23 @@
 import type { SeriesChange, SeriesWindow } from '../ports/price-store.js';
 import type { SourceReport, StoredPoint } from '../ports/types.js';
-import { reportNewGaps } from './gaps.js';
+import { reportNewGaps, reportRetractedGaps } from './gaps.js';
 import { withInterpolation } from './interpolate.js';
 import { mergePair, singlePoint } from './merge.js';
 import type { OutcomeBuilder, TimelineConfig } from './outcome.js';
 import { pairMutualNearest } from './pairing.js';
 import { collectSources, type SourcePoint } from './source-points.js';
 import { diffPoints } from './diff.js';
+
+/**
+ * How far around its new reports a series must be read for {@link deriveSeriesChange} to be exact (the
+ * locality margin, 5·tol with tol = `dualSourceTimeTolerance`): pairs may only change within 2·tol of a
+ * new report, deciding them needs the source points 2·tol further, and those sit in stored points at most
+ * tol further still. The store widens the window to the neighbouring real points, which is all that
+ * interpolation and gap detection need besides.
+ */
+export function localityMargin(config: Pick<TimelineConfig, 'dualSourceTimeTolerance'>): number {
+  return 5 * config.dualSourceTimeTolerance;
+}
 
 /**
  * The change of one series when `reports` join what `window` holds, as a pure function of the window and
@@ -23,6 +34,7 @@ export function deriveSeriesChange(
 ): SeriesChange | undefined {
   const { series, points } = window;
   const tol = config.dualSourceTimeTolerance;
+  // The re-paired range: 2·tol, the first part of the locality margin.
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of reports) {
@@ -82,6 +94,7 @@ export function deriveSeriesChange(
   outcome.interpolatedWritten += interpolatedWritten;
   outcome.pointsRemoved += remove.length;
   reportNewGaps(series, points, real, upsert, config, outcome);
+  reportRetractedGaps(series, points, real, config, outcome);
   return { series, upsert, remove };
 }
 

@@ -38,3 +38,31 @@ export function reportNewGaps(
     else if (written > 0) outcome.gapsFilled.push({ ...gap, points: written });
   }
 }
+
+/**
+ * Reports the unfillable gaps of `stored` (consecutive real points further apart than
+ * `interpolationMaxGap`) that are gone from `real`: late reports arrived inside them. Their
+ * `gap.unfillable` alert is retracted, so the alerts still standing are those of the set of reports
+ * stored, whatever order they came in. Both lists sorted by timestamp; one linear walk.
+ */
+export function reportRetractedGaps(
+  series: SeriesKey,
+  stored: readonly StoredPoint[],
+  real: readonly StoredPoint[],
+  config: Pick<TimelineConfig, 'interpolationMaxGap'>,
+  outcome: OutcomeBuilder,
+): void {
+  let prev: StoredPoint | undefined;
+  let r = 0; // first point of `real` at or after the gap's left end
+  for (const p of stored) {
+    if (p.flag === 'interpolated') continue;
+    if (prev !== undefined && p.timestamp - prev.timestamp > config.interpolationMaxGap) {
+      const from = prev.timestamp;
+      const to = p.timestamp;
+      while (r < real.length && real[r]!.timestamp < from) r++;
+      const still = real[r]?.timestamp === from && real[r + 1]?.timestamp === to;
+      if (!still) outcome.gapsRetracted.push({ series, from, to, length: to - from });
+    }
+    prev = p;
+  }
+}

@@ -1,9 +1,10 @@
 export { storeReports, groupBySeries, type SeriesBatch } from './store-reports.js';
-export { deriveSeriesChange } from './derive-window.js';
+export { deriveSeriesChange, localityMargin } from './derive-window.js';
+export { stretchesOf, deriveStretches } from './stretches.js';
 export { mergePair, singlePoint } from './merge.js';
 export { pairMutualNearest, nearestWithin } from './pairing.js';
 export { interpolateGap, withInterpolation } from './interpolate.js';
-export { reportNewGaps } from './gaps.js';
+export { reportNewGaps, reportRetractedGaps } from './gaps.js';
 export { diffPoints, samePoint } from './diff.js';
 export { collectSources, type SourcePoint, type SourceSet } from './source-points.js';
 export { roundPrice, relativeDifference } from './price-math.js';

@@ -40,6 +40,8 @@ export interface TimelineOutcome {
   readonly gapsFilled: readonly FilledGap[];
   /** New gaps longer than `interpolationMaxGap`: left open. */
   readonly gapsUnfillable: readonly GapEvent[];
+  /** Unfillable gaps stored before that late reports have now split or filled: their alert is retracted. */
+  readonly gapsRetracted: readonly GapEvent[];
   /** Points inserted or overwritten (real and interpolated). */
   readonly pointsWritten: number;
   /** Of those, interpolated points. */
@@ -54,6 +56,7 @@ export interface OutcomeBuilder {
   gapsDetected: GapEvent[];
   gapsFilled: FilledGap[];
   gapsUnfillable: GapEvent[];
+  gapsRetracted: GapEvent[];
   pointsWritten: number;
   interpolatedWritten: number;
   pointsRemoved: number;
@@ -64,6 +67,7 @@ export const emptyOutcome = (): OutcomeBuilder => ({
   gapsDetected: [],
   gapsFilled: [],
   gapsUnfillable: [],
+  gapsRetracted: [],
   pointsWritten: 0,
   interpolatedWritten: 0,
   pointsRemoved: 0,

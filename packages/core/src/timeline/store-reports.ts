@@ -1,15 +1,10 @@
-import type { PriceStore, SeriesChange, SeriesWindow, SeriesWindowRequest } from '../ports/price-store.js';
-import type { SeriesKey, SourceReport } from '../ports/types.js';
-import { deriveSeriesChange } from './derive-window.js';
+import type { PriceStore, SeriesWindow, SeriesWindowRequest } from '../ports/price-store.js';
+import type { SourceReport } from '../ports/types.js';
+import { localityMargin } from './derive-window.js';
 import { emptyOutcome, type TimelineConfig, type TimelineOutcome } from './outcome.js';
+import { deriveStretches, stretchesOf, type SeriesBatch } from './stretches.js';
 
-/** The new reports of one series in a `storeReports` call, with their time range. */
-export interface SeriesBatch {
-  readonly series: SeriesKey;
-  readonly reports: SourceReport[];
-  lo: number;
-  hi: number;
-}
+export type { SeriesBatch } from './stretches.js';
 
 /** Reports grouped by series `(agentId, poolId)`, in first-seen order. */
 export function groupBySeries(reports: readonly SourceReport[]): SeriesBatch[] {
@@ -34,41 +29,23 @@ export function groupBySeries(reports: readonly SourceReport[]): SeriesBatch[] {
 /**
  * Stores accepted source reports: merges twins, fills gaps, and keeps the stored timeline a pure function
  * of the SET of reports ever stored (ARCHITECTURE.md "Convergence"), whatever their order, batching or
- * repetition. Each series is read in the window `[min − 5·tol, max + 5·tol]` around its new reports
- * (tol = `dualSourceTimeTolerance`): pairs may only change within 2·tol of a new report, deciding them
- * needs the source points 2·tol further, and those sit in stored points at most tol further still.
- * Returns what changed, for the caller to emit as events; nothing is emitted here.
+ * repetition. Each series is read around each stretch of its new reports (see `stretchesOf`), widened by
+ * the locality margin (`localityMargin`, 5·tol), so a late report re-reads and re-derives only its own
+ * neighbourhood. Returns what changed, for the caller to emit as events; nothing is emitted here.
  * @example
  * const outcome = await storeReports(storage.prices, released, config);
  * for (const g of outcome.gapsFilled) events.emit('gap.filled', g);
  */
 export async function storeReports(store: PriceStore, reports: readonly SourceReport[], config: TimelineConfig): Promise<TimelineOutcome> {
   if (reports.length === 0) return emptyOutcome();
-  const batches = groupBySeries(reports);
-  const margin = 5 * config.dualSourceTimeTolerance;
-  const requests: SeriesWindowRequest[] = batches.map((b) => ({ series: b.series, from: b.lo - margin, to: b.hi + margin }));
+  const stretches = stretchesOf(groupBySeries(reports), config);
+  const margin = localityMargin(config);
+  const requests: SeriesWindowRequest[] = stretches.map((b) => ({ series: b.series, from: b.lo - margin, to: b.hi + margin }));
   let outcome = emptyOutcome();
   await store.update(requests, (windows: readonly SeriesWindow[]) => {
     // The store may retry: only the outcome of the last call counts.
     outcome = emptyOutcome();
-    const changes: SeriesChange[] = [];
-    let byKey: Map<string, SeriesBatch> | undefined;
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i]!;
-      // Windows normally come back in the order of the requests; look them up only when they do not.
-      let batch = batches[i];
-      if (batch === undefined || !sameSeries(batch.series, w.series)) {
-        byKey ??= new Map(batches.map((b) => [seriesKey(b.series), b]));
-        batch = byKey.get(seriesKey(w.series));
-      }
-      if (batch === undefined) continue;
-      const change = deriveSeriesChange(w, batch.reports, config, outcome);
-      if (change !== undefined) changes.push(change);
-    }
-    return changes;
+    return deriveStretches(windows, stretches, config, outcome);
   });
   return outcome;
 }
-
-const seriesKey = (s: SeriesKey) => `${s.agentId}\u0000${s.poolId}`;
-const sameSeries = (a: SeriesKey, b: SeriesKey) => a.agentId === b.agentId && a.poolId === b.poolId;
