@@ -9,6 +9,7 @@ import { readEnvironment } from '../src/compose/environment.js';
 const bad = {
   PORT: 'eighty', // server: not a number
   SEF_AUTH: 'maybe', // server: not a flag
+  SEF_RISK_MODEL_URL: 'ftp://model/score', // server: not an http(s) URL
   SEF_SIMULATE: 'fleet', // server: with SEF_CLOUD=aws nothing is simulated
   SEF_CLOUD: 'aws', // without AWS_REGION and the EC2 settings
   SEF_MAX_PRICE: 'abc', // core: not a number
@@ -29,6 +30,7 @@ const expected = [
   'SEF_MAX_PRICE',
   'SEF_REBALANCE_RISK_THRESHOLD (rebalanceRiskThreshold)',
   'SEF_RISK_HISTORY_SCALE (riskHeuristic.historyScale)',
+  'SEF_RISK_MODEL_URL',
   'SEF_SIMULATE',
 ];
 

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { ServerSef } from '../sef-api.js';
 import { awsCloudFromEnv } from './aws.js';
+import { createHttpRiskModel } from './http-risk-model.js';
 import type { ServerSettings } from './settings.js';
 
 /** A composed SEF: the instance, what the server shares with it, and how to close what was opened. */
@@ -105,6 +106,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       cloud,
       config,
       riskHeuristic,
+      ...(settings.SEF_RISK_MODEL_URL !== undefined ? { riskModel: createHttpRiskModel({ url: settings.SEF_RISK_MODEL_URL }) } : {}),
       clock: systemClock,
       instanceId,
       reclaimAfter: settings.SEF_RECLAIM_AFTER_MS,

@@ -48,6 +48,8 @@ const settingsSchema = z.object({
   SEF_PG_CONNECT_TIMEOUT: int(2000),
   /** Milliseconds a Redis command may take before it fails (503). */
   SEF_REDIS_COMMAND_TIMEOUT: int(2000),
+  /** An optional HTTP risk model (features POSTed as JSON, `{ "score": s }` back), asked under `SEF_RISK_MODEL_TIMEOUT`. */
+  SEF_RISK_MODEL_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
 });
 
 /** What runs simulated: the cloud (launches, prices, routing) and a fleet of fake agents feeding it. */
