@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from './faults/server-process.js';
 import { dropBackends, postgresUrl, redisUrl, skipped } from './support/harness.js';
 import { apiClient, until, type ApiClient } from './support/http-client.js';
-import { prepareMotoCloud, type MotoCloud } from './support/moto-cloud.js';
+import { fastSweeps, prepareMotoCloud, type MotoCloud } from './support/moto-cloud.js';
 
 // Issue 14: the server with SEF_CLOUD=aws, end to end against moto's EC2: one real server process on
 // Postgres + Redis (own schema and key prefix), driven over HTTP, moto's state checked after every step.
@@ -13,19 +13,6 @@ const run = !skipped('postgres') && !skipped('redis');
 
 interface NoticeView { id: string; status: string; outcome: string | null; steps: { name: string; ok?: boolean; state: string }[] }
 interface Status { modes: Record<string, boolean>; primary: { instance_id: string; pool_id: string }; replica: { instance_id: string | null; status: string; replica_type: string } | null }
-
-/** Timings that make a test's failover and sweeps take seconds, not minutes; the settings are the README's. */
-export const fastSweeps = {
-  SEF_SWEEP_INTERVAL_MS: '300',
-  SEF_CLEANUP_INTERVAL: '1',
-  SEF_ORPHAN_MIN_AGE: '2',
-  SEF_LEASE_TTL_MS: '3000',
-  // A primary older than a millisecond is at full age risk (0.3 with the default weights): a rebalance starts a replica.
-  SEF_RISK_AGE_HORIZON: '0.001',
-  SEF_REBALANCE_RISK_THRESHOLD: '0.2',
-  SEF_RATE_LIMIT_MAX: '100000',
-  LOG_LEVEL: 'warn',
-};
 
 describe.runIf(run)('examples/server with SEF_CLOUD=aws on moto, end to end', () => {
   let moto: MotoServer;

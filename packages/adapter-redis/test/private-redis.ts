@@ -40,9 +40,11 @@ const answers = (port: number): Promise<boolean> =>
 
 /**
  * Creates a private Redis with an fsync-always AOF, so that what it acknowledged survives a kill -9
- * and a restart (the deployment the queue's durability promise assumes).
+ * and a restart (the deployment the queue's durability promise assumes); with `persistence: false`, a
+ * Redis like the README's (no AOF, no snapshots) that comes back empty after a restart.
  */
-export async function createPrivateRedis(): Promise<PrivateRedis> {
+export async function createPrivateRedis(options: { persistence?: boolean } = {}): Promise<PrivateRedis> {
+  const persistence = options.persistence ?? true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const dir = mkdtempSync(join(tmpdir(), 'sef-redis-'));
   const port = await freePort();
   const pidFile = join(dir, 'redis.pid');
@@ -53,7 +55,7 @@ export async function createPrivateRedis(): Promise<PrivateRedis> {
     async start() {
       execFileSync('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--pidfile', pidFile, '--dir', dir,
-        '--logfile', join(dir, 'redis.log'), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
+        '--logfile', join(dir, 'redis.log'), '--save', '', ...persistence,
       ]);
       for (let i = 0; i < 200 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 25));
       pid = Number(readFileSync(pidFile, 'utf8').trim());

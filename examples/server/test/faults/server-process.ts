@@ -12,6 +12,10 @@ export interface ServerProcess {
   kill9(): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited after 5 s. */
   stop(): Promise<void>;
+  /** Sends a signal to the process (SIGSTOP freezes it, SIGCONT lets it go on). */
+  signal(signal: NodeJS.Signals): void;
+  /** Whether the process has exited. */
+  readonly exited: boolean;
   /** What the process wrote to stderr (for a failure message). */
   stderr(): string;
 }
@@ -51,6 +55,12 @@ export function startServerProcess(port: number, env: Readonly<Record<string, st
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    signal(signal) {
+      child.kill(signal);
+    },
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
     },
     stderr: () => err,
   };

@@ -54,6 +54,19 @@ const subnetsByAz = { 'us-east-1a': '10.42.1.0/24', 'us-east-1b': '10.42.2.0/24'
 const baseImage = 'ami-12c6146b';
 export const instanceTypes = ['c5.large', 'm5.large', 'm6i.large'] as const;
 
+/** Timings that make a test's failover and sweeps take seconds, not minutes; the settings are the README's. */
+export const fastSweeps = {
+  SEF_SWEEP_INTERVAL_MS: '300',
+  SEF_CLEANUP_INTERVAL: '1',
+  SEF_ORPHAN_MIN_AGE: '2',
+  SEF_LEASE_TTL_MS: '3000',
+  // A primary older than a millisecond is at full age risk (0.3 with the default weights): a rebalance starts a replica.
+  SEF_RISK_AGE_HORIZON: '0.001',
+  SEF_REBALANCE_RISK_THRESHOLD: '0.2',
+  SEF_RATE_LIMIT_MAX: '100000',
+  LOG_LEVEL: 'warn',
+};
+
 const tag = (i: Instance, key: string) => i.Tags?.find((t) => t.Key === key)?.Value;
 
 /** Builds the VPC, subnets, AMI, launch template and Elastic IPs for `agents` in the moto at `endpoint`. */
