@@ -5,6 +5,7 @@ import { parseConfig } from '../src/config/index.js';
 import { createSef } from '../src/sef/index.js';
 import { ValidationError } from '../src/errors/index.js';
 import { createMemoryAgentStore } from '../src/memory/agent-store.js';
+import { createMemoryEventStore } from '../src/memory/event-store.js';
 import { FenceRegistry } from '../src/memory/fence-registry.js';
 import { createMemoryPoolStore } from '../src/memory/pool-store.js';
 import { createMemoryStorage } from '../src/memory/storage.js';
@@ -21,7 +22,7 @@ async function setup() {
   const agents = createMemoryAgentStore({ fences: new FenceRegistry(), clock });
   const pools = createMemoryPoolStore(simulatedPools());
   await agents.create({ id: 'a1', region: 'us-east-1', poolId: pool, primaryInstanceId: 'i-p' });
-  return { ctx: { config, now, pools, agents, agentId: 'a1' }, pools, agents };
+  return { ctx: { config, now, pools, agents, notices: createMemoryEventStore({ fences: new FenceRegistry() }), agentId: 'a1' }, pools, agents };
 }
 function newSef() {
   const clock = createFakeClock(now);

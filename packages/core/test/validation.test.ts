@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '../src/clock/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { createMemoryAgentStore } from '../src/memory/agent-store.js';
+import { createMemoryEventStore } from '../src/memory/event-store.js';
 import { FenceRegistry } from '../src/memory/fence-registry.js';
 import { createMemoryPoolStore } from '../src/memory/pool-store.js';
 import { simulatedPools } from '../src/sim/pool-catalog.js';
@@ -19,8 +20,9 @@ async function setup() {
   const a = await agents.create({ id: 'a1', region: 'us-east-1', poolId: 'us-east-1a:c5.large', primaryInstanceId: 'i-p' });
   await agents.update('a1', a.version, { replicaInstanceId: 'i-r' });
   await agents.create({ id: 'a2', region: 'us-east-1', poolId: 'us-east-1a:c5.large', primaryInstanceId: 'i-a2' });
-  const ctx = { config, now, pools, agents, agentId: 'a1' };
-  return { ctx, pools, agents };
+  const notices = createMemoryEventStore({ fences: new FenceRegistry() });
+  const ctx = { config, now, pools, agents, notices, agentId: 'a1' };
+  return { ctx, pools, agents, notices };
 }
 
 const good = (extra: Record<string, unknown> = {}) => ({ instanceId: 'i-p', poolId: 'us-east-1a:c5.large', timestamp: nowSec - 60, price: 0.0456, ...extra });

@@ -55,6 +55,7 @@ export const configEnvNames = {
   interpolatedShareAlert: 'SEF_INTERPOLATED_SHARE_ALERT',
   replicaReadyTimeAlert: 'SEF_REPLICA_READY_TIME_ALERT',
   orphanMinAge: 'SEF_ORPHAN_MIN_AGE',
+  formerPrimaryGrace: 'SEF_FORMER_PRIMARY_GRACE',
 } as const satisfies Record<Exclude<keyof SefConfig, 'riskWeights'>, string>;
 
 const weightEnvNames = {

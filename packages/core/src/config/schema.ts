@@ -66,6 +66,12 @@ export const configFields = z
      * still be being written), and an instance whose record ended less than this long ago. @default 600
      */
     orphanMinAge: seconds(600),
+    /**
+     * After a failover, reports the former primary observed up to its termination time are accepted for
+     * this long (stored as its series' primary reports): a replica path loses no data. 0 turns it off.
+     * @default 600
+     */
+    formerPrimaryGrace: z.number().finite().min(0).default(600),
   })
   .strict();
 

@@ -99,7 +99,7 @@ export class Sef extends EventEmitter<SefEvents> {
       throw new ValidationError('Invalid batch', [{ path: 'reports', code: 'invalid_type', message: 'expected an array of reports' }]);
     }
     const { config, storage, clock, counters, queue, worker } = this.#parts;
-    const result = await validateReports(reports, { config, now: clock.now(), pools: storage.pools, agents: storage.agents, agentId: options.agentId });
+    const result = await validateReports(reports, { config, now: clock.now(), pools: storage.pools, agents: storage.agents, notices: storage.events, agentId: options.agentId });
     for (const r of result.rejected) {
       counters.reject(r.issues);
       this.emit('report.rejected', { report: reports[r.index], index: r.index, issues: r.issues });

@@ -15,6 +15,8 @@ export type ReportRejectionCode =
   | 'unknown_pool'
   | 'unknown_agent'
   | 'unknown_instance'
+  | 'observed_after_termination'
+  | 'former_primary_grace_expired'
   | 'invalid_report';
 
 /** The settings the value checks need, and the time of the check. */

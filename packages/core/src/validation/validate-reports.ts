@@ -1,13 +1,22 @@
 import type { Issue } from '../errors/index.js';
+import type { SefConfig } from '../config/index.js';
 import type { AgentStore } from '../ports/agent-store.js';
+import type { EventStore } from '../ports/event-store.js';
 import type { PoolStore } from '../ports/pool-store.js';
 import type { AgentRecord, Role, SourceReport } from '../ports/types.js';
+import { formerPrimaryIssue, lookupFormerPrimaries, pairKey } from './former-primary.js';
 import { checkValues, type ReportIds, type ValueCheckContext } from './report-checks.js';
 import { hasPlainShape, shapeIssues } from './report-shape.js';
 import { isAcceptableText, maxIdLength } from './text-limits.js';
 
 /** What validation needs besides the reports. */
 export interface ValidationContext extends ValueCheckContext {
+  readonly config: ValueCheckContext['config'] & Pick<SefConfig, 'formerPrimaryGrace'>;
+  /**
+   * Asked only for a report whose instance is neither the agent's primary nor its replica: a former
+   * primary's reports are accepted for `formerPrimaryGrace` after its failover (see `formerPrimaryIssue`).
+   */
+  readonly notices: Pick<EventStore, 'listSignals'>;
   /** Asked once per batch for every pool id the batch names. */
   readonly pools: Pick<PoolStore, 'known'>;
   /** Asked once per distinct agent of the batch; the role of an instance comes from here, never from the report. */
@@ -75,6 +84,20 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
   const agents = new Map<string, AgentRecord>();
   for (const a of agentList) if (a) agents.set(a.id, a);
 
+  // Reports of an instance that is neither primary nor replica: a former primary, within its grace period?
+  const strangers = new Map<string, { agentId: string; instanceId: string }>();
+  const stranger = (agentId: string | undefined, instanceId: string | undefined) => {
+    const agent = agentId === undefined ? undefined : agents.get(agentId);
+    if (agent && instanceId !== undefined && !roleOf(agent, instanceId)) strangers.set(pairKey(agent.id, instanceId), { agentId: agent.id, instanceId });
+  };
+  for (let index = 0; index < n; index++) {
+    const p = slow[index];
+    if (p) stranger(p.ids.agentId, p.ids.instanceId);
+    else stranger((input[index] as PlainReport).agentId ?? ctx.agentId!, (input[index] as PlainReport).instanceId);
+  }
+  const formers = strangers.size > 0 ? await lookupFormerPrimaries(ctx.notices, [...strangers.values()], ctx.now, ctx.config.maxReportAge) : new Map();
+  const grace = ctx.config.formerPrimaryGrace;
+
   const accepted: SourceReport[] = [];
   const rejected: RejectedReport[] = [];
   for (let index = 0; index < n; index++) {
@@ -83,7 +106,12 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
       const r = input[index] as PlainReport;
       const agentId = r.agentId ?? ctx.agentId!;
       const agent = agents.get(agentId);
-      const role = agent === undefined ? undefined : roleOf(agent, r.instanceId);
+      let role = agent === undefined ? undefined : roleOf(agent, r.instanceId);
+      if (agent !== undefined && role === undefined) {
+        const former = formers.get(pairKey(agentId, r.instanceId));
+        // It observed these as the primary: they are its series' primary reports.
+        if (former && formerPrimaryIssue(former, r.timestamp, ctx.now, grace) === undefined) role = 'primary';
+      }
       if (role !== undefined && known.has(r.poolId)) {
         accepted.push({ agentId, instanceId: r.instanceId, poolId: r.poolId, timestamp: r.timestamp, price: r.price, role });
         continue;
@@ -98,7 +126,11 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
       const agent = agents.get(ids.agentId);
       if (!agent) issues.push({ path: 'agentId', code: 'unknown_agent', message: 'is not a registered agent' });
       else if (ids.instanceId !== undefined && !roleOf(agent, ids.instanceId)) {
-        issues.push({ path: 'instanceId', code: 'unknown_instance', message: "is neither the agent's current primary nor its replica" });
+        const former = formers.get(pairKey(agent.id, ids.instanceId));
+        const ts = p.report['timestamp'];
+        const issue = former && typeof ts === 'number' ? formerPrimaryIssue(former, ts, ctx.now, grace) : undefined;
+        if (issue) issues.push(issue);
+        else if (!former) issues.push({ path: 'instanceId', code: 'unknown_instance', message: "is neither the agent's current primary nor its replica" });
       }
     }
     rejected.push({ index, issues });
