@@ -12,6 +12,21 @@ export interface MemoryReplicaStoreOptions {
 }
 
 const replicaTypes: readonly ReplicaType[] = ['auto', 'manual', 'emergency'];
+/** A frozen copy built field by field, one shape for every record (see the agent store's `freeze`). */
+const freezeReplica = (r: ReplicaRecord): ReplicaRecord =>
+  Object.freeze({
+    id: r.id,
+    agentId: r.agentId,
+    instanceId: r.instanceId,
+    poolId: r.poolId,
+    market: r.market,
+    replicaType: r.replicaType,
+    status: r.status,
+    createdAt: r.createdAt,
+    readyAt: r.readyAt,
+    endedAt: r.endedAt,
+    causeId: r.causeId,
+  });
 const activeStatuses: readonly ReplicaStatus[] = ['launching', 'syncing', 'ready'];
 
 /**
@@ -37,6 +52,19 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
     else if (!ids.includes(record.id)) ids.push(record.id);
   };
   const created = new Map<string, number>();
+  // Ids by creation time (ties in creation order): the replica performance query reads the last 7 days every sweep.
+  const byCreatedAt: string[] = [];
+  const firstCreatedFrom = (t: number, after = false) => {
+    let lo = 0;
+    let hi = byCreatedAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = replicas.get(byCreatedAt[mid]!)!.createdAt;
+      if (c < t || (after && c === t)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   // Ids of the replicas in an active status: the sweep lists them every cleanupInterval.
   const active = new Set<string>();
   const indexStatus = (record: ReplicaRecord) => {
@@ -49,9 +77,10 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       const existing = replicas.get(replica.id);
       if (existing) return existing;
       fences.check(replica.agentId, opts?.fencingToken);
-      const record = Object.freeze({ ...replica });
+      const record = freezeReplica(replica);
       replicas.set(record.id, record);
       created.set(record.id, created.size);
+      byCreatedAt.splice(firstCreatedFrom(record.createdAt, true), 0, record.id);
       indexInstance(record);
       indexStatus(record);
       const ids = idsByAgent.get(record.agentId);
@@ -85,7 +114,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
         throw new ConflictError(`Replica ${id} is ${current.status}, not ${from.join(' or ')}`);
       }
       fences.check(current.agentId, opts?.fencingToken);
-      const next: ReplicaRecord = Object.freeze({ ...current, ...definedOnly(patch ?? {}), status: to });
+      const next = freezeReplica({ ...current, ...definedOnly(patch ?? {}), status: to });
       replicas.set(id, next);
       indexInstance(next);
       indexStatus(next);
@@ -93,8 +122,9 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
     },
     async stats(since) {
       const out: ReplicaStats[] = [];
+      const recent = byCreatedAt.slice(firstCreatedFrom(since)).map((id) => replicas.get(id)!);
       for (const type of replicaTypes) {
-        const rows = [...replicas.values()].filter((r) => r.replicaType === type && r.createdAt >= since);
+        const rows = recent.filter((r) => r.replicaType === type);
         if (rows.length === 0) continue;
         const ready = rows.filter((r) => r.readyAt !== null);
         const avg = ready.length === 0 ? null : ready.reduce((s, r) => s + (r.readyAt! - r.createdAt) / 1000, 0) / ready.length;
