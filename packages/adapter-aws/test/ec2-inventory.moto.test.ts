@@ -1,8 +1,8 @@
 import { DescribeSubnetsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createEc2ComputeProvider } from '../src/index.js';
 import { listLaunchedInstances } from '../src/ec2-inventory.js';
-import { motoCredentials, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 
 const IMAGE = 'ami-12c6146b';
 let moto: MotoServer;
@@ -12,10 +12,17 @@ beforeAll(async () => {
   client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: motoCredentials });
 }, 60_000);
 afterAll(async () => {
+  // Issue 14: every test terminated what it launched.
+  expect(left).toEqual([]);
   client?.destroy();
   await moto?.stop();
 });
-beforeEach(() => moto.reset());
+/** SEF instances a test left running, found before the reset between tests. */
+const left: string[] = [];
+afterEach(async () => {
+  left.push(...(await sefInstancesLeft(moto.endpoint)));
+  await moto.reset();
+});
 
 async function provider() {
   const subnets = (await client.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
@@ -36,6 +43,7 @@ it('lists the instances SEF launched (tagged) with agent and role, not an untagg
     { instanceId: b.instanceId, agentId: 'a2', role: 'primary', poolId: 'us-east-1b:m5.large' },
   ]);
   for (const i of listed) expect(['pending', 'running']).toContain(i.state);
+  for (const i of listed) await compute.terminate(i.instanceId);
 });
 
 it('follows NextToken through every page', async () => {
@@ -46,4 +54,5 @@ it('follows NextToken through every page', async () => {
   }
   const listed = await listLaunchedInstances(client, undefined, 5);
   expect(listed.map((i) => i.instanceId).sort()).toEqual([...launched].sort());
+  for (const id of launched) await compute.terminate(id);
 });

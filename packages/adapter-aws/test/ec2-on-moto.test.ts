@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEc2ComputeProvider } from '../src/index.js';
-import { motoCredentials, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 import { awsError } from './aws-errors.js';
 
 let moto: MotoServer;
@@ -17,6 +17,8 @@ beforeAll(async () => {
   }, { step: 'initialize', name: 'throttleOnce' });
 });
 afterAll(async () => {
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
+  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
   client?.destroy();
   await moto?.stop();
 });

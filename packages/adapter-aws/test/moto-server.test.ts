@@ -1,12 +1,14 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { motoCredentials, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 
 let moto: MotoServer;
 beforeAll(async () => {
   moto = await startMoto();
 });
 afterAll(async () => {
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
+  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
   await moto?.stop();
 });
 

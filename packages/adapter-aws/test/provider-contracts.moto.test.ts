@@ -1,8 +1,8 @@
 import { AllocateAddressCommand, DescribeSubnetsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { runComputeProviderContract, runPriceFeedContract, runRouterContract } from '@sef/core/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createEc2ComputeProvider, createEc2PriceFeed, createElasticIpRouter } from '../src/index.js';
-import { motoCredentials, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 
 // The provider ports' contract suites on moto's EC2. Moto ignores ClientToken: launch idempotency is
 // covered by the wire-format tests (ec2-wire.test.ts, ec2-compute-provider.test.ts) instead.
@@ -13,6 +13,8 @@ beforeAll(async () => {
   client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: motoCredentials });
 });
 afterAll(async () => {
+  // Issue 14: every contract case terminated what it launched (noted before each teardown's reset).
+  expect(left).toEqual([]);
   client?.destroy();
   await moto?.stop();
 });
@@ -23,9 +25,16 @@ async function subnets(zones: readonly string[]): Promise<Record<string, string>
   return Object.fromEntries((out.Subnets ?? []).filter((s) => zones.includes(s.AvailabilityZone!)).map((s) => [s.AvailabilityZone!, s.SubnetId!]));
 }
 
+/** SEF instances a case left running, found before its teardown resets moto. */
+const left: string[] = [];
 const fresh = async () => {
   await moto.reset();
-  return { teardown: () => moto.reset() };
+  return {
+    teardown: async () => {
+      left.push(...(await sefInstancesLeft(moto.endpoint)));
+      await moto.reset();
+    },
+  };
 };
 
 runComputeProviderContract({

@@ -2,7 +2,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { runSignalSourceContract } from '@sef/core/testing';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { createImdsSignalSource, createSqsSignalSource } from '../src/index.js';
-import { motoCredentials, startImdsMock, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startImdsMock, startMoto, type MotoServer } from '../src/testing/index.js';
 import { interruptionWarning, rebalanceRecommendation } from './eventbridge-events.js';
 
 // The core's SignalSource contract against the IMDS watcher (on the local IMDS mock) and the SQS source
@@ -45,6 +45,8 @@ beforeAll(async () => {
   moto = await startMoto();
 });
 afterAll(async () => {
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
+  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
   await moto?.stop();
 });
 let queues = 0;

@@ -3,7 +3,7 @@ import type { InterruptionSignal } from '@sef/core';
 import { createFakeClock } from '@sef/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqsSignalSource, type InstanceStateChange, type SqsSignalSourceOptions } from '../src/index.js';
-import { motoCredentials, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 import { interruptionWarning, stateChange } from './eventbridge-events.js';
 
 // The SQS source against moto's SQS (real visibility timeouts, receive counts, queue errors): real time.
@@ -14,6 +14,8 @@ beforeAll(async () => {
   sqs = new SQSClient({ region: 'us-east-2', endpoint: moto.endpoint, credentials: motoCredentials });
 });
 afterAll(async () => {
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
+  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
   sqs?.destroy();
   await moto?.stop();
 });
