@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../src/config/index.js';
@@ -25,6 +26,7 @@ function context(options: { agentId?: string; pools?: string[]; agents?: AgentRe
   const asked = { pools: [] as string[][], agents: [] as unknown[] };
   const ctx: ValidationContext = {
     config, now,
+    notices: { listSignals: async () => [] },
     pools: { known: async (ids) => { asked.pools.push([...ids]); return new Set(ids.filter((id) => pools.has(id))); } },
     agents: { get: async (id) => { asked.agents.push(id); return agents.get(id); } },
     ...(options.agentId === undefined ? {} : { agentId: options.agentId }),
@@ -132,6 +134,33 @@ describe('validation: the exact issues', () => {
     const none = context();
     await validateReports([{ poolId: 3 }, null], none.ctx);
     expect(none.asked).toEqual({ pools: [], agents: [] });
+    // Without a batch agent: a report without one, or with a bad one, never reaches the agent store.
+    const own = context();
+    const { accepted } = await validateReports([good(), good({ agentId: 'a1\u0000' }), good({ agentId: 'a1' }), good({ agentId: 'a2', instanceId: 'i-a2' })], own.ctx);
+    expect(own.asked.agents).toEqual(['a1', 'a2']);
+    expect(accepted.map((r) => r.agentId)).toEqual(['a1', 'a2']);
+    // A report naming the batch's own agent is a plain, accepted report.
+    expect(await validateReports([good({ agentId: 'a1' })], context({ agentId: 'a1' }).ctx)).toMatchObject({ rejected: [], accepted: [{ agentId: 'a1', role: 'primary' }] });
+  });
+
+  it('never rejects a report without a reason, and accepts exactly the reports with none (property)', async () => {
+    const id = fc.oneof(fc.constantFrom('a1', 'a2', 'zz', 'i-p', 'i-r', 'i-a2', POOL, 'nowhere:x', 'x\u0000', 'y'.repeat(129)), fc.string({ maxLength: 3 }));
+    const value = fc.oneof(id, fc.double(), fc.constantFrom(nowSec, nowSec - 60, nowSec + 301, 0.05, -1), fc.constant(null));
+    const report = fc.oneof(
+      fc.record({ agentId: value, instanceId: value, poolId: value, timestamp: value, price: value, note: value }, { requiredKeys: [] }),
+      // A valid report of a1 or a2, with or without its agent, with at most one field changed.
+      fc.tuple(fc.constantFrom(good(), good({ agentId: 'a1' }), good({ agentId: 'a2', instanceId: 'i-a2' })), fc.option(fc.tuple(fc.constantFrom('agentId', 'instanceId', 'poolId', 'timestamp', 'price'), value)))
+        .map(([base, change]) => (change === null ? base : { ...base, [change[0]]: change[1] })),
+      value,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(report, { maxLength: 8 }), fc.constantFrom(undefined, 'a1', 'a2'), async (reports, agentId) => {
+        const { accepted, rejected } = await validateReports(reports, context(agentId === undefined ? {} : { agentId }).ctx);
+        expect(accepted.length + rejected.length).toBe(reports.length);
+        for (const r of rejected) expect(r.issues.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('a hostile report (a throwing getter) is rejected as unreadable, alone', async () => {

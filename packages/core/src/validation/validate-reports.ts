@@ -122,16 +122,24 @@ export async function validateReports(input: readonly unknown[], ctx: Validation
     if (ids.poolId !== undefined && !known.has(ids.poolId)) {
       issues.push({ path: 'poolId', code: 'unknown_pool', message: 'is not a known pool' });
     }
+    const agent = ids.agentId === undefined ? undefined : agents.get(ids.agentId);
+    let role = agent === undefined || ids.instanceId === undefined ? undefined : roleOf(agent, ids.instanceId);
     if (ids.agentId !== undefined) {
-      const agent = agents.get(ids.agentId);
       if (!agent) issues.push({ path: 'agentId', code: 'unknown_agent', message: 'is not a registered agent' });
-      else if (ids.instanceId !== undefined && !roleOf(agent, ids.instanceId)) {
+      else if (ids.instanceId !== undefined && !role) {
         const former = formers.get(pairKey(agent.id, ids.instanceId));
         const ts = p.report['timestamp'];
         const issue = former && typeof ts === 'number' ? formerPrimaryIssue(former, ts, ctx.now, grace) : undefined;
         if (issue) issues.push(issue);
         else if (!former) issues.push({ path: 'instanceId', code: 'unknown_instance', message: "is neither the agent's current primary nor its replica" });
+        else role = 'primary';
       }
+    }
+    // Never rejected without a reason: a report the fast path doubted but no check faults is accepted.
+    if (issues.length === 0 && role !== undefined) {
+      const r = p.report as unknown as PlainReport;
+      accepted.push({ agentId: ids.agentId!, instanceId: ids.instanceId!, poolId: ids.poolId!, timestamp: r.timestamp, price: r.price, role });
+      continue;
     }
     rejected.push({ index, issues });
   }
