@@ -91,6 +91,10 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
       return num(rows[0]?.seen ?? 0);
     },
 
+    async fence(id, token) {
+      await transaction(db, 'AgentStore.fence', (client) => fence(client, t, id, token));
+    },
+
     update(id, expectedVersion, patch, options) {
       return transaction(db, 'AgentStore.update', (client) => update(client, id, expectedVersion, patch, options?.fencingToken));
     },

@@ -1,7 +1,7 @@
 import { createFakeClock, type FakeClock } from '../src/clock/index.js';
 import { parseConfig, type SefConfigInput } from '../src/config/index.js';
 import type { SefEvents } from '../src/events/event-map.js';
-import { createReplicaManager, type ReplicaManager } from '../src/failover/index.js';
+import { createReplicaManager, type ReplicaManager, type ReplicaManagerDeps } from '../src/failover/index.js';
 import { createMemoryAgentStore } from '../src/memory/agent-store.js';
 import { createMemoryEventStore } from '../src/memory/event-store.js';
 import { FenceRegistry } from '../src/memory/fence-registry.js';
@@ -38,7 +38,16 @@ export interface Harness {
   settle<T>(p: Promise<T>, stepMs?: number, maxMs?: number): Promise<T>;
 }
 
-export function createHarness(options: { instances?: number; latencies?: Partial<SimLatencies>; config?: SefConfigInput; riskModel?: RiskModel } = {}): Harness {
+export interface HarnessOptions {
+  instances?: number;
+  latencies?: Partial<SimLatencies>;
+  config?: SefConfigInput;
+  riskModel?: RiskModel;
+  /** Changes the dependencies of SEF instance `index` (a paused process, a lease manager of its own). */
+  wrap?: (index: number, deps: ReplicaManagerDeps) => ReplicaManagerDeps;
+}
+
+export function createHarness(options: HarnessOptions = {}): Harness {
   const clock = createFakeClock(T0);
   const cloud = createSimulatedCloud({ clock, seed: 7, ...(options.latencies ? { latencies: options.latencies } : {}) });
   const fences = new FenceRegistry();
@@ -54,12 +63,13 @@ export function createHarness(options: { instances?: number; latencies?: Partial
   const config = parseConfig(options.config ?? {});
   const events: Emitted[] = [];
   const emit = ((name: keyof SefEvents, payload: unknown) => void events.push({ name, payload })) as never;
-  const sefs = Array.from({ length: options.instances ?? 1 }, (_, i) =>
-    createReplicaManager({
+  const sefs = Array.from({ length: options.instances ?? 1 }, (_, i) => {
+    const deps: ReplicaManagerDeps = {
       storage, compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router, leases, clock, config, emit, owner: `sef-${i + 1}`,
       ...(options.riskModel ? { riskModel: options.riskModel } : {}),
-    }),
-  );
+    };
+    return createReplicaManager(options.wrap ? options.wrap(i, deps) : deps);
+  });
   const settle = async <T>(p: Promise<T>, stepMs = 250, maxMs = 3_600_000): Promise<T> => {
     let done = false;
     const tracked = p.finally(() => void (done = true));

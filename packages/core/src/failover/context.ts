@@ -112,9 +112,19 @@ export async function tryAgentLease<T>(ctx: FlowContext, agentId: string, signal
 
 const leaseTtl = (ctx: FlowContext) => ctx.leaseTtlMs ?? 15_000;
 
-/** Runs `fn` under a held lease, renewing it every third of its TTL, and releases it afterwards. */
+/**
+ * Runs `fn` under a held lease, renewing it every third of its TTL, and releases it afterwards. The token
+ * is registered in the stores first, so that an older holder's next fenced write or reroute check is
+ * refused before this holder acts.
+ */
 async function holdLease<T>(ctx: FlowContext, agentId: string, held: Lease, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
   const ttl = leaseTtl(ctx);
+  try {
+    await ctx.storage.agents.fence(agentId, held.token);
+  } catch (error) {
+    await ctx.leases.release(held).catch(() => undefined);
+    throw error;
+  }
   const lost = new AbortController();
   setMaxListeners(0, lost.signal);
   const onAbort = () => lost.abort(signal.reason);

@@ -78,7 +78,7 @@ export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<M
     }
     const causeId = switchCauseId(agentId, replica.instanceId);
     const old = agent.primaryInstanceId;
-    await reroute(ctx, log, agentId, replica.instanceId, causeId);
+    await reroute(ctx, log, agentId, replica.instanceId, causeId, token);
     const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
     await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
     await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId } });

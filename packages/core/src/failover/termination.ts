@@ -14,9 +14,20 @@ export interface FlowResult {
   readonly servedAt?: number;
 }
 
-/** The reroute step of every flow: the agent's traffic to `instanceId`, idempotent per cause. */
-export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanceId: string, causeId: string): Promise<void> {
-  return log.run('reroute', (s) => ctx.router.route(agentId, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') }));
+/**
+ * The reroute step of every flow: the agent's traffic to `instanceId`, idempotent per cause. The router
+ * cannot check a fencing token (an Elastic IP moves for whoever asks), so the step checks it in the store
+ * immediately before the call and refuses (`StaleFencingTokenError`) when a newer lease holder has
+ * registered its token; a lease found lost (aborted signal) refuses too. What stays unfenced is the call
+ * itself: a holder that pauses after this check for longer than the lease can still move the traffic
+ * once, to an instance its own decision chose.
+ */
+export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanceId: string, causeId: string, token: number): Promise<void> {
+  return log.run('reroute', async (s) => {
+    await ctx.storage.agents.fence(agentId, token);
+    if (s.aborted) throw s.reason;
+    await ctx.router.route(agentId, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') });
+  });
 }
 
 /**
@@ -82,7 +93,7 @@ async function emergencyRecovery(ctx: FlowContext, agent: AgentRecord, causeId: 
     await patchAgent(ctx, agent.id, token, () => ({ primaryInstanceId: info.instanceId, poolId: info.poolId, primaryLaunchedAt: info.launchedAt }));
     ctx.emit('replica.promoted', { replica: record });
   }, () => info.instanceId);
-  await reroute(ctx, log, agent.id, info.instanceId, causeId);
+  await reroute(ctx, log, agent.id, info.instanceId, causeId, token);
 }
 
 /** Ends the emergency relaunch of a notice that failed for good: its instance must not run on unaccounted for. */
@@ -132,12 +143,12 @@ export async function handleTermination(ctx: FlowContext, agent: AgentRecord, pa
     if (!replica) throw new Error(`Replica ${path.replicaId} of agent ${agent.id} is gone`);
     // Under a notice the store follows the facts at once: the old primary is going away either way.
     await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log);
-    await reroute(ctx, log, agent.id, path.instanceId, causeId);
+    await reroute(ctx, log, agent.id, path.instanceId, causeId, token);
   } else if (path.path === 'sync_into_replica') {
     const replica = await ctx.storage.replicas.get(path.replicaId);
     if (!replica) throw new Error(`Replica ${path.replicaId} of agent ${agent.id} is gone`);
     await restoreIntoReplica(ctx, agent, path.instanceId, causeId, log);
-    await reroute(ctx, log, agent.id, path.instanceId, causeId);
+    await reroute(ctx, log, agent.id, path.instanceId, causeId, token);
     await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log, ['syncing', 'ready']);
   } else {
     await emergencyRecovery(ctx, agent, causeId, token, log);

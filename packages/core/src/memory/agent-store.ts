@@ -78,6 +78,11 @@ export function createMemoryAgentStore(options: MemoryAgentStoreOptions): AgentS
     async highestFencingToken(id) {
       return Math.max(fences.highest(id), agents.get(id)?.fencingToken ?? 0);
     },
+    async fence(id, token) {
+      const seen = Math.max(fences.highest(id), agents.get(id)?.fencingToken ?? 0);
+      if (token < seen) throw new StaleFencingTokenError(`Fencing token ${token} for agent ${id} is stale (seen ${seen})`);
+      fences.check(id, token);
+    },
     async findByInstance(instanceId) {
       for (const a of agents.values()) {
         if (a.primaryInstanceId === instanceId || a.replicaInstanceId === instanceId) return a;

@@ -26,4 +26,11 @@ export interface AgentStore {
    * lease manager's counter must resume after losing its state.
    */
   highestFencingToken(agentId: string): Promise<number>;
+  /**
+   * A fenced write of nothing else: records `token` as seen for the agent (every store of this storage then
+   * refuses lower tokens) and throws `StaleFencingTokenError` when a higher token has been seen. A new lease
+   * holder registers its token with it before acting, and a flow checks its token with it right before a
+   * call no store can fence (the reroute).
+   */
+  fence(agentId: string, token: number): Promise<void>;
 }

@@ -43,6 +43,19 @@ export function runAgentStoreContract(options: ContractOptions<AgentStore>): voi
       expect(await store.highestFencingToken('a1')).toBe(9);
     });
 
+    it('fence records a token with no other write and refuses one below the highest seen; a write with a lower token is then refused too', async () => {
+      const a = await store.create(newAgent('a1'));
+      await store.fence('a1', 5);
+      await store.fence('a1', 5); // the holder checking its own token again
+      expect(await store.highestFencingToken('a1')).toBe(5);
+      expect(await store.get('a1')).toEqual(a); // nothing else written
+      await expect(store.fence('a1', 4)).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      await expect(store.update('a1', a.version, { replicaInstanceId: 'i-r' }, { fencingToken: 4 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      const b = await store.update('a1', a.version, { replicaInstanceId: 'i-r' }, { fencingToken: 8 });
+      await expect(store.fence('a1', 7)).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      expect(await store.get('a1')).toEqual(b);
+    });
+
     it('applies a patch only at the expected version and then increases the version by one', async () => {
       const a = await store.create(newAgent('a1'));
       const b = await store.update('a1', a.version, { replicaInstanceId: 'i-r' });
