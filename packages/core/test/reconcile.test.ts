@@ -107,6 +107,27 @@ describe('reconciliation sweep: nothing leaked', () => {
     expect(await running(h)).toEqual([standby.instanceId]);
   });
 
+  it('a former primary SEF has no record of (tagged, registered) runs out its notice: left alone until orphanMinAge after the notice\'s deadline, then ended', async () => {
+    const h = createHarness();
+    // A primary with SEF's tags that SEF never recorded launching (the agent's own template tags it).
+    const primary = await h.settle(h.cloud.compute.launch({ agentId: 'a1', poolId: POOL, role: 'primary', market: 'spot' }));
+    await h.clock.advance(MIN_AGE);
+    await h.storage.agents.create({ id: 'a1', region: 'us-east-1', poolId: POOL, primaryInstanceId: primary.instanceId, primaryLaunchedAt: primary.launchedAt, modes: { autoSwitch: false, autoTerminate: false, manualReplica: false } });
+    const standby = await manualStandby(h);
+    await h.settle(h.sef.replicaHeartbeat('a1', standby.instanceId!, 'ready'));
+    const { event } = await h.settle(h.sef.handleSignal({ type: 'termination-notice', agentId: 'a1', instanceId: primary.instanceId, noticeTime: h.clock.now(), actionTime: h.clock.now() + 120_000 }));
+    expect(event).toMatchObject({ success: true, outcome: 'promoted' });
+    // The notice is the cloud's promise to end it; meanwhile the agent on it may still send what it observed.
+    expect((await h.settle(h.sef.reconcile())).decisions).toEqual([]);
+    await h.clock.advance(event.deadline + MIN_AGE - h.clock.now() - 1);
+    expect((await h.settle(h.sef.reconcile())).decisions).toEqual([]);
+    expect(await running(h)).toContain(primary.instanceId);
+    // The cloud did not end it: the sweep does.
+    await h.clock.advance(1);
+    expect((await h.settle(h.sef.reconcile())).decisions).toEqual([expect.objectContaining({ instanceId: primary.instanceId, reason: 'no_record', outcome: 'terminated' })]);
+    expect(await running(h)).not.toContain(primary.instanceId);
+  });
+
   it('instances of an agent SEF no longer knows are orphans; the primaries and wanted standbys of every agent are kept', async () => {
     const h = createHarness();
     await h.agent('a1');

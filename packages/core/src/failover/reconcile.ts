@@ -39,7 +39,12 @@ async function classify(ctx: FlowContext, instance: LaunchedInstance, settled: n
   if (!agent) return { reason: 'unknown_agent', record: undefined };
   if (agent.primaryInstanceId === instance.instanceId) return undefined;
   const record = await ctx.storage.replicas.findByInstance(instance.instanceId);
-  if (!record || record.agentId !== agent.id) return { reason: 'no_record', record: undefined };
+  if (!record || record.agentId !== agent.id) {
+    // A former primary SEF never recorded launching runs out its notice too, like a promoted one below.
+    const [notice] = await ctx.storage.events.listSignals({ since: 0, instanceId: instance.instanceId, limit: 1 });
+    if (notice?.agentId === agent.id && notice.signalType === 'termination-notice' && notice.deadline > settled) return undefined;
+    return { reason: 'no_record', record: undefined };
+  }
   if (!activeStatuses.includes(record.status)) {
     const endedAt = record.status === 'promoted' ? await replacedAt(ctx, agent, record) : (record.endedAt ?? record.createdAt);
     // An old primary under a notice runs out its notice (its reports still count), then the cloud ends it.
