@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { defaultPolicies, type Policy } from './run/policies.js';
 import type { RunOptions } from './run/run-options.js';
@@ -25,6 +26,7 @@ options and seed give the same report, byte for byte.
   --sync-seconds S        a running standby syncs this long before it is ready       default 60
   --recovery-minutes M    an operator relaunches a workload after a failed failover  default 15
   --latency-spread X      every cloud latency drawn within +-X of its value          default 0.5
+  --workers N             policies played at once, each in a worker thread         default 2 (1 on one CPU)
   --no-progress           no progress bar (it is drawn only on a terminal anyway)
   -h, --help              this text
 
@@ -36,15 +38,20 @@ export interface CliSettings {
   readonly run: RunOptions;
   readonly policies: Policy[];
   readonly out: string | undefined;
+  /** Policies played at once (`simulate`'s `workers`). */
+  readonly workers: number;
   readonly progress: boolean;
   readonly help: boolean;
 }
+
+/** Two threads: the target machine has two cores; one where there is only one. */
+export const defaultWorkers = Math.min(2, availableParallelism());
 
 const policyKinds = ['auto', 'manual', 'notice-only', 'replace', 'on-demand'] as const;
 
 /** Reads the command line; throws a `RangeError` naming every bad option. */
 export function parseCli(argv: readonly string[]): CliSettings {
-  const strings = ['agents', 'days', 'seed', 'thresholds', 'policies', 'out', 'reporting-agents', 'report-every', 'reclaim-share', 'warned-share', 'lead-minutes', 'false-alarms', 'capacity-minutes', 'sync-seconds', 'recovery-minutes', 'latency-spread'] as const;
+  const strings = ['agents', 'days', 'seed', 'thresholds', 'policies', 'out', 'reporting-agents', 'report-every', 'reclaim-share', 'warned-share', 'lead-minutes', 'false-alarms', 'capacity-minutes', 'sync-seconds', 'recovery-minutes', 'latency-spread', 'workers'] as const;
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,6 +86,8 @@ export function parseCli(argv: readonly string[]): CliSettings {
     reportingAgents: number('reporting-agents'), reportEverySeconds: number('report-every'), syncSeconds: number('sync-seconds'),
     recoveryMinutes: number('recovery-minutes'), latencySpread: number('latency-spread'),
   };
+  const workers = number('workers') ?? defaultWorkers;
+  if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of 1 or more (got ${String(v['workers'])})`);
   const thresholds = list('thresholds');
   if (thresholds?.some((t) => t < 0 || t > 1)) problems.push(`--thresholds must each be from 0 to 1 (got ${String(v['thresholds'])})`);
   let kinds: string[] = [...policyKinds];
@@ -95,6 +104,7 @@ export function parseCli(argv: readonly string[]): CliSettings {
     run: defined(run) as RunOptions,
     policies,
     out: typeof v['out'] === 'string' ? v['out'] : undefined,
+    workers,
     progress: v['no-progress'] !== true,
     help: v['help'] === true,
   };

@@ -31,6 +31,7 @@ try {
     world: settings.world,
     run: settings.run,
     policies: settings.policies,
+    workers: settings.workers,
     onProgress(done, policy) {
       bar?.update(Math.round(done * 1000), { policy });
       if (!bar && policy !== lastPolicy) console.error(`playing ${policy}`);

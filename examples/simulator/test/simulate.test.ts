@@ -40,6 +40,12 @@ describe('pnpm simulate over the real SEF core', () => {
     expect(other.json.equals(a.json)).toBe(false);
   }, 240_000);
 
+  it('policies played in worker threads give the same report, byte for byte, as played one after the other', async () => {
+    const [a, b] = [await written(first), await written(await simulate({ ...stormy, workers: 3 }))];
+    expect(b.json.equals(a.json)).toBe(true);
+    expect(b.html.equals(a.html)).toBe(true);
+  }, 240_000);
+
   it('each policy behaves as SEF does: manual promotes in seconds, notice-only runs emergency recovery, on-demand is the cost reference', () => {
     const by = (policy: string) => first.results.find((r) => r.policy === policy)!;
     const manual = by('manual');
