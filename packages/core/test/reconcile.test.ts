@@ -115,7 +115,7 @@ describe('reconciliation sweep: nothing leaked', () => {
     await h.storage.agents.create({ id: 'a1', region: 'us-east-1', poolId: POOL, primaryInstanceId: primary.instanceId, primaryLaunchedAt: primary.launchedAt, modes: { autoSwitch: false, autoTerminate: false, manualReplica: false } });
     const standby = await manualStandby(h);
     await h.settle(h.sef.replicaHeartbeat('a1', standby.instanceId!, 'ready'));
-    const { event } = await h.settle(h.sef.handleSignal({ type: 'termination-notice', agentId: 'a1', instanceId: primary.instanceId, noticeTime: h.clock.now(), actionTime: h.clock.now() + 120_000 }));
+    const { event } = await h.settle(h.sef.handleSignal({ type: 'termination-notice', agentId: 'a1', instanceId: primary.instanceId, noticeTime: h.clock.now(), actionTime: h.clock.now() + 120_000, source: 'api' }));
     expect(event).toMatchObject({ success: true, outcome: 'promoted' });
     // The notice is the cloud's promise to end it; meanwhile the agent on it may still send what it observed.
     expect((await h.settle(h.sef.reconcile())).decisions).toEqual([]);
