@@ -1,4 +1,5 @@
 import { createFakeClock, type FakeClock } from '../src/clock/index.js';
+import { UnavailableError } from '../src/errors/index.js';
 import { parseConfig, type SefConfigInput } from '../src/config/index.js';
 import type { SefEvents } from '../src/events/event-map.js';
 import { createReplicaManager, type ReplicaManager, type ReplicaManagerDeps } from '../src/failover/index.js';
@@ -36,6 +37,11 @@ export interface Harness {
   agent(id: string, extra?: { modes?: Partial<AgentModes>; launchedAt?: number; poolId?: string }): Promise<AgentRecord>;
   /** Advances the fake clock until `p` settles (timers fire in order, so times stay exact). */
   settle<T>(p: Promise<T>, stepMs?: number, maxMs?: number): Promise<T>;
+  /**
+   * SEF instance `index` crashes: every call its process makes from now on (stores, leases, cloud) fails
+   * as if it were gone, its in-memory state is lost, and a fresh process takes its place in `sefs`.
+   */
+  crash(index: number): void;
 }
 
 export interface HarnessOptions {
@@ -63,13 +69,17 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const config = parseConfig(options.config ?? {});
   const events: Emitted[] = [];
   const emit = ((name: keyof SefEvents, payload: unknown) => void events.push({ name, payload })) as never;
-  const sefs = Array.from({ length: options.instances ?? 1 }, (_, i) => {
-    const deps: ReplicaManagerDeps = {
-      storage, compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router, leases, clock, config, emit, owner: `sef-${i + 1}`,
+  const kills: (() => void)[] = [];
+  let restarts = 0;
+  const spawn = (i: number): ReplicaManager => {
+    const process = mortal({
+      storage, compute: cloud.compute, priceFeed: cloud.priceFeed, router: cloud.router, leases, clock, config, emit, owner: kills[i] ? `sef-${i + 1}-restart${++restarts}` : `sef-${i + 1}`,
       ...(options.riskModel ? { riskModel: options.riskModel } : {}),
-    };
-    return createReplicaManager(options.wrap ? options.wrap(i, deps) : deps);
-  });
+    });
+    kills[i] = process.kill;
+    return createReplicaManager(options.wrap ? options.wrap(i, process.deps) : process.deps);
+  };
+  const sefs = Array.from({ length: options.instances ?? 1 }, (_, i) => spawn(i));
   const settle = async <T>(p: Promise<T>, stepMs = 250, maxMs = 3_600_000): Promise<T> => {
     let done = false;
     const tracked = p.finally(() => void (done = true));
@@ -83,7 +93,14 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     return tracked;
   };
   return {
-    clock, cloud, storage, sefs, sef: sefs[0]!, events,
+    clock, cloud, storage, sefs, events,
+    get sef() {
+      return sefs[0]!;
+    },
+    crash(index) {
+      kills[index]?.();
+      sefs[index] = spawn(index);
+    },
     of: (name) => events.filter((e) => e.name === name).map((e) => e.payload) as never,
     async agent(id, extra = {}) {
       const poolId = extra.poolId ?? POOL;
@@ -95,5 +112,26 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       });
     },
     settle,
+  };
+}
+
+/** A process's view of the shared dependencies, which it can lose at once (`kill`): then every call rejects. */
+function mortal(deps: ReplicaManagerDeps): { deps: ReplicaManagerDeps; kill: () => void } {
+  let dead = false;
+  const gone = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const value: unknown = Reflect.get(t, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => (dead ? Promise.reject(new UnavailableError(`process ${deps.owner} crashed`)) : (value as (...a: unknown[]) => unknown).apply(t, args));
+      },
+    });
+  const storage: SefStorage = {
+    ...deps.storage,
+    agents: gone(deps.storage.agents), replicas: gone(deps.storage.replicas), events: gone(deps.storage.events), pools: gone(deps.storage.pools),
+  };
+  return {
+    deps: { ...deps, storage, compute: gone(deps.compute), router: gone(deps.router), priceFeed: gone(deps.priceFeed), leases: gone(deps.leases), emit: ((...args: unknown[]) => void (dead || (deps.emit as (...a: unknown[]) => void)(...args))) as ReplicaManagerDeps['emit'] },
+    kill: () => void (dead = true),
   };
 }

@@ -61,6 +61,34 @@ class Notice implements Cmd {
   toString = () => `Notice(${this.type}, ${this.sefs})`;
 }
 
+/**
+ * A termination notice at sef-1, whose process crashes `afterMs` into the failover (its in-memory state is
+ * lost, its calls fail from then on); a fresh process and sef-2 resume it from its persisted steps, as
+ * their sweeps would, until it ends.
+ */
+class Crash implements Cmd {
+  constructor(readonly afterMs: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    await r.h.clock.advance(1_000);
+    const agent = (await r.h.storage.agents.get(ID))!;
+    const signal = r.h.cloud.signals.notice(agent.primaryInstanceId, 'termination-notice');
+    const receipt = await settle(r, r.h.sefs[0]!.acceptSignal(signal));
+    await r.h.clock.advance(this.afterMs);
+    r.h.crash(0);
+    const id = receipt.notice.id;
+    for (let waited = 0; (await r.h.storage.events.getSignal(id))?.success === null; waited += 5_000) {
+      expect(waited).toBeLessThan(receipt.notice.deadline - r.h.clock.now() + 120_000);
+      for (const s of r.h.sefs) await s.resumeNotices();
+      await settle(r, r.h.clock.advance(5_000));
+    }
+    m.handled.set(id, (m.handled.get(id) ?? 0) + (receipt.created ? 1 : 0));
+    m.last = signal;
+    await cloudEnds(r, signal.instanceId, m.hungTerminate === true);
+  }
+  toString = () => `Crash(${this.afterMs})`;
+}
+
 /** A rebalance at one instance, a termination notice at the other and a manual switch, all at once. */
 class Race implements Cmd {
   check = () => true;
@@ -189,6 +217,10 @@ async function invariants(m: Model, r: Real): Promise<void> {
   if (!m.hungTerminate) expect(live.filter((i) => !allowed.has(i))).toEqual([]);
   // Each notice handled exactly once.
   for (const [id, n] of m.handled) expect([id, n]).toEqual([id, 1]);
+  // Each termination notice ended once, by whichever process: one failover.completed or failover.failed.
+  const ends = new Map<string, number>();
+  for (const e of [...r.h.of('failover.completed'), ...r.h.of('failover.failed')]) ends.set(e.event.id, (ends.get(e.event.id) ?? 0) + 1);
+  for (const [id, n] of ends) expect([id, n]).toEqual([id, 1]);
   // Every failover succeeded before its deadline, or was recorded as failed with an alert.
   const alerts = await r.h.storage.events.systemEvents({ since: 0, typePrefix: 'alert.failed_failover' });
   for (const e of await r.h.storage.events.listSignals({ since: 0, agentId: ID })) {
@@ -217,6 +249,8 @@ const commands = [
   fc.constantFrom<SignalType>('rebalance-recommendation', 'termination-notice').chain((t) => fc.constantFrom([0], [1], [0, 1]).map((s) => new Notice(t, [...s]))),
   fc.constant(new Duplicate()),
   fc.constant(new Race()),
+  // The handling process crashes anywhere from its first step to well past a relaunch's boot.
+  fc.integer({ min: 0, max: 60_000 }).map((ms) => new Crash(ms)),
   fc.constant(new ReplicaReady()),
   // Every provider call the flows make can hang, terminate and describe included.
   fc
