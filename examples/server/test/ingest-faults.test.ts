@@ -4,18 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateRedis, freePort, type PrivateRedis } from '../../../packages/adapter-redis/test/private-redis.js';
 import { createPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startServerProcess, type ServerProcess } from './faults/server-process.js';
+import { figuresTable, phaseFigures, type FaultPhase } from './faults/phase-figures.js';
 import { reportKey, startSteadyLoad } from './faults/steady-load.js';
 import { skipped } from './support/harness.js';
 
 const pool = 'us-east-1a:c5.large';
 const agents = Array.from({ length: 60 }, (_, k) => `fault-${k}`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** kill -9 of a server, alternating between the two (SEF_FAULT_KILLS for a bigger run). */
+const kills = Number(process.env['SEF_FAULT_KILLS'] ?? 20);
 
 /**
  * Two SEF server processes on a private Postgres cluster and a private Redis (AOF, fsync always), under a
  * steady load of agents with a replica (twins wait in the dedupe buffer), while the test stops, freezes and
- * restarts each dependency and kills a server with SIGKILL. Every report answered 202 must be stored, none
- * twice (one row per observation, holding both twins when both were acknowledged).
+ * restarts each dependency and kills a server with SIGKILL (20 times, each server in turn). Every report
+ * answered 202 must be stored, none twice (one row per observation, holding both twins when both were
+ * acknowledged); per fault the test prints reports acknowledged, stored, lost, duplicated, how soon the
+ * first 503 came and how long one took (p99), and the recovery time.
  */
 describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports survive dependency faults and kill -9 (private servers)', () => {
   let postgres: PrivatePostgres;
@@ -58,7 +63,7 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
     postgres?.destroy();
   }, 30_000);
 
-  it('stores every acknowledged report exactly once through Postgres stopped and frozen, Redis stopped and frozen, and kill -9 of a server (twice)', async () => {
+  it(`stores every acknowledged report exactly once through Postgres stopped and frozen, Redis stopped and frozen, and kill -9 of a server (${kills} times)`, async () => {
     for (const id of agents) {
       const res = await fetch(`${servers[0]!.url}/api/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, instanceId: `i-p-${id.slice(6)}`, poolId: pool }) });
       expect(res.status).toBe(201);
@@ -72,29 +77,32 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
     try {
       const now = Math.floor(Date.now() / 1000);
       const maxObservations = 250;
-      const load = startSteadyLoad({ targets: () => servers.map((s) => s.url), agents, poolId: pool, base: now - 300 * maxObservations - 600, batch: 10, maxObservations, concurrency: 4, pauseMs: 60 });
-      // Each fault lasts 2 s under load, with 1.5 s of normal load after it.
+      const load = startSteadyLoad({ targets: () => servers.map((s) => s.url), agents, poolId: pool, base: now - 300 * maxObservations - 600, batch: 5, maxObservations, concurrency: 4, pauseMs: 60 });
+      const phases: FaultPhase[] = [];
+      /** Runs one fault: `inject`, 2 s under load, `restore`, then 1.5 s of normal load. */
+      const fault = async (name: string, inject: () => void, restore: () => Promise<void> | void) => {
+        const start = Date.now();
+        inject();
+        await pause(2_000);
+        await restore();
+        const restored = Date.now();
+        await pause(1_500);
+        phases.push({ name, start, restored, end: Date.now() });
+      };
       await pause(1_500);
-      postgres.stop();
-      await pause(2_000);
-      await postgres.start();
-      await pause(1_500);
-      postgres.signal('SIGSTOP');
-      await pause(2_000);
-      postgres.signal('SIGCONT');
-      await pause(1_500);
-      redis.signal('SIGKILL');
-      await pause(2_000);
-      await redis.start();
-      await pause(1_500);
-      redis.signal('SIGSTOP');
-      await pause(2_000);
-      redis.signal('SIGCONT');
-      await pause(1_500);
-      for (let k = 0; k < 2; k++) {
-        await servers[0]!.kill9();
-        await startServer(0);
-        await pause(1_000);
+      await fault('Postgres stopped', () => postgres.stop(), () => postgres.start());
+      await fault('Postgres frozen', () => postgres.signal('SIGSTOP'), () => postgres.signal('SIGCONT'));
+      await fault('Redis stopped', () => redis.signal('SIGKILL'), () => redis.start());
+      await fault('Redis frozen', () => redis.signal('SIGSTOP'), () => redis.signal('SIGCONT'));
+      for (let k = 0; k < kills; k++) {
+        // Each server in turn, the other one serving meanwhile; the next kill once the restarted one is ready.
+        const slot = k % 2;
+        const start = Date.now();
+        await servers[slot]!.kill9();
+        await startServer(slot);
+        const restored = Date.now();
+        await pause(300);
+        phases.push({ name: `kill -9 ×${kills}`, start, restored, end: Date.now(), recovery: restored - start });
       }
       await load.stop();
       const { acked, sent } = load.tally;
@@ -104,12 +112,16 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
 
       // Condition wait: every acknowledged report stored (bounded), then nothing more than was sent.
       const stored = new Set<string>();
+      const rowsPerObservation = new Map<string, number>();
       const readStored = async () => {
         stored.clear();
+        rowsPerObservation.clear();
         const rows = await db!.query<{ agent_id: string; ts: string; source: string }>(
           `SELECT agent_id, extract(epoch from "timestamp")::bigint::text AS ts, source FROM sef.pricing_reports WHERE data_quality_flag <> 'interpolated'`,
         );
         for (const r of rows.rows) {
+          const observation = `${r.agent_id}|${Number(r.ts)}`;
+          rowsPerObservation.set(observation, (rowsPerObservation.get(observation) ?? 0) + 1);
           if (r.source !== 'replica') stored.add(reportKey(r.agent_id, Number(r.ts), 'primary'));
           if (r.source !== 'primary') stored.add(reportKey(r.agent_id, Number(r.ts), 'replica'));
         }
@@ -134,9 +146,15 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
       } finally {
         client.disconnect();
       }
+      const figures = phaseFigures(phases, load.tally.log, stored, rowsPerObservation);
+      console.info(`fault suite, per fault (a killed server answers nothing, so no 503; its recovery is until its replacement is ready):\n${figuresTable(figures)}`);
+      for (const f of figures) {
+        expect({ name: f.name, lost: f.lost, duplicated: f.duplicated }).toEqual({ name: f.name, lost: 0, duplicated: 0 });
+        expect(f.acknowledged, `${f.name}: acknowledged under load`).toBeGreaterThan(0);
+      }
       console.info(`fault suite: ${load.tally.requests} requests, ${load.tally.answered202} answered 202, ${acked.size} reports acknowledged, ${sent.size} sent, ${stored.size} stored, 0 lost; answers ${JSON.stringify(load.tally.statuses)}`);
     } finally {
       await db?.end();
     }
-  }, 120_000);
+  }, 240_000);
 });

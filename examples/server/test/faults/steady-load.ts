@@ -8,6 +8,15 @@ export interface LoadTally {
   answered202: number;
   /** Answers by status (`none` when the request got no answer). */
   readonly statuses: Record<string, number>;
+  /** Every request: when it was sent and answered (ms, `Date.now()`), its status and the reports it acknowledged. */
+  readonly log: RequestRecord[];
+}
+
+export interface RequestRecord {
+  readonly start: number;
+  readonly end: number;
+  readonly status: number | 'none';
+  readonly acked: readonly string[];
 }
 
 export interface SteadyLoadOptions {
@@ -34,7 +43,7 @@ export const reportKey = (agent: string, ts: number, role: 'primary' | 'replica'
  * wait in the dedupe buffer) at a steady pace until `stop()`, and tallies what was acknowledged.
  */
 export function startSteadyLoad(options: SteadyLoadOptions): { tally: LoadTally; stop: () => Promise<void> } {
-  const tally: LoadTally = { acked: new Set(), sent: new Set(), requests: 0, answered202: 0, statuses: {} };
+  const tally: LoadTally = { acked: new Set(), sent: new Set(), requests: 0, answered202: 0, statuses: {}, log: [] };
   const next = options.agents.map(() => 0);
   let turn = 0;
   let stopped = false;
@@ -50,6 +59,7 @@ export function startSteadyLoad(options: SteadyLoadOptions): { tally: LoadTally;
     }));
     for (const r of reports) tally.sent.add(reportKey(agent, r.timestamp, role));
     tally.requests++;
+    const start = Date.now();
     try {
       const res = await fetch(`${url}/api/agents/${agent}/pricing`, {
         method: 'POST',
@@ -59,16 +69,22 @@ export function startSteadyLoad(options: SteadyLoadOptions): { tally: LoadTally;
       });
       tally.statuses[res.status] = (tally.statuses[res.status] ?? 0) + 1;
       if (res.status !== 202) {
+        await res.arrayBuffer().catch(() => undefined);
+        tally.log.push({ start, end: Date.now(), status: res.status, acked: [] });
         return;
       }
       const body = (await res.json()) as { accepted: number; rejected: { index: number }[] };
       tally.answered202++;
       const rejected = new Set(body.rejected.map((x) => x.index));
+      const acked: string[] = [];
       reports.forEach((r, j) => {
-        if (!rejected.has(j)) tally.acked.add(reportKey(agent, r.timestamp, role));
+        if (!rejected.has(j)) acked.push(reportKey(agent, r.timestamp, role));
       });
+      for (const key of acked) tally.acked.add(key);
+      tally.log.push({ start, end: Date.now(), status: 202, acked });
     } catch {
       tally.statuses['none'] = (tally.statuses['none'] ?? 0) + 1;
+      tally.log.push({ start, end: Date.now(), status: 'none', acked: [] });
       // No answer: not acknowledged (it may still have been queued: `sent`).
     }
   };
