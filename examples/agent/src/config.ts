@@ -20,7 +20,15 @@ export interface AgentConfig {
   readonly region: string;
   readonly imdsPollMs: number;
   readonly heartbeatMs: number;
+  /** pino level (`LOG_LEVEL`). @default 'info' */
+  readonly logLevel: LogLevel;
+  /** `SEF_LOG_FORMAT`: `pretty`, `json`, or `auto` (pretty on a terminal). @default 'auto' */
+  readonly logFormat: 'auto' | 'pretty' | 'json';
 }
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof logLevels)[number];
+const logFormats = ['auto', 'pretty', 'json'] as const;
 
 export const helpText = `sef-agent: reports interruption notices, spot prices and heartbeats to SEF.
 
@@ -41,6 +49,9 @@ Usage: node --conditions=@sef/source --import tsx src/main.ts [options]
   --imds-poll-ms <ms>    IMDS poll interval                            SEF_IMDS_POLL_MS (default 5000)
   --heartbeat-ms <ms>    heartbeat interval                            SEF_HEARTBEAT_MS (default 30000)
   -h, --help             this text
+
+Environment only: LOG_LEVEL (info; debug also logs each heartbeat), SEF_LOG_FORMAT (auto: readable lines on a
+terminal, JSON lines otherwise; or pretty, json).
 `;
 
 /**
@@ -72,6 +83,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   };
   const role = v.role ?? env['SEF_ROLE'] ?? 'primary';
   if (role !== 'primary' && role !== 'replica') throw new ConfigError([{ path: 'role', code: 'invalid_role', message: `must be primary or replica, got ${role}` }]);
+  const oneOf = <T extends string>(value: string | undefined, name: string, allowed: readonly T[], def: T): T => {
+    if (value === undefined || value === '') return def;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    throw new ConfigError([{ path: name, code: 'invalid_enum', message: `must be one of ${allowed.join(', ')}, got ${value}` }]);
+  };
   return {
     url: required(v.url ?? env['SEF_URL'], '--url / SEF_URL'),
     agentId: required(v['agent-id'] ?? env['SEF_AGENT_ID'], '--agent-id / SEF_AGENT_ID'),
@@ -87,5 +103,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     region: v.region ?? env['AWS_REGION'] ?? 'us-east-1',
     imdsPollMs: int(v['imds-poll-ms'] ?? env['SEF_IMDS_POLL_MS'], 'imds-poll-ms', 5000),
     heartbeatMs: int(v['heartbeat-ms'] ?? env['SEF_HEARTBEAT_MS'], 'heartbeat-ms', 30_000),
+    logLevel: oneOf(env['LOG_LEVEL'], 'LOG_LEVEL', logLevels, 'info'),
+    logFormat: oneOf(env['SEF_LOG_FORMAT'], 'SEF_LOG_FORMAT', logFormats, 'auto'),
   };
 }

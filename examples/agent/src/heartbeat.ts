@@ -39,6 +39,7 @@ export function startHeartbeat(options: HeartbeatOptions): () => void {
       log.warn('heartbeat not acknowledged', d.kind === 'refused' ? { status: d.status, reasons: d.body } : { reason: d.reason });
       return d.kind === 'unavailable' && d.retryAfterMs !== undefined ? Math.max(interval, d.retryAfterMs) : interval;
     }
+    log.debug('heartbeat acknowledged', role === 'replica' ? { role, state: isReady() ? 'ready' : 'syncing' } : { role });
     if (role === 'primary') {
       const modes = JSON.stringify((d.body as { modes?: unknown } | undefined)?.modes ?? null);
       if (modes !== lastModes) log.info('SEF modes of this agent', { modes: JSON.parse(modes) as unknown });

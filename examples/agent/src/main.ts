@@ -3,7 +3,6 @@ import { helpText, parseConfig } from './config.js';
 import { startAgent } from './agent.js';
 import { createLog } from './log.js';
 
-const log = createLog();
 let config;
 try {
   config = parseConfig(process.argv.slice(2), process.env);
@@ -15,6 +14,7 @@ if (config === 'help') {
   process.stdout.write(helpText);
   process.exit(0);
 }
+const log = createLog({ level: config.logLevel, format: config.logFormat });
 // Signals are handled from the start: an agent still waiting for IMDS stops cleanly too.
 const starting = new AbortController();
 let agent: Awaited<ReturnType<typeof startAgent>> | undefined;

@@ -48,7 +48,9 @@ export function createReporter(options: ReporterOptions): Reporter {
   const attempt = async (entry: SpoolEntry): Promise<Extract<Delivery, { kind: 'unavailable' }> | undefined> => {
     const d = await http.request('POST', entry.path, entry.body);
     if (d.kind === 'acknowledged') {
-      const rejected = (d.body as { rejected?: { index: number; errors: unknown }[] } | undefined)?.rejected ?? [];
+      const answer = d.body as { accepted?: number; rejected?: { index: number; errors: unknown }[] } | undefined;
+      const rejected = answer?.rejected ?? [];
+      if (answer?.accepted !== undefined) log.info(`SEF accepted ${answer.accepted} report(s), rejected ${rejected.length}`, { path: entry.path, accepted: answer.accepted, rejected: rejected.length });
       for (const r of rejected) log.warn('SEF rejected a report; dropped', { path: entry.path, index: r.index, errors: r.errors, report: (entry.body as { reports?: unknown[] }).reports?.[r.index] });
       // A notice is acknowledged at once (202) with its id; a duplicate (SEF had it already) is delivered too.
       const notice = d.body as { notice_id?: string; duplicate?: boolean } | undefined;
@@ -65,6 +67,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   const drain = async (firstWait?: Extract<Delivery, { kind: 'unavailable' }>) => {
     let unavailable = firstWait;
+    let delivered = 0;
     while (!abort.signal.aborted) {
       if (unavailable) {
         try {
@@ -77,11 +80,13 @@ export function createReporter(options: ReporterOptions): Reporter {
       if (!head) break;
       unavailable = await attempt(head);
       if (!unavailable) {
+        delivered++;
         await spool.shift();
         backoff.reset();
       }
     }
     draining = undefined;
+    if (delivered > 0) log.info(`delivered ${delivered} spooled request(s) to SEF`, { delivered, left: spool.size });
     if (spool.size === 0) {
       for (const w of waiters) w();
       waiters = [];

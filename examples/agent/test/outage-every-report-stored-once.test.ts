@@ -65,6 +65,9 @@ it('SEF down for a while: reports made meanwhile are spooled and, once SEF is ba
     return drained();
   }, 'the spool drained');
   expect(spooled()).toBeGreaterThanOrEqual(4);
+  // Once SEF is back the agent says what it delivered from the spool.
+  const delivered = lines.filter((l) => String(l['msg']).endsWith('spooled request(s) to SEF')).reduce((n, l) => n + (l['delivered'] as number), 0);
+  expect(delivered).toBeGreaterThanOrEqual(4);
 
   const expected = Array.from({ length: 7 }, (_, i) => (t0 + i * grid) / 1000);
   const points = await stored(token);

@@ -40,6 +40,8 @@ it('a report SEF rejects inside a 202 is logged with its reasons and dropped; th
   expect(dropped).toHaveLength(1);
   expect(dropped[0]).toMatchObject({ index: 1, report: { price: -1 } });
   expect(JSON.stringify(dropped[0]!['errors'])).toContain('price_out_of_range');
+  // What it did, on success too: one info line per delivered batch.
+  expect(lines.filter((l) => l['level'] === 'info').map((l) => l['msg'])).toEqual(['SEF accepted 1 report(s), rejected 1']);
   expect((await server.composition.sef.stats()).accepted).toBe(1);
   await reporter.stop();
 });

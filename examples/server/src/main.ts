@@ -1,12 +1,12 @@
 import { ConfigError } from '@sef/core';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { buildServer } from './build-server.js';
 import { composeFromEnv } from './compose/compose.js';
 import { readEnvironment } from './compose/environment.js';
 import { simulationBanner } from './compose/simulation-banner.js';
 import { startFleetFeed } from './fleet-feed.js';
 import { randomSecret } from './http/tokens.js';
+import { createLogger } from './observability/logger.js';
 
 // The SEF service: composes SEF from the environment, serves API.md on PORT (5000), drains on SIGTERM/SIGINT.
 const settings = (() => {
@@ -16,7 +16,7 @@ const settings = (() => {
     return fail(error);
   }
 })();
-const log = pino({ level: settings.LOG_LEVEL });
+const log = createLogger({ level: settings.LOG_LEVEL, format: settings.SEF_LOG_FORMAT });
 const adminToken = settings.SEF_ADMIN_TOKEN ?? randomSecret();
 
 const composition = await composeFromEnv(settings, process.env, log).catch(fail);
@@ -41,7 +41,8 @@ await app.listen({ port: settings.PORT, host: settings.HOST }).catch(fail);
 const { backends } = composition;
 const shown = settings.HOST === '0.0.0.0' || settings.HOST === '::' ? 'localhost' : settings.HOST;
 const base = `http://${shown}:${settings.PORT}`;
-log.info(backends, `SEF service listening on ${base} (storage ${backends.storage}, buffer ${backends.buffer}, leases ${backends.leases}, cloud ${backends.cloud})`);
+const risk = settings.SEF_RISK_MODEL_URL !== undefined ? `model ${new URL(settings.SEF_RISK_MODEL_URL).host} under ${composition.config.riskModelTimeout}s, else heuristic` : 'heuristic';
+log.info({ ...backends, risk }, `SEF service listening on ${base} (storage ${backends.storage}, buffer ${backends.buffer}, leases ${backends.leases}, cloud ${backends.cloud}, risk ${risk})`);
 if (!settings.SEF_AUTH) {
   const banner = '!'.repeat(72);
   process.stderr.write(`\n${banner}\n  SEF_AUTH=off: AUTHENTICATION IS DISABLED. Anyone reaching this port is admin.\n  Development only.\n${banner}\n\n`);

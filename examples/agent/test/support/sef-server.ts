@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { buildServer } from '../../../server/src/build-server.js';
 import { composeFromEnv, type Composition } from '../../../server/src/compose/compose.js';
 import { settingsFromEnv } from '../../../server/src/compose/settings.js';
 
 type FastifyInstance = Awaited<ReturnType<typeof buildServer>>;
-type Logger = Parameters<typeof composeFromEnv>[2];
-const quiet = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {}, child() { return quiet; } } as unknown as Logger;
+const quiet = pino({ level: 'silent' });
 
 /** The example server on loopback, embedded composition, whose HTTP side can stop and restart on the same port. */
 export interface TestServer {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import { createPostgresLeaseManager, createPostgresStorage, migrate } from '@sef/adapter-postgres';
+import { createPostgresLeaseManager, createPostgresStorage, migrate, migrations } from '@sef/adapter-postgres';
 import { createRedisBuffer, createRedisIngestQueue, createRedisLeaseManager, redisClientOptions } from '@sef/adapter-redis';
 import { configFromEnv, createMemoryStorage, createSef, createSimulatedCloud, realisticLatencies, riskHeuristicFromEnv, simulatedPools, systemClock, type AgentRecord, type DedupeBuffer, type PoolRecord, type SefConfig, type SefOptions, type SimulatedCloud } from '@sef/core';
 import { Redis } from 'ioredis';
@@ -58,7 +58,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
     if (settings.DATABASE_URL !== undefined) {
       const schema = settings.SEF_PG_SCHEMA !== undefined ? { schema: settings.SEF_PG_SCHEMA } : {};
       // Migrations on a connection of their own, without the request timeouts (an index build may take long).
-      await migrateOnce(settings.DATABASE_URL, schema);
+      await migrateOnce(settings.DATABASE_URL, schema, log);
       const pool = new pg.Pool(postgresPoolOptions(settings));
       pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
       closers.push(() => pool.end());
@@ -166,10 +166,17 @@ export function postgresPoolOptions(settings: Pick<ServerSettings, 'DATABASE_URL
   };
 }
 
-async function migrateOnce(connectionString: string, schema: { schema?: string }): Promise<void> {
+async function migrateOnce(connectionString: string, schema: { schema?: string }, log: Logger): Promise<void> {
   const pool = new pg.Pool({ connectionString, max: 1 });
+  const where = schema.schema !== undefined ? `schema ${schema.schema}` : 'the default schema';
   try {
-    await migrate(pool, schema);
+    const { applied, version } = await migrate(pool, schema);
+    if (applied.length === 0) {
+      log.info({ version, applied }, `migrations: ${where} is up to date (version ${version})`);
+    } else {
+      const names = applied.map((v) => `${v} ${migrations.find((m) => m.version === v)?.name ?? ''}`.trim());
+      log.info({ version, applied }, `migrations: applied ${applied.length} to ${where} (${names.join(', ')}); now at version ${version}`);
+    }
   } finally {
     await pool.end();
   }

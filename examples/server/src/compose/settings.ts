@@ -16,6 +16,8 @@ const settingsSchema = z.object({
   PORT: int(5000, 0),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (pino-pretty) or `json` lines; `auto`: pretty when stdout is a terminal. */
+  SEF_LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   SEF_ADMIN_TOKEN: text,
   SEF_AUTH: flag(true),
   SEF_BODY_LIMIT: int(4 * 1024 * 1024),

@@ -1,19 +1,25 @@
 import type { Logger } from 'pino';
 import type { ServerSef } from '../sef-api.js';
 import type { AlertBook } from './alert-book.js';
+import { logStoreSummaries } from './store-summary.js';
 
 /**
  * Logs every SEF decision under a `SEF:` message prefix (the spec's `grep "SEF:"`), with the event's
- * data as structured fields. Per-report acceptances are debug-level: they are the bulk, not decisions.
+ * data as structured fields. At info: one line per batch (the pricing route's `SEF: batch ...`, and
+ * `SEF: stored ...` per stored batch) and one per decision (risk, replicas, notices, modes, alerts); per
+ * report and per point (accepted, rejected, merged, each gap) only at debug.
  */
 export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): void {
-  sef.on('report.accepted', ({ report }) => log.debug({ report }, 'SEF: report accepted'));
-  sef.on('report.rejected', ({ index, issues }) => log.info({ index, reasons: issues.map((i) => i.code), issues }, 'SEF: report rejected'));
-  sef.on('report.merged', (e) => log.info(e, `SEF: merged primary and replica reports as ${e.flag}`));
-  sef.on('gap.detected', (e) => log.info(e, `SEF: gap of ${e.length}s detected`));
-  sef.on('gap.filled', (e) => log.info(e, `SEF: gap of ${e.length}s filled with ${e.points} interpolated point(s)`));
-  sef.on('gap.unfillable', (e) => log.warn(e, `SEF: gap of ${e.length}s left open (too long to interpolate)`));
-  sef.on('gap.retracted', (e) => log.info(e, `SEF: gap of ${e.length}s filled by late reports (its alert retracted)`));
+  // SEF emits one event per accepted report only while someone listens: not at all above debug.
+  if (log.isLevelEnabled('debug')) sef.on('report.accepted', ({ report }) => log.debug({ report }, 'SEF: report accepted'));
+  sef.on('report.rejected', ({ index, issues }) => log.debug({ index, reasons: issues.map((i) => i.code), issues }, 'SEF: report rejected'));
+  sef.on('report.merged', (e) => log.debug(e, `SEF: merged primary and replica reports as ${e.flag}`));
+  sef.on('gap.detected', (e) => log.debug(e, `SEF: gap of ${e.length}s detected`));
+  sef.on('gap.filled', (e) => log.debug(e, `SEF: gap of ${e.length}s filled with ${e.points} interpolated point(s)`));
+  // Also an `unfillable_gap` alert, logged at warn below.
+  sef.on('gap.unfillable', (e) => log.debug(e, `SEF: gap of ${e.length}s left open (too long to interpolate)`));
+  sef.on('gap.retracted', (e) => log.debug(e, `SEF: gap of ${e.length}s filled by late reports (its alert retracted)`));
+  logStoreSummaries(sef, log);
   sef.on('risk.scored', (e) => log.info(e, `SEF: risk ${e.score.toFixed(3)} for agent ${e.agentId} (${e.source})`));
   sef.on('risk.model_fallback', (e) => log.warn(e, `SEF: risk model ${e.model} failed (${e.reason}); heuristic used`));
   sef.on('replica.launching', ({ replica }) => log.info({ replica }, `SEF: launching ${replica.replicaType} replica for agent ${replica.agentId} in ${replica.poolId}`));

@@ -1,10 +1,18 @@
 import { ConflictError } from '@sef/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
 import { hashToken, newAgentToken } from '../http/tokens.js';
 import { agentView, guard, requireAgent, type RouteContext } from './context.js';
 import { noticeView } from './notices.js';
+
+/** One info line per batch: how many reports were accepted and, by reason, how many were rejected. */
+function logBatch(request: FastifyRequest, agentId: string, size: number, accepted: number, rejected: readonly { issues: readonly { code: string }[] }[]): void {
+  const reasons: Record<string, number> = {};
+  for (const r of rejected) for (const code of new Set(r.issues.map((i) => i.code))) reasons[code] = (reasons[code] ?? 0) + 1;
+  const why = Object.entries(reasons).map(([code, n]) => `${code} ${n}`).join(', ');
+  request.log.info({ agentId, reports: size, accepted, rejected: rejected.length, reasons }, `SEF: batch of ${size} report(s) from agent ${agentId}: ${accepted} accepted, ${rejected.length} rejected${why ? ` (${why})` : ''}`);
+}
 
 /** Registration, listing, and what agents send: prices, replica heartbeats, interruption signals. */
 export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -33,6 +41,7 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
     // 202 once durably queued; the background worker stores (docs/API.md: when a report becomes readable).
     const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id, wait: 'queued' });
+    logBatch(request, request.params.id, request.body.reports.length, result.accepted, result.rejected);
     return reply.code(202).send({
       accepted: result.accepted,
       rejected: result.rejected.map((x) => ({ index: x.index, errors: x.issues })),
