@@ -54,3 +54,29 @@ describe('durable and resumable notices', () => {
   });
 
 });
+
+describe('a failover whose holder died', () => {
+  it('is resumed by a surviving process within the lease TTL (15 s) plus one sweep (5 s), and ends before its deadline', async () => {
+    const h = createHarness({ instances: 2, latencies: realisticLatencies });
+    await h.agent('a1');
+    const { notice } = await h.settle(h.sefs[0]!.acceptSignal(h.cloud.signals.notice('i-a1', 'termination-notice')));
+    // sef-1 dies 10 s into the emergency recovery (its relaunch is booting).
+    await h.clock.advance(10_000);
+    const crashedAt = h.clock.now();
+    h.crash(0);
+    const survivor = h.sefs[1]!;
+    let resumedAt: number | undefined;
+    while ((await h.storage.events.getSignal(notice.id))?.success === null) {
+      await survivor.resumeNotices(); // what its sweep does every SEF_SWEEP_INTERVAL_MS (5 s)
+      await h.settle(h.clock.advance(5_000));
+      const steps = (await h.storage.events.getSignal(notice.id))!.steps;
+      resumedAt ??= steps.find((s) => s.startedAt > crashedAt)?.startedAt;
+    }
+    const ended = (await h.storage.events.getSignal(notice.id))!;
+    expect(ended).toMatchObject({ success: true, outcome: 'emergency_recovery' });
+    expect(resumedAt! - crashedAt).toBeLessThanOrEqual(15_000 + 5_000);
+    expect(ended.detectedAt + ended.responseTimeMs!).toBeLessThanOrEqual(ended.deadline);
+    // The figures on the simulated cloud's EC2-like latencies: resumed 15.5 s after the crash, served 45.4 s after detection.
+    expect([resumedAt! - crashedAt, ended.responseTimeMs]).toEqual([15_500, 45_400]);
+  });
+});
