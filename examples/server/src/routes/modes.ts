@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AgentModes } from '@sef/core';
+import { ConflictError, type AgentModes } from '@sef/core';
+import { observeManualSwitch } from '../observability/metrics.js';
 import { agentParams, emptyBody } from '../http/schemas.js';
 import { agentView, guard, requireAgent, type RouteContext } from './context.js';
 
@@ -21,7 +22,17 @@ export function modeRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
   r.post('/api/agents/:id/manual-switch', opts, async (request) => {
     await requireAgent(ctx, request.params.id);
-    return respond(request.params.id, await ctx.sef.manualSwitch(request.params.id));
+    const started = ctx.now();
+    let result;
+    try {
+      result = await ctx.sef.manualSwitch(request.params.id);
+    } catch (error) {
+      // A switch refused before it began (no ready standby, not in manual mode) is not a failover.
+      if (!(error instanceof ConflictError)) observeManualSwitch(ctx.metrics, (ctx.now() - started) / 1000, false);
+      throw error;
+    }
+    observeManualSwitch(ctx.metrics, (ctx.now() - started) / 1000, true);
+    return respond(request.params.id, result);
   });
 
   const toggles: readonly [string, keyof AgentModes][] = [

@@ -97,7 +97,7 @@ export function runReplicaSuite(backend: Backend): void {
       const stats = (await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) })).json<{ total_events: number; successful: number }>();
       expect(stats).toMatchObject({ total_events: 1, successful: 1 });
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(metrics).toContain('sef_failover_duration_seconds_count{success="true"} 1');
+      expect(metrics).toContain('sef_failover_duration_seconds_count{signal="termination-notice",success="true"} 1');
       expect(metrics).toMatch(/sef_replica_ready_seconds_count\{replica_type="manual"\} 1/);
     });
 
