@@ -22,6 +22,8 @@ export interface Ec2Proxy {
   readonly launches: readonly { readonly token: string | null; readonly instanceId: string | undefined }[];
   /** RunInstances answered from a kept token instead of launching again. */
   readonly repeats: number;
+  /** Calls forwarded, by EC2 action. */
+  readonly calls: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startEc2Proxy(target: string, options: { latencyMs?: numbe
   const kept = new Map<string, Promise<Kept>>();
   const launches: { token: string | null; instanceId: string | undefined }[] = [];
   let repeats = 0;
+  const calls = new Map<string, number>();
 
   const forward = async (req: IncomingMessage, body: string): Promise<Kept> => {
     const headers: Record<string, string> = {};
@@ -50,7 +53,9 @@ export async function startEc2Proxy(target: string, options: { latencyMs?: numbe
   const answer = async (req: IncomingMessage, body: string): Promise<Kept> => {
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const params = new URLSearchParams(body);
-    if (params.get('Action') !== 'RunInstances') return forward(req, body);
+    const action = params.get('Action') ?? '?';
+    calls.set(action, (calls.get(action) ?? 0) + 1);
+    if (action !== 'RunInstances') return forward(req, body);
     const token = params.get('ClientToken');
     const earlier = token ? kept.get(token) : undefined;
     if (earlier) {
@@ -80,6 +85,7 @@ export async function startEc2Proxy(target: string, options: { latencyMs?: numbe
   return {
     endpoint: `http://127.0.0.1:${port}`,
     launches,
+    calls,
     get repeats() {
       return repeats;
     },
