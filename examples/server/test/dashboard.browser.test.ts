@@ -63,24 +63,29 @@ describe.skipIf(noBrowser)('dashboard in headless Chromium', () => {
     expect((await h.sef.storage.agents.get('a1'))?.modes.autoSwitch).toBe(true);
   });
 
-  it("a refused toggle shows the server's 409 message and stays off", async () => {
+  it("a refused toggle shows the spec's message and stays off", async () => {
     await page.locator('tr[data-agent="a1"] input[data-mode="manual-replica"]').click();
-    await message('Auto mode active');
+    await message('a1: Cannot enable manual mode while auto-switch is active');
     expect(await page.locator('#message').getAttribute('data-kind')).toBe('error');
     expect((await h.sef.storage.agents.get('a1'))?.modes.manualReplica).toBe(false);
     await expect.poll(() => page.locator('tr[data-agent="a1"] input[data-mode="manual-replica"]').isChecked()).toBe(false);
   });
 
-  it('"Switch to Replica" promotes a ready replica; without one it shows the refusal', async () => {
+  it('"Switch to Replica" is enabled only in manual mode with a ready standby, and then promotes it', async () => {
     const refused = await h.app.inject({ method: 'POST', url: '/api/agents/a1/manual-switch', headers: bearer(h.adminToken) });
     expect(refused.statusCode).toBe(409);
-    await page.locator('tr[data-agent="a1"] button[data-action="switch"]').click();
-    await message(refused.json<{ error: { message: string } }>().error.message);
+    expect(await page.locator('tr[data-agent="a1"] button[data-action="switch"]').isDisabled()).toBe(true);
+    expect(await page.locator('tr[data-agent="a1"] button[data-action="switch"]').getAttribute('title')).toBe('only in manual replica mode');
 
     const replica = await readyReplica(h, 'a2', tokens['a2']!);
+    await expect.poll(() => page.locator('tr[data-agent="a2"] button[data-action="switch"]').isEnabled(), { timeout: 15_000 }).toBe(true);
     await page.locator('tr[data-agent="a2"] button[data-action="switch"]').click();
     await message('a2: switched to the replica');
     expect((await h.sef.storage.agents.get('a2'))?.primaryInstanceId).toBe(replica);
     await expect.poll(() => page.locator('tr[data-agent="a2"] td').nth(2).textContent(), { timeout: 15_000 }).toBe(replica);
+    // a2 is in manual mode now: auto-switch is refused with the spec's words.
+    await page.locator('tr[data-agent="a2"] input[data-mode="auto-switch"]').click();
+    await message('a2: Cannot enable auto-switch while manual mode is active');
+    expect((await h.sef.storage.agents.get('a2'))?.modes.autoSwitch).toBe(false);
   });
 });

@@ -56,13 +56,20 @@ const el = (tag, attrs = {}, ...children) => {
 };
 const time = (s) => (s == null ? '—' : new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19));
 
+// The spec's words for a toggle the mode exclusion refuses (the API answers 409 `Manual mode active` / `Auto mode active`).
+const refusedToggle = {
+  'auto-switch': 'Cannot enable auto-switch while manual mode is active',
+  'auto-terminate': 'Cannot enable auto-terminate while manual mode is active',
+  'manual-replica': 'Cannot enable manual mode while auto-switch is active',
+};
+
 async function toggle(agent, path, on, input) {
   try {
     await api('POST', `/api/agents/${encodeURIComponent(agent)}/${path}/${on ? 'enable' : 'disable'}`);
     show(`${agent}: ${path} ${on ? 'enabled' : 'disabled'}`, 'info');
   } catch (e) {
     input.checked = !on;
-    show(`${agent}: ${e.message}`);
+    show(`${agent}: ${on && e.status === 409 && refusedToggle[path] ? refusedToggle[path] : e.message}`);
   }
   refresh();
 }
@@ -91,10 +98,16 @@ function renderAgents(agents) {
           input.addEventListener('change', () => toggle(a.id, path, input.checked, input));
           return el('td', {}, input);
         }),
-        el('td', {}, el('button', { 'data-action': 'switch', onclick: () => switchToReplica(a.id) }, 'Switch to Replica')),
+        el('td', {}, switchButton(a)),
       ),
     ),
   );
+}
+
+/** "Switch to Replica" is enabled only when the switch can succeed: manual mode with a ready standby. */
+function switchButton(a) {
+  const why = !a.manual_replica_enabled ? 'only in manual replica mode' : a.replica_status !== 'ready' ? `the standby is ${a.replica_status ?? 'not there yet'}` : null;
+  return el('button', { 'data-action': 'switch', disabled: why !== null, title: why ?? 'promote the ready standby', onclick: () => switchToReplica(a.id) }, 'Switch to Replica');
 }
 
 function renderStatus(s) {
