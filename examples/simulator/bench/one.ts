@@ -1,6 +1,7 @@
 // One measurement of the simulator benchmark, in its own process (for its own peak memory). Prints JSON.
 // node --conditions=@sef/source --import tsx bench/one.ts <sef|baseline|full> <agents> <days>
 import { createFakeClock } from '@sef/core';
+import { defaultWorkers } from '../src/cli-args.js';
 import { runPolicy } from '../src/run/fleet-run.js';
 import { resolveRunOptions } from '../src/run/run-options.js';
 import { playSchedule } from '../src/run/schedule-player.js';
@@ -40,6 +41,6 @@ const started = performance.now();
 let policies = 1;
 if (mode === 'baseline') await baseline(createWorld(worldOptions));
 else if (mode === 'sef') await summarise(await runPolicy(createWorld(worldOptions), { kind: 'auto', threshold: 0.3 }, run));
-else policies = (await simulate({ world: worldOptions })).results.filter((r) => r.kind !== 'on-demand').length;
+else policies = (await simulate({ world: worldOptions, workers: defaultWorkers })).results.filter((r) => r.kind !== 'on-demand').length;
 const seconds = (performance.now() - started) / 1000;
 console.log(JSON.stringify({ mode, seconds, agentDays: Number(agents) * Number(days) * policies, peakRssMb: process.resourceUsage().maxRSS / 1024 }));

@@ -3,6 +3,7 @@
 // repeated, each run in its own process (peak memory); then the whole default run once.
 // Options: --reps N (3), --agents N (1000), --days D (30), --no-full.
 import { execFileSync } from 'node:child_process';
+import { defaultWorkers } from '../src/cli-args.js';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,6 +43,6 @@ console.log(`| SEF auto 0.30 behind it | ${s.min.toFixed(0)} | ${s.median.toFixe
 console.log(`SEF's run is ${(b.median / s.median).toFixed(0)} times slower than the bare replay (median over median).`);
 if (!values['no-full']) {
   const f = measure('full');
-  console.log(`whole default run (every simulated policy): ${f.seconds.toFixed(1)} s, ${(f.agentDays / f.seconds).toFixed(0)} agent-days/s, peak RSS ${f.peakRssMb.toFixed(0)} MB (target: under 60 s on 2 cores)`);
+  console.log(`whole default run (every simulated policy, ${defaultWorkers} worker threads as pnpm simulate): ${f.seconds.toFixed(1)} s, ${(f.agentDays / f.seconds).toFixed(0)} agent-days/s, peak RSS ${f.peakRssMb.toFixed(0)} MB (target: under 60 s on 2 cores)`);
 }
 console.log(`load average at end ${load()}`);

@@ -23,7 +23,8 @@ if (settings.help) {
 }
 const bar = settings.progress && process.stderr.isTTY ? new SingleBar({ format: 'simulating {bar} {percentage}% | {policy} | {duration_formatted}', hideCursor: true }, Presets.shades_classic) : undefined;
 bar?.start(1000, 0, { policy: '' });
-let lastPolicy = '';
+// Without a bar, each policy is named once when it starts (with workers, progress comes from several at once).
+const named = new Set<string>();
 const started = performance.now();
 let report;
 try {
@@ -34,8 +35,8 @@ try {
     workers: settings.workers,
     onProgress(done, policy) {
       bar?.update(Math.round(done * 1000), { policy });
-      if (!bar && policy !== lastPolicy) console.error(`playing ${policy}`);
-      lastPolicy = policy;
+      if (!bar && !named.has(policy)) console.error(`playing ${policy}`);
+      named.add(policy);
     },
   });
 } catch (error) {
