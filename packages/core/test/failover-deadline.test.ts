@@ -57,3 +57,21 @@ describe('every failover step runs under the notice deadline', () => {
     expect(event.steps.at(-1)).toMatchObject({ name: 'reroute', ok: false, finishedAt: start + 120_000 });
   });
 });
+
+describe('a notice retried until its deadline', () => {
+  it('logs each failed attempt as a notice.retry warning, and its end as one failover.failed with one alert: no error event', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    h.cloud.faults.failLaunches(1_000_000); // every launch refused (retryable), until the deadline
+    const notice = h.cloud.signals.notice('i-a1', 'termination-notice');
+    const { event } = await h.settle(h.sef.handleSignal(notice), 250);
+    expect(event).toMatchObject({ success: false, outcome: 'failed' });
+    const retries = h.of('notice.retry');
+    expect(retries.length).toBeGreaterThan(5);
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
+    expect(retries.every((r) => r.noticeId === event.id && r.retryAt <= r.deadline + 5_000)).toBe(true);
+    expect(h.of('error')).toEqual([]);
+    expect(h.of('failover.failed')).toHaveLength(1);
+    expect(h.of('alert').map((a) => a.kind)).toEqual(['failed_failover']);
+  });
+});

@@ -29,6 +29,9 @@ export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): vo
   sef.on('notice.received', ({ notice, duplicate }) =>
     log.info({ notice: notice.id }, `SEF: ${notice.signalType} ${notice.id} for agent ${notice.agentId} ${duplicate ? 'is a duplicate' : 'accepted'} (deadline ${new Date(notice.deadline).toISOString()})`),
   );
+  sef.on('notice.retry', (e) =>
+    log.warn({ err: e.error, notice: e.noticeId }, `SEF: ${e.noticeId} attempt ${e.attempt} failed; retried at ${new Date(e.retryAt).toISOString()} (deadline ${new Date(e.deadline).toISOString()})`),
+  );
   sef.on('failover.completed', ({ event, steps }) => log.info({ event, steps }, `SEF: ${event.signalType} for agent ${event.agentId} handled in ${event.responseTimeMs ?? '?'} ms (${event.outcome ?? 'done'})`));
   sef.on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
   sef.on('instance.orphaned', (e) => {

@@ -99,6 +99,12 @@ export interface SefEvents {
   'notice.received': (e: { notice: InterruptionEventRecord; duplicate: boolean }) => void;
   /** A notice's response recorded a step starting or ending (`finishedAt` null while it runs). */
   'notice.progress': (e: { noticeId: string; agentId: string; deadline: number; steps: readonly StepRecord[] }) => void;
+  /**
+   * An attempt at a notice failed and is tried again at `retryAt` (ms), until the notice's deadline: a
+   * warning, not an error. When the last attempt fails the notice ends with `failover.failed` (and an
+   * alert) or, for a rebalance, one `error`.
+   */
+  'notice.retry': (e: { noticeId: string; agentId: string; attempt: number; error: unknown; retryAt: number; deadline: number }) => void;
   'failover.completed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[] }) => void;
   'failover.failed': (e: { event: InterruptionEventRecord; steps: readonly StepRecord[]; error: string }) => void;
   'instance.orphaned': (e: OrphanDecision) => void;

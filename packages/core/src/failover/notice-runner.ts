@@ -149,8 +149,9 @@ export async function runNotice(ctx: FlowContext, id: string, options: RunNotice
       } catch (error) {
         failure = error;
         if (deadline.aborted) break;
-        ctx.emit('error', { error, context: `notice ${id} (attempt ${n + 1}, retried until ${new Date(first.deadline).toISOString()})` });
-        await ctx.clock.sleep(backoffMs(n), deadline).catch(() => undefined);
+        const wait = backoffMs(n);
+        ctx.emit('notice.retry', { noticeId: id, agentId: first.agentId, attempt: n + 1, error, retryAt: ctx.clock.now() + wait, deadline: first.deadline });
+        await ctx.clock.sleep(wait, deadline).catch(() => undefined);
       }
     }
   } finally {
