@@ -35,19 +35,22 @@ describe.runIf(run)('examples/server with SEF_CLOUD=aws on moto, end to end', ()
 
   afterAll(async () => {
     await server?.stop();
-    if (cloud) {
-      // The end of the workload: its primary goes; then nothing SEF tagged may run.
-      await cloud.close();
-      expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
-    }
-    await moto?.stop();
-    const redis = new Redis(redisUrl, { lazyConnect: true });
-    await redis.connect();
+    let left: string[] = [];
     try {
-      await dropBackends(id, redis);
+      // The end of the workload: its primary goes; then nothing SEF tagged may run.
+      await cloud?.close();
+      if (cloud) left = await sefInstancesLeft(moto.endpoint);
     } finally {
-      redis.disconnect();
+      await moto?.stop();
+      const redis = new Redis(redisUrl, { lazyConnect: true });
+      await redis.connect();
+      try {
+        await dropBackends(id, redis);
+      } finally {
+        redis.disconnect();
+      }
     }
+    expect(left).toEqual([]);
   }, 60_000);
 
   const status = async () => (await api.get<Status>('/api/agents/a1/sef-status')).body;

@@ -32,11 +32,17 @@ describe.skipIf(skipped('postgres'))('chaos: 3 server processes on moto, Postgre
   afterAll(async () => {
     if (!c) return;
     c.servers.forEach((s, slot) => !s.exited && c.freeze(slot, false));
-    const { leaked } = await c.leaks();
-    // The end of the workloads: their primaries go; then nothing SEF tagged may run.
-    await c.cloud.close();
-    const left = await sefInstancesLeft(c.moto.endpoint);
-    await c.close();
+    let leaked: readonly string[] = [];
+    let left: string[] = [];
+    try {
+      leaked = (await c.leaks()).leaked;
+      // The end of the workloads: their primaries go; then nothing SEF tagged may run.
+      await c.cloud.close();
+      left = await sefInstancesLeft(c.moto.endpoint);
+    } finally {
+      // Servers, moto, Redis and the schema go whatever happened above.
+      await c.close();
+    }
     expect(leaked).toEqual([]);
     expect(left).toEqual([]);
   }, 60_000);

@@ -12,10 +12,10 @@ beforeAll(async () => {
   client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: motoCredentials });
 }, 60_000);
 afterAll(async () => {
-  // Issue 14: every test terminated what it launched.
-  expect(left).toEqual([]);
   client?.destroy();
   await moto?.stop();
+  // Issue 14: every test terminated what it launched.
+  expect(left).toEqual([]);
 });
 /** SEF instances a test left running, found before the reset between tests. */
 const left: string[] = [];

@@ -17,10 +17,15 @@ beforeAll(async () => {
   }, { step: 'initialize', name: 'throttleOnce' });
 });
 afterAll(async () => {
-  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
-  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
-  client?.destroy();
-  await moto?.stop();
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
+  let left: string[] = [];
+  try {
+    if (moto) left = await sefInstancesLeft(moto.endpoint);
+  } finally {
+    client?.destroy();
+    await moto?.stop();
+  }
+  expect(left).toEqual([]);
 });
 
 it('a snapshot retried after CreateTags was throttled restores: the instance boots from an image of its snapshots', async () => {

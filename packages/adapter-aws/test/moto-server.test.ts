@@ -7,9 +7,14 @@ beforeAll(async () => {
   moto = await startMoto();
 });
 afterAll(async () => {
-  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
-  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
-  await moto?.stop();
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
+  let left: string[] = [];
+  try {
+    if (moto) left = await sefInstancesLeft(moto.endpoint);
+  } finally {
+    await moto?.stop();
+  }
+  expect(left).toEqual([]);
 });
 
 it('starts a private moto server that the EC2 client talks to, and resets it', async () => {

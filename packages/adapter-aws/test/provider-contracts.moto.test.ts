@@ -13,10 +13,10 @@ beforeAll(async () => {
   client = new EC2Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: motoCredentials });
 });
 afterAll(async () => {
-  // Issue 14: every contract case terminated what it launched (noted before each teardown's reset).
-  expect(left).toEqual([]);
   client?.destroy();
   await moto?.stop();
+  // Issue 14: every contract case terminated what it launched (noted before each teardown's reset).
+  expect(left).toEqual([]);
 });
 
 /** Subnets of moto's default VPC in the AZs the agent may use (us-east-1d has none: its pools are unusable). */

@@ -14,10 +14,15 @@ beforeAll(async () => {
   sqs = new SQSClient({ region: 'us-east-2', endpoint: moto.endpoint, credentials: motoCredentials });
 });
 afterAll(async () => {
-  // Issue 14: nothing SEF launched may be left running at the end of a moto suite.
-  if (moto) expect(await sefInstancesLeft(moto.endpoint)).toEqual([]);
-  sqs?.destroy();
-  await moto?.stop();
+  // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
+  let left: string[] = [];
+  try {
+    if (moto) left = await sefInstancesLeft(moto.endpoint);
+  } finally {
+    sqs?.destroy();
+    await moto?.stop();
+  }
+  expect(left).toEqual([]);
 });
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
