@@ -80,3 +80,24 @@ describe('a failover whose holder died', () => {
     expect([resumedAt! - crashedAt, ended.responseTimeMs]).toEqual([15_500, 45_400]);
   });
 });
+
+describe('a rebalance whose holder died mid-launch', () => {
+  it('is resumed as the same rebalance (replica_started, its own launch linked), not ended as replica_exists; one instance launched', async () => {
+    const config = { riskWeights: { interruptionHistory: 0.4, instanceAge: 0.6, priceVolatility: 0 } };
+    const h = createHarness({ instances: 2, latencies: realisticLatencies, config });
+    await h.agent('a1', { modes: { autoSwitch: true }, launchedAt: T0 - 8 * 86_400_000 });
+    const { notice } = await h.settle(h.sefs[0]!.acceptSignal(h.cloud.signals.notice('i-a1', 'rebalance-recommendation')));
+    while (!(await h.storage.events.getSignal(notice.id))!.steps.some((s) => s.name === 'launch_replica')) await h.clock.advance(100);
+    h.crash(0); // mid-launch: the cloud accepts the launch, the process never records it
+    while ((await h.storage.events.getSignal(notice.id))?.success === null) {
+      await h.sefs[1]!.resumeNotices();
+      await h.settle(h.clock.advance(5_000));
+    }
+    await h.settle(h.sefs[1]!.idle());
+    expect(await h.storage.events.getSignal(notice.id)).toMatchObject({ success: true, outcome: 'replica_started' });
+    const { replica, agent } = await h.sefs[1]!.status('a1');
+    const live = h.cloud.compute.instances().filter((i) => i.state !== 'terminated').map((i) => i.instanceId).sort();
+    expect(live).toEqual([agent.primaryInstanceId, replica!.instanceId!].sort());
+    expect(replica).toMatchObject({ causeId: notice.id, status: 'syncing' });
+  });
+});

@@ -20,7 +20,9 @@ export async function handleRebalance(ctx: FlowContext, agent: AgentRecord, caus
   if (agent.modes.manualReplica) return decided(log, 'manual_mode_active', 'manual mode keeps its own standby');
   if (!agent.modes.autoSwitch) return decided(log, 'monitor_auto_off', 'auto-switch is off');
   const existing = await activeReplica(ctx, agent.id);
-  if (existing) return decided(log, 'replica_exists', `${existing.id} is ${existing.status}`);
+  // A standby of this very rebalance is its own launch, resumed (its process died): carry on with it.
+  const own = existing !== undefined && (existing.causeId === causeId || existing.causeId.startsWith(`${causeId}:retry`));
+  if (existing && !own) return decided(log, 'replica_exists', `${existing.id} is ${existing.status}`);
   const replica = await startReplica(ctx, agent, 'auto', causeId, token, log);
   if (!replica) return { outcome: 'no_safe_pool', success: false };
   bootInBackground(ctx, replica);
