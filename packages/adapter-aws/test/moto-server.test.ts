@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, stopMotoListingLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 
 let moto: MotoServer;
 beforeAll(async () => {
@@ -8,13 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
-  let left: string[] = [];
-  try {
-    if (moto) left = await sefInstancesLeft(moto.endpoint);
-  } finally {
-    await moto?.stop();
-  }
-  expect(left).toEqual([]);
+  expect(await stopMotoListingLeft(moto)).toEqual([]);
 });
 
 it('starts a private moto server that the EC2 client talks to, and resets it', async () => {

@@ -2,7 +2,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { runSignalSourceContract } from '@sef/core/testing';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { createImdsSignalSource, createSqsSignalSource } from '../src/index.js';
-import { motoCredentials, sefInstancesLeft, startImdsMock, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, stopMotoListingLeft, startImdsMock, startMoto, type MotoServer } from '../src/testing/index.js';
 import { interruptionWarning, rebalanceRecommendation } from './eventbridge-events.js';
 
 // The core's SignalSource contract against the IMDS watcher (on the local IMDS mock) and the SQS source
@@ -46,13 +46,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
-  let left: string[] = [];
-  try {
-    if (moto) left = await sefInstancesLeft(moto.endpoint);
-  } finally {
-    await moto?.stop();
-  }
-  expect(left).toEqual([]);
+  expect(await stopMotoListingLeft(moto)).toEqual([]);
 });
 let queues = 0;
 

@@ -3,7 +3,7 @@ import type { InterruptionSignal } from '@sef/core';
 import { createFakeClock } from '@sef/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqsSignalSource, type InstanceStateChange, type SqsSignalSourceOptions } from '../src/index.js';
-import { motoCredentials, sefInstancesLeft, startMoto, type MotoServer } from '../src/testing/index.js';
+import { motoCredentials, stopMotoListingLeft, startMoto, type MotoServer } from '../src/testing/index.js';
 import { interruptionWarning, stateChange } from './eventbridge-events.js';
 
 // The SQS source against moto's SQS (real visibility timeouts, receive counts, queue errors): real time.
@@ -15,14 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Issue 14: nothing SEF launched may be left running at the end of a moto suite (moto stops either way).
-  let left: string[] = [];
-  try {
-    if (moto) left = await sefInstancesLeft(moto.endpoint);
-  } finally {
-    sqs?.destroy();
-    await moto?.stop();
-  }
-  expect(left).toEqual([]);
+  sqs?.destroy();
+  expect(await stopMotoListingLeft(moto)).toEqual([]);
 });
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { instanceTags } from '../ec2-instances.js';
-import { motoCredentials } from './moto-server.js';
+import { motoCredentials, type MotoServer } from './moto-server.js';
 
 /**
  * The instances SEF launched (tagged `sef:agent`) that still run or may run (`pending`, `running`,
@@ -26,4 +26,19 @@ export async function sefInstancesLeft(endpoint: string, region = 'us-east-1'): 
     ec2.destroy();
   }
   return ids.sort();
+}
+
+/**
+ * The end of a moto suite: lists what {@link sefInstancesLeft} finds, then stops the server, also when the
+ * listing fails (that failure is thrown after the stop). Ids, sorted; `[]` when the server never started.
+ * @example
+ * afterAll(async () => expect(await stopMotoListingLeft(moto)).toEqual([]));
+ */
+export async function stopMotoListingLeft(moto: MotoServer | undefined): Promise<string[]> {
+  if (!moto) return [];
+  try {
+    return await sefInstancesLeft(moto.endpoint);
+  } finally {
+    await moto.stop();
+  }
 }
