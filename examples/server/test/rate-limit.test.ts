@@ -38,7 +38,7 @@ describe('per-agent rate limit', () => {
 
   it('while Redis does not answer, each server counts the agent alone with the same limit (fail-open), within the Redis wait', async () => {
     // An ioredis stand-in whose rate-limit script never answers (a frozen server).
-    const frozen = { defineCommand() {}, rateLimit() {}, rateLimitRead() {} };
+    const frozen = { defineCommand() {}, sefRateWindow: () => new Promise(() => {}) };
     const h = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000, redis: frozen, redisTimeoutMs: 100 } });
     started.push(h);
     const a = await register(h, 'a1');
@@ -54,6 +54,27 @@ describe('per-agent rate limit', () => {
   });
 
   describe.skipIf(skipped('redis'))('through Redis', () => {
+    it("counts an agent at <nameSpace>agent:<id>, expiring with the window, and nothing else", async () => {
+      const client = new Redis(redisUrl);
+      const nameSpace = `test-${randomUUID()}:rl:`;
+      try {
+        const h = await startServer('embedded', { rateLimit: { max: 3, timeWindowMs: 60_000, redis: client, nameSpace } });
+        started.push(h);
+        const a = await register(h, 'a1');
+        expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+        expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+        expect(await client.keys(`${nameSpace}*`)).toEqual([`${nameSpace}agent:a1`]);
+        expect(await client.get(`${nameSpace}agent:a1`)).toBe('2');
+        const ttl = await client.pttl(`${nameSpace}agent:a1`);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      } finally {
+        const keys = await client.keys(`${nameSpace}*`);
+        if (keys.length > 0) await client.del(...keys);
+        await client.quit();
+      }
+    });
+
     it('two servers sharing Redis share the count of one agent', async () => {
       const client = new Redis(redisUrl);
       const nameSpace = `test-${randomUUID()}:rl:`;

@@ -1,6 +1,7 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { HttpError } from './http-error.js';
+import { createRedisWindowCounter } from './redis-window-counter.js';
 import { withTimeout } from './with-timeout.js';
 
 /** The per-agent rate limit. */
@@ -11,7 +12,7 @@ export interface AgentRateLimit {
   readonly timeWindowMs?: number;
   /** An ioredis client: the counters are then shared by every server behind the load balancer. */
   readonly redis?: unknown;
-  /** Key prefix in Redis. @default 'sef-rate-limit:' */
+  /** Key prefix in Redis: an agent's counter is `<nameSpace>agent:<id>`. @default 'sef-rate-limit:' */
   readonly nameSpace?: string;
   /**
    * Milliseconds to wait for Redis' count before this process counts alone (fail-open, see
@@ -48,8 +49,7 @@ export function createLocalCounter(max: number, windowMs: number, now: () => num
 }
 
 /**
- * Installs `@fastify/rate-limit` and returns the per-agent check (one counter per agent across all its
- * routes; the plugin's route configs would count per route). With Redis the count is shared by every
+ * Returns the per-agent check: one fixed-window counter per agent across all its routes. With Redis the count is shared by every
  * server; when Redis fails or does not answer within `redisTimeoutMs`, the request is counted by this
  * process alone with the same limit (fail-open: an agent can then send up to `max` per server and
  * window) instead of failing a route that may not need Redis at all. A warning is logged once per outage.
@@ -64,13 +64,12 @@ export async function installAgentRateLimit(app: FastifyInstance, options: Agent
       if (!r.allowed) throw exceeded(max, windowMs, r.retryInSeconds);
     };
   }
-  await app.register(rateLimit, { global: false, redis: options.redis, nameSpace: options.nameSpace ?? 'sef-rate-limit:' });
-  const limiter = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: keyOf });
+  const shared = createRedisWindowCounter(options.redis as Redis, options.nameSpace ?? 'sef-rate-limit:', windowMs);
   const redisTimeoutMs = options.redisTimeoutMs ?? 250;
   let degraded = false;
 
   return async (request) => {
-    const counted = await withTimeout(limiter(request), redisTimeoutMs).catch((error: unknown) => {
+    const counted = await withTimeout(shared(keyOf(request)), redisTimeoutMs).catch((error: unknown) => {
       if (!degraded) app.log.warn({ err: error }, 'rate limit: Redis did not answer; counting in this process until it does');
       degraded = true;
       return undefined;
@@ -78,7 +77,7 @@ export async function installAgentRateLimit(app: FastifyInstance, options: Agent
     if (counted !== undefined) {
       if (degraded) app.log.info('rate limit: Redis answers again; counting shared');
       degraded = false;
-      if (!counted.isAllowed && counted.isExceeded) throw exceeded(counted.max, counted.timeWindow, counted.ttlInSeconds);
+      if (counted.count > max) throw exceeded(max, windowMs, Math.max(1, Math.ceil(counted.ttlMs / 1000)));
       return;
     }
     const r = local(keyOf(request));
