@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { frontier, spreadLabels } from '../src/report/charts.js';
 import { renderHtml } from '../src/report/html.js';
+import { interpolatedText } from '../src/report/interpolated-text.js';
 import { simulate } from '../src/simulate.js';
 
 describe('the HTML report', () => {
@@ -24,5 +25,13 @@ describe('the HTML report', () => {
   it('labels close to each other are pushed apart, in place', () => {
     expect(spreadLabels([100, 101, 50, 102], 14)).toEqual([100, 114, 50, 128]);
     expect(spreadLabels([100, 101, 50, 102], 14, 110)).toEqual([82, 96, 50, 110]);
+  });
+
+  it('the interpolated column gives the count and a share small enough for a sampled month to show (two significant digits)', () => {
+    const r = (kind: string, interpolated: number, interpolatedShare: number) => ({ kind, prices: { interpolated, interpolatedShare } }) as never;
+    expect(interpolatedText(r('notice-only', 12, 12 / 432_000))).toBe('12 (0.0028 %)');
+    expect(interpolatedText(r('manual', 0, 0))).toBe('0 (0 %)');
+    expect(interpolatedText(r('auto', 300, 0.0125))).toBe('300 (1.3 %)');
+    expect(interpolatedText(r('on-demand', 0, 0))).toBe('-');
   });
 });

@@ -1,8 +1,9 @@
 import type { SimulationReport } from '../simulate.js';
 import { costChart, downtimeChart, frontier, frontierChart } from './charts.js';
+import { interpolatedText } from './interpolated-text.js';
 import { esc } from './svg.js';
 
-const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)} %`;
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const h = (seconds: number) => `${(seconds / 3600).toFixed(2)} h`;
 
 function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -39,7 +40,7 @@ export function renderHtml(report: SimulationReport): string {
   const rows = results.map((r) => [
     r.policy, r.interruptions, r.failovers.promoted, r.failovers.emergency, r.failovers.failed, r.operatorRecoveries,
     r.downtime.p50.toFixed(1), r.downtime.p99.toFixed(1), h(r.downtime.total), h(r.downtime.allCauses), r.replicas.hours.toFixed(1), r.replicas.unused,
-    `$${r.cost.total.toFixed(2)}`, pct(r.cost.ratio), r.kind === 'on-demand' ? '-' : pct(r.prices.interpolatedShare, 2),
+    `$${r.cost.total.toFixed(2)}`, pct(r.cost.ratio), interpolatedText(r),
   ]);
   const heuristic = results
     .filter((r) => r.threshold !== null)
@@ -66,9 +67,9 @@ ${downtimeChart(results)}</section>
 ${costChart(results, world.days)}</section>
 <section><h2>Figures</h2>
 ${table(['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total', 'all causes', 'replica h', 'unused replicas', 'cost', 'vs on-demand', 'interpolated'], rows)}
-<p class="how">Interpolated: share of SEF's stored price points that are interpolated, for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s). Relaunched: workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.</p></section>
+<p class="how">Interpolated: SEF's interpolated price points (and their share of its stored points), for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s). Relaunched: workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.</p></section>
 <section><h2>The risk heuristic's quality</h2>
-<p class="how">Rebalance recommendations for serving instances; interruptions warned by one; of those, the ones SEF scored at or above its threshold (it saw them coming); and standbys started on a rebalance that were never promoted (started for nothing).</p>
+<p class="how">Rebalance recommendations for serving instances; interruptions warned by one; of those, the ones SEF scored at or above its threshold (it saw them coming); and standbys started on a rebalance that ended without being promoted (started for nothing).</p>
 ${table(['threshold', 'rebalances', 'interruptions warned', 'seen coming', 'replicas for nothing'], heuristic)}</section>
 <section><h2>The world</h2>${params(world)}<h2>The fleet and the cloud</h2>${params(run)}</section>
 </main></body></html>

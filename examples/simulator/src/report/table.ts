@@ -1,4 +1,5 @@
 import type { SimulationReport } from '../simulate.js';
+import { interpolatedText } from './interpolated-text.js';
 
 const pad = (cells: readonly string[], widths: readonly number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 
@@ -8,7 +9,7 @@ function grid(header: readonly string[], rows: readonly (readonly string[])[]): 
 }
 
 const hours = (seconds: number) => (seconds / 3600).toFixed(2);
-const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits)} %`;
+const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 /** The per-policy table and the risk heuristic's table, as printed by `pnpm simulate`. */
 export function formatTables(report: SimulationReport): string {
@@ -31,7 +32,7 @@ export function formatTables(report: SimulationReport): string {
       String(r.replicas.unused),
       r.cost.total.toFixed(2),
       percent(r.cost.ratio),
-      r.kind === 'on-demand' ? '-' : percent(r.prices.interpolatedShare, 2),
+      interpolatedText(r),
     ]),
   );
   const auto = report.results.filter((r) => r.threshold !== null);
@@ -41,8 +42,8 @@ export function formatTables(report: SimulationReport): string {
   );
   const notes = [
     `downtime: per interruption, from the notice until the workload is served again; all causes adds the reroutes of moves made before any notice; "relaunched": workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.`,
-    `interpolated: share of SEF's stored points that are interpolated, for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s).`,
-    'seen coming: interruptions whose rebalance recommendation SEF scored at or above the threshold; replicas for nothing: standbys started on a rebalance and never promoted.',
+    `interpolated: SEF's interpolated points (and their share of its stored points), for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s).`,
+    'seen coming: interruptions whose rebalance recommendation SEF scored at or above the threshold; replicas for nothing: standbys started on a rebalance that ended without being promoted.',
   ];
   return [title, '', main, '', 'risk heuristic (SEF auto):', heuristic, '', ...notes].join('\n') + '\n';
 }

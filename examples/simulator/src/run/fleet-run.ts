@@ -173,15 +173,16 @@ export async function runPolicy(world: World, policy: Exclude<Policy, { kind: 'o
     await cloud.router.route(agentId, instanceId);
   };
 
-  const reporters = agentIds.slice(0, run.reportingAgents);
+  // Each reporting agent samples the price of one pool, the one it started in (as an agent's SEF_POOLS
+  // does): its series goes on through failovers, and a tick it is down for is a gap in it.
+  const reporters = agentIds.slice(0, run.reportingAgents).map((agentId, i) => ({ agentId, poolId: world.agentPools[i]! }));
   await playSchedule(world, clock, run.reportEverySeconds * 1000, {
     onEvent: onWorld,
     onTick(tick) {
-      const reports = reporters.flatMap((agentId) => {
+      const reports = reporters.flatMap(({ agentId, poolId }) => {
         const instanceId = ledger.routedTo(agentId);
-        const life = instanceId ? cloud.lives.get(instanceId) : undefined;
-        if (!ledger.served(agentId) || !life) return [];
-        return [{ agentId, instanceId: life.instanceId, poolId: life.poolId, timestamp: Math.floor(tick / 1000), price: world.prices.priceAt(life.poolId, tick) }];
+        if (!ledger.served(agentId) || !instanceId) return [];
+        return [{ agentId, instanceId, poolId, timestamp: Math.floor(tick / 1000), price: world.prices.priceAt(poolId, tick) }];
       });
       if (reports.length > 0) track(sef.ingest(reports));
     },

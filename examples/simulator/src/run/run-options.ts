@@ -18,8 +18,9 @@ export interface RunOptions {
   /** Spacing of the sampled price reports, seconds (SEF's grid). @default 300 */
   readonly reportEverySeconds?: number;
   /**
-   * Agents whose primary reports its pool's price through SEF (the first ones): at 1,000 agents a full
-   * stream is millions of reports per policy, so the interpolated share is measured on this sample.
+   * Agents that report the price of the pool they started in through SEF, from the instance that serves
+   * them (the first ones): at 1,000 agents a full stream is millions of reports per policy, so the
+   * interpolated share is measured on this sample.
    * @default 50
    */
   readonly reportingAgents?: number;

@@ -1,3 +1,4 @@
+import type { ReplicaStatus, SefStorage } from '@sef/core';
 import type { World } from '../world/world.js';
 import type { InstanceLife } from './observed-cloud.js';
 import { agentIdOf, type RunRecord } from './fleet-run.js';
@@ -59,7 +60,7 @@ export interface PolicyResult {
     readonly warned: number;
     /** Warned interruptions scored at or above the threshold (a standby started or already there), auto only. */
     readonly seenComing: number | null;
-    /** Standbys started on a rebalance recommendation and never promoted, auto only. */
+    /** Standbys started on a rebalance recommendation that ended without being promoted (still up at the end: left out), auto only. */
     readonly startedForNothing: number | null;
   };
   /** SEF's `error` events and failed simulator calls: how many, and the first few distinct messages. */
@@ -82,6 +83,25 @@ function bill(world: World, life: InstanceLife, hourly: Float64Array): void {
     hourly[Math.floor((t - world.start) / hourMs)]! += (price * (next - t)) / hourMs;
     t = next;
   }
+}
+
+const activeStatuses: readonly ReplicaStatus[] = ['launching', 'syncing', 'ready'];
+
+/**
+ * Standbys started on a rebalance recommendation that ended without being promoted. A replica's cause is
+ * the id of the notice that started it (a relaunch adds `:retryN`), so SEF's own notice record tells whether
+ * it was a rebalance recommendation. Standbys still up when the run ends are left out: undecided.
+ */
+async function rebalanceStandbysNeverPromoted(storage: SefStorage): Promise<number> {
+  let count = 0;
+  for (const agent of await storage.agents.list()) {
+    for (const r of await storage.replicas.listByAgent(agent.id)) {
+      if (r.status === 'promoted' || activeStatuses.includes(r.status)) continue;
+      const notice = await storage.events.getSignal(r.causeId.replace(/:retry\d+$/, ''));
+      if (notice?.signalType === 'rebalance-recommendation') count++;
+    }
+  }
+  return count;
 }
 
 const quantile = (sorted: readonly number[], q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
@@ -125,15 +145,7 @@ export async function summarise(record: RunRecord): Promise<PolicyResult> {
   const flags = await record.sef.storage.prices.countByFlag();
   const points = Object.values(flags).reduce((a, b) => a + b, 0);
   const threshold = policy.kind === 'auto' ? policy.threshold : null;
-  let startedForNothing: number | null = null;
-  if (policy.kind === 'auto') {
-    startedForNothing = 0;
-    for (const agent of await record.sef.storage.agents.list()) {
-      for (const r of await record.sef.storage.replicas.listByAgent(agent.id)) {
-        if (r.replicaType === 'auto' && r.causeId.includes('rebalance') && !r.causeId.endsWith(':next') && r.status !== 'promoted') startedForNothing++;
-      }
-    }
-  }
+  const startedForNothing = policy.kind === 'auto' ? await rebalanceStandbysNeverPromoted(record.sef.storage) : null;
   const warned = record.interruptions.filter((i) => i.warning !== null && i.warning.at < i.noticeAt);
   const o = record.outcomes;
   return {
