@@ -7,7 +7,7 @@ let config;
 try {
   config = parseConfig(process.argv.slice(2), process.env);
 } catch (error) {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n\n${helpText}`);
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n\n${helpText}`);
   process.exit(2);
 }
 if (config === 'help') {
