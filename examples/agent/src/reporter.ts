@@ -24,7 +24,7 @@ export interface Reporter {
   send(entry: SpoolEntry, options?: { urgent?: boolean }): Promise<void>;
   /** Number of entries waiting in the spool. */
   backlog(): number;
-  /** Resolves when the spool is empty (tests, shutdown). */
+  /** Resolves when the spool is empty and no drain is running any more (its outcome logged). */
   drained(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -109,7 +109,8 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     backlog: () => spool.size,
     drained() {
-      return spool.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+      // Not while a drain still runs: its last shift empties the queue before its disk write and its log line.
+      return spool.size === 0 && !draining ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
     },
     async stop() {
       abort.abort();
