@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { realisticLatencies } from '../src/sim/cloud.js';
-import { createHarness, T0 } from './replica-harness.js';
+import { createHarness, recordCalls, T0 } from './replica-harness.js';
 
 describe('acknowledge, then act', () => {
   it('acceptSignal records the notice and returns before any time passes; the failover then runs in the background, its steps saved as it goes', async () => {
@@ -50,6 +50,27 @@ describe('acknowledge, then act', () => {
     const progress = h.of('notice.progress').filter((e) => e.noticeId === first.notice.id);
     expect(progress.length).toBeGreaterThan(0);
     expect(h.cloud.calls.filter((c) => c.method === 'launch')).toHaveLength(1);
+  });
+
+  it('a notice about the primary is acknowledged after one store call, the insert that also answers duplicates; with the agent in hand nothing is read first', async () => {
+    const calls: string[] = [];
+    const h = createHarness({ wrap: (_, deps) => recordCalls(deps, calls) });
+    const agent = await h.agent('a1');
+    const { instanceId: _, ...signal } = { ...h.cloud.signals.notice('i-a1', 'termination-notice'), agentId: 'a1' };
+    const first = await h.sef.acceptSignal(signal, { agent });
+    expect(calls[0]).toBe('events.recordSignal');
+    await h.settle(h.sef.idle());
+    calls.length = 0;
+    // Without the record: one read of the agent, then the insert; a copy after the failover (another
+    // primary now) is a duplicate through the same insert (the pin).
+    expect(await h.sef.acceptSignal({ ...signal, source: 'eventbridge' })).toMatchObject({ created: false, notice: { id: first.notice.id } });
+    expect(calls).toEqual(['agents.get', 'events.recordSignal']);
+    // A record of another agent is not taken for this one.
+    await h.agent('b1');
+    calls.length = 0;
+    await expect(h.sef.acceptSignal({ ...h.cloud.signals.notice('i-b1', 'termination-notice'), agentId: 'b1' }, { agent })).resolves.toMatchObject({ created: true, notice: { agentId: 'b1', instanceId: 'i-b1' } });
+    expect(calls.slice(0, 2)).toEqual(['agents.get', 'events.recordSignal']);
+    await h.settle(h.sef.idle());
   });
 
   it('a notice naming an instance that is neither the primary nor the replica is refused with a reason; so is an unknown agent', async () => {

@@ -116,6 +116,32 @@ export function createHarness(options: HarnessOptions = {}): Harness {
 }
 
 /** A process's view of the shared dependencies, which it can lose at once (`kill`): then every call rejects. */
+/**
+ * Wraps the stores, the lease manager and the router of `deps` so that every call is appended to `calls`
+ * as `store.method` (`agents.get`, `leases.acquire`, `router.route`) when it starts: what a flow asks of
+ * its dependencies, in order (each store call is a round trip on a real backend).
+ */
+export function recordCalls(deps: ReplicaManagerDeps, calls: string[]): ReplicaManagerDeps {
+  const logged = <T extends object>(name: string, target: T): T =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const value: unknown = Reflect.get(t, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(`${name}.${String(key)}`);
+          return (value as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  const { storage } = deps;
+  return {
+    ...deps,
+    storage: { ...storage, agents: logged('agents', storage.agents), replicas: logged('replicas', storage.replicas), events: logged('events', storage.events), pools: logged('pools', storage.pools) },
+    leases: logged('leases', deps.leases),
+    router: logged('router', deps.router),
+  };
+}
+
 function mortal(deps: ReplicaManagerDeps): { deps: ReplicaManagerDeps; kill: () => void } {
   let dead = false;
   const gone = <T extends object>(target: T): T =>

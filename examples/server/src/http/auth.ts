@@ -1,4 +1,4 @@
-import type { AgentStore } from '@sef/core';
+import type { AgentRecord, AgentStore } from '@sef/core';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './http-error.js';
 import { bearerToken, claimedAgent, secretsEqual, tokenMatchesHash } from './tokens.js';
@@ -6,8 +6,8 @@ import { bearerToken, claimedAgent, secretsEqual, tokenMatchesHash } from './tok
 /** Who may call a route. `agent` routes take the path agent's own token; `agent-or-admin` also the admin. */
 export type Audience = 'admin' | 'agent' | 'agent-or-admin';
 
-/** Who the caller turned out to be. */
-export type Principal = { readonly kind: 'admin' } | { readonly kind: 'agent'; readonly agentId: string };
+/** Who the caller turned out to be; an agent with the record its token was checked against. */
+export type Principal = { readonly kind: 'admin' } | { readonly kind: 'agent'; readonly agentId: string; readonly agent: AgentRecord };
 
 export interface AuthOptions {
   /** The admin bearer token; ignored when `enabled` is false. */
@@ -34,7 +34,7 @@ export function createAuthenticator(options: AuthOptions) {
     if (agentId === undefined) return undefined;
     const agent = await agents.get(agentId);
     if (!agent?.tokenHash || !tokenMatchesHash(token, agent.tokenHash)) return undefined;
-    return { kind: 'agent', agentId };
+    return { kind: 'agent', agentId, agent };
   }
 
   return async function authenticate(request: FastifyRequest, audience: Audience): Promise<Principal> {

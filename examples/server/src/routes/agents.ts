@@ -55,9 +55,10 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   r.post('/api/agents/:id/interruption', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams, body: interruptionBody } }, async (request, reply) => {
-    const agent = await requireAgent(ctx, request.params.id);
+    const agent = await requireAgent(ctx, request.params.id, request);
     const b = request.body;
-    // Acknowledge, then act: the notice is recorded and the failover runs in the background.
+    // Acknowledge, then act: the notice is recorded (one insert for a notice about the primary) and the
+    // failover runs in the background.
     const { created, notice } = await ctx.sef.acceptSignal({
       type: b.signal_type,
       agentId: agent.id,
@@ -65,7 +66,7 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
       noticeTime: b.notice_time !== undefined ? b.notice_time * 1000 : ctx.now(),
       ...(b.action_time !== undefined ? { actionTime: b.action_time * 1000 } : {}),
       source: 'api',
-    });
+    }, { agent });
     return reply.code(202).send({ notice_id: notice.id, duplicate: !created, notice: noticeView(notice) });
   });
 }

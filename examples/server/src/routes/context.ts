@@ -27,11 +27,17 @@ export interface RouteContext {
  */
 export const guard = (ctx: RouteContext, audience: Audience, options: { rateLimited?: boolean } = {}) => async (request: FastifyRequest) => {
   const principal = await ctx.authenticate(request, audience);
+  if (principal.kind === 'agent') authenticated.set(request, principal.agent);
   if (options.rateLimited && principal.kind === 'agent') await ctx.limitAgent?.(request);
 };
 
-/** The agent of a path, or 404. */
-export async function requireAgent(ctx: RouteContext, id: string): Promise<AgentRecord> {
+/** The agent record an agent token of the request was checked against (one read per request, not two). */
+const authenticated = new WeakMap<FastifyRequest, AgentRecord>();
+
+/** The agent of a path, or 404: as read by the request's authentication when an agent token named it, else read. */
+export async function requireAgent(ctx: RouteContext, id: string, request?: FastifyRequest): Promise<AgentRecord> {
+  const known = request === undefined ? undefined : authenticated.get(request);
+  if (known?.id === id) return known;
   const agent = await ctx.sef.storage.agents.get(id);
   if (!agent) throw new NotFoundError(`Unknown agent ${id}`);
   return agent;

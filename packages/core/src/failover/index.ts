@@ -2,7 +2,7 @@ export { createReplicaManager, type AgentReplicaStatus, type ReplicaHeartbeatSta
 export type { ReplicaManagerDeps } from './context.js';
 export type { SefEmit } from './emit.js';
 export type { ManualResult } from './manual.js';
-export type { NoticeReceipt } from './notice-intake.js';
+export type { NoticeReceipt, RecordNoticeOptions } from './notice-intake.js';
 export type { SweepResult } from './sweep.js';
 export type { ReconcileResult } from './reconcile.js';
 export type { FlowResult } from './termination.js';

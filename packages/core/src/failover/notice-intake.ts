@@ -11,8 +11,18 @@ export interface NoticeReceipt {
   readonly notice: InterruptionEventRecord;
 }
 
-async function agentOf(ctx: FlowContext, signal: InterruptionSignal): Promise<AgentRecord> {
+/** What the caller of `recordNotice` already holds. */
+export interface RecordNoticeOptions {
+  /**
+   * The agent's record as the caller has just read it (the server's authentication reads it to check the
+   * token): used instead of reading it again when its id is the signal's `agentId`. @default undefined
+   */
+  readonly agent?: AgentRecord;
+}
+
+async function agentOf(ctx: FlowContext, signal: InterruptionSignal, known: AgentRecord | undefined): Promise<AgentRecord> {
   if (signal.agentId !== undefined) {
+    if (known?.id === signal.agentId) return known;
     const agent = await ctx.storage.agents.get(signal.agentId);
     if (!agent) throw new NotFoundError(`Agent ${signal.agentId} not found`);
     return agent;
@@ -36,12 +46,12 @@ async function agentOf(ctx: FlowContext, signal: InterruptionSignal): Promise<Ag
   return agent;
 }
 
-/** The role of `instanceId` in the agent now, with its pool; `ConflictError` when it is neither primary nor replica. */
-async function roleOf(ctx: FlowContext, agent: AgentRecord, instanceId: string): Promise<{ role: NoticeRole; poolId: string }> {
+/** The role of `instanceId` in the agent now, with its pool; undefined when it is neither primary nor replica. */
+async function roleOf(ctx: FlowContext, agent: AgentRecord, instanceId: string): Promise<{ role: NoticeRole; poolId: string } | undefined> {
   if (agent.primaryInstanceId === instanceId) return { role: 'primary', poolId: agent.poolId };
   const replica = await activeReplica(ctx, agent.id);
   if (replica?.instanceId === instanceId) return { role: 'replica', poolId: replica.poolId };
-  throw new ConflictError(`Instance ${instanceId} is neither the primary nor the replica of agent ${agent.id}: a notice must name one of the agent's own instances`);
+  return undefined;
 }
 
 /**
@@ -50,15 +60,22 @@ async function roleOf(ctx: FlowContext, agent: AgentRecord, instanceId: string):
  * agent's primary at its first receipt; the store's pin makes every later copy a duplicate, also after the
  * failover made another instance primary. A new notice must name the agent's primary or current replica
  * (`ConflictError` otherwise), so that no agent can touch another's failover.
+ *
+ * For a notice about the agent's primary (the usual one) this is one write: the store's insert-if-absent
+ * answers a duplicate too. Only a notice naming another instance is looked up first.
  */
-export async function recordNotice(ctx: FlowContext, signal: InterruptionSignal): Promise<NoticeReceipt> {
-  const agent = await agentOf(ctx, signal);
+export async function recordNotice(ctx: FlowContext, signal: InterruptionSignal, options: RecordNoticeOptions = {}): Promise<NoticeReceipt> {
+  const agent = await agentOf(ctx, signal, options.agent);
   const instanceId = signal.instanceId ?? agent.primaryInstanceId;
   const id = noticeId(agent.id, instanceId, signal.type, signal.noticeTime);
-  // A notice already recorded is a duplicate even when its instance is no longer the agent's.
-  const seen = await ctx.storage.events.getSignal(id);
-  if (seen) return { created: false, notice: seen };
-  const { role, poolId } = await roleOf(ctx, agent, instanceId);
+  const concerns = await roleOf(ctx, agent, instanceId);
+  if (!concerns) {
+    // A notice already recorded is a duplicate even when its instance is no longer the agent's.
+    const seen = await ctx.storage.events.getSignal(id);
+    if (seen) return { created: false, notice: seen };
+    throw new ConflictError(`Instance ${instanceId} is neither the primary nor the replica of agent ${agent.id}: a notice must name one of the agent's own instances`);
+  }
+  const { role, poolId } = concerns;
   const detectedAt = ctx.clock.now();
   const { created, event } = await ctx.storage.events.recordSignal({
     id, agentId: agent.id, instanceId, poolId, signalType: signal.type, instanceRole: role,

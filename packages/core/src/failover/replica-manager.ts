@@ -5,7 +5,7 @@ import type { ModeChange } from '../modes/mode-rules.js';
 import { createRiskScorer } from '../risk/risk-scorer.js';
 import { activeReplica, requireAgent, type FlowContext, type ReplicaManagerDeps } from './context.js';
 import { manualSwitch, setModes, type ManualResult } from './manual.js';
-import { recordNotice, type NoticeReceipt } from './notice-intake.js';
+import { recordNotice, type NoticeReceipt, type RecordNoticeOptions } from './notice-intake.js';
 import { runNotice } from './notice-runner.js';
 import { sweep, type SweepResult } from './sweep.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
@@ -43,7 +43,7 @@ export interface ReplicaManager {
    * the background (see `idle`). Throws `ConflictError` when the notice names an instance that is not the
    * agent's primary or replica, `NotFoundError` for an unknown agent.
    */
-  acceptSignal(signal: InterruptionSignal): Promise<NoticeReceipt>;
+  acceptSignal(signal: InterruptionSignal, options?: RecordNoticeOptions): Promise<NoticeReceipt>;
   /** `acceptSignal`, then waits for the response of a new notice; a duplicate resolves at once. */
   handleSignal(signal: InterruptionSignal): Promise<SignalHandling>;
   /**
@@ -89,8 +89,8 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
     void task.finally(() => tasks.delete(task));
     return run;
   };
-  const accept = async (signal: InterruptionSignal): Promise<NoticeReceipt> => {
-    const receipt = await recordNotice(ctx, signal);
+  const accept = async (signal: InterruptionSignal, options?: RecordNoticeOptions): Promise<NoticeReceipt> => {
+    const receipt = await recordNotice(ctx, signal, options);
     deps.emit('notice.received', { notice: receipt.notice, duplicate: !receipt.created });
     return receipt;
   };
@@ -109,8 +109,8 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
     enableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: true }),
     disableManualReplica: (agentId) => setModes(ctx, agentId, { manualReplica: false }),
     manualSwitch: (agentId) => manualSwitch(ctx, agentId),
-    async acceptSignal(signal) {
-      const receipt = await accept(signal);
+    async acceptSignal(signal, options) {
+      const receipt = await accept(signal, options);
       if (receipt.created) void start(receipt.notice.id).catch(() => undefined);
       return receipt;
     },

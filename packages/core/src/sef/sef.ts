@@ -17,7 +17,7 @@ import type { AgentReplicaStatus, ReplicaHeartbeatState, ReplicaManager } from '
 import type { ManualResult } from '../failover/manual.js';
 import type { ReconcileResult } from '../failover/reconcile.js';
 import type { SignalHandling } from '../failover/replica-manager.js';
-import type { NoticeReceipt } from '../failover/notice-intake.js';
+import type { NoticeReceipt, RecordNoticeOptions } from '../failover/notice-intake.js';
 import type { ModeChange } from '../modes/mode-rules.js';
 import type { RiskScore } from '../events/event-map.js';
 import type { SignalSource } from '../ports/signal-source.js';
@@ -180,9 +180,10 @@ export class Sef extends EventEmitter<SefEvents> {
    * duplicate). The response runs in the background; its steps, outcome and deadline are in the notice's
    * record (`storage.events.getSignal(notice.id)`) and in `notice.progress` / `failover.*` events, and
    * `stop()` waits for it. Throws `ConflictError` for an instance that is not the agent's primary or replica.
+   * `options.agent`: the agent's record as the caller has just read it (saves reading it again).
    */
-  acceptSignal(signal: InterruptionSignal): Promise<NoticeReceipt> {
-    return this.#track(this.#parts.replicas.acceptSignal(signal));
+  acceptSignal(signal: InterruptionSignal, options?: RecordNoticeOptions): Promise<NoticeReceipt> {
+    return this.#track(this.#parts.replicas.acceptSignal(signal, options));
   }
 
   /** Like `acceptSignal`, but resolves when the response of a new notice has ended (a duplicate resolves at once). */
