@@ -44,9 +44,9 @@ function perNotice(audits: NoticeAudit[]): string {
   };
   const ended = audits.filter((a) => a.success !== null).length;
   const failed = audits.filter((a) => a.success === false).map((a) => `${a.id}: ${a.reason}`);
-  const extra = audits.filter((a) => a.launches > 1 || a.promotions !== 1 || a.completions !== 1).map((a) => `${a.id}: ${a.launches} launches, ${a.promotions} promotions, ${a.completions} completions`);
+  const extra = audits.filter((a) => a.launches > 1 || a.tagged > 1 || a.promotions !== 1 || a.completions !== 1).map((a) => `${a.id}: ${a.launches} launches by token, ${a.tagged} by tag, ${a.promotions} promotions, ${a.completions} completions`);
   if (extra.length > 0) console.error(`not one failover: ${extra.join('; ')}`);
-  return `ended ${ended}/${audits.length}; completion events per notice ${count((a) => a.completions)}; promoted relaunches ${count((a) => a.promotions)}; moto launches ${count((a) => a.launches)}${failed.length ? `; failed: ${failed.join('; ')}` : ''}`;
+  return `ended ${ended}/${audits.length}; completion events per notice ${count((a) => a.completions)}; promoted relaunches ${count((a) => a.promotions)}; moto launches by ClientToken ${count((a) => a.launches)}, by sef:cause tag ${count((a) => a.tagged)}${failed.length ? `; failed: ${failed.join('; ')}` : ''}`;
 }
 
 /** One wave: every agent's notice, `copies` copies over the 3 processes, 3 at once and the rest after the failover. */

@@ -10,7 +10,7 @@ import type { CallOptions, Clock, ComputeProvider, ExpectedLatencies, InstanceIn
 import { PoolUnusableError, ProviderError, systemClock } from '@sef/core';
 import { parsePoolId } from './pool-id.js';
 import { awsErrorCode, callAws, toSefError } from './errors.js';
-import { clientToken, instanceTags, toInstanceInfo } from './ec2-instances.js';
+import { clientToken, instanceTags, tagSafe, toInstanceInfo } from './ec2-instances.js';
 import { listLaunchedInstances } from './ec2-inventory.js';
 
 export { instanceTags } from './ec2-instances.js';
@@ -96,7 +96,7 @@ function placement(spec: AgentLaunchSpec, subnet: string): Partial<RunInstancesC
 
 /**
  * The core's {@link ComputeProvider} on EC2. Launches carry a `ClientToken` derived from the call's
- * idempotency token, so a retried launch returns the instance of the first one.
+ * idempotency token, so a retried launch returns the instance of the first one, also when it asks for another pool.
  * @example
  * const compute = createEc2ComputeProvider({
  *   client: new EC2Client({ region: 'us-east-1', maxAttempts: 5 }),
@@ -119,6 +119,14 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
       if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return undefined;
       throw toSefError(error, 'DescribeInstances', ctx(call));
     }
+  };
+
+  /** The instance launched with `token` (its `sef:token` tag), if EC2 lists it. */
+  const launchedWith = async (token: string, call?: CallOptions): Promise<InstanceInfo | undefined> => {
+    const out = await callAws('DescribeInstances', () =>
+      client.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${instanceTags.token}`, Values: [token] }] }), send(call?.signal)), ctx(call));
+    const instance = out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
+    return instance ? toInstanceInfo(instance) : undefined;
   };
 
   return {
@@ -146,6 +154,8 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
       const tags: Tag[] = [
         { Key: instanceTags.agent, Value: request.agentId },
         { Key: instanceTags.role, Value: request.role },
+        { Key: instanceTags.token, Value: token },
+        ...(request.causeId !== undefined ? [{ Key: instanceTags.cause, Value: tagSafe(request.causeId) }] : []),
         ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
       ];
       const lt = spec.launchTemplate;
@@ -174,7 +184,15 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
           { ResourceType: 'volume', Tags: tags },
         ],
       };
-      const out = await callAws('RunInstances', () => client.send(new RunInstancesCommand(input), send(call?.signal)), ctx(call, request.poolId));
+      let out;
+      try {
+        out = await client.send(new RunInstancesCommand(input), send(call?.signal));
+      } catch (error) {
+        // The token launched before with other parameters (another pool of the same cause): that instance is the answer.
+        const first = awsErrorCode(error) === 'IdempotentParameterMismatch' ? await launchedWith(token, call) : undefined;
+        if (first) return first;
+        throw toSefError(error, 'RunInstances', ctx(call, request.poolId));
+      }
       const instance = out.Instances?.[0];
       if (!instance) throw new ProviderError(`RunInstances returned no instance for ${request.poolId}`, { retryable: true });
       return toInstanceInfo(instance);

@@ -3,8 +3,15 @@ import type { Instance, Tag } from '@aws-sdk/client-ec2';
 import type { InstanceInfo, InstanceState } from '@sef/core';
 import { ProviderError } from '@sef/core';
 
-/** Tag keys naming the agent and role of every instance SEF launches. */
-export const instanceTags = { agent: 'sef:agent', role: 'sef:role' } as const;
+/**
+ * Tag keys of every instance SEF launches: its agent and role, the cause it was launched for (a notice's
+ * id; when the launch names one) and its `ClientToken`, by which a launch refused as a repeat with other
+ * parameters finds the instance of the first.
+ */
+export const instanceTags = { agent: 'sef:agent', role: 'sef:role', cause: 'sef:cause', token: 'sef:token' } as const;
+
+/** EC2 tag values hold at most 256 characters; longer ones are hashed, equal in, equal out. */
+export const tagSafe = (value: string): string => (value.length <= 256 ? value : createHash('sha256').update(value).digest('hex'));
 
 const states: ReadonlySet<string> = new Set(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']);
 

@@ -42,11 +42,11 @@ describe('EC2 compute provider: command inputs', () => {
     ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
     const compute = createEc2ComputeProvider({ client, launchSpec });
     const info = await compute.launch(
-      { agentId: 'agent-1', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot' },
+      { agentId: 'agent-1', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot', causeId: 'sig-123' },
       { idempotencyToken: 'sig-123:replica' },
     );
     expect(info).toEqual({ instanceId: 'i-0123456789abcdef0', poolId: 'us-east-1b:c5.large', market: 'spot', state: 'pending', launchedAt: Date.UTC(2026, 0, 1) });
-    const tags = [{ Key: 'sef:agent', Value: 'agent-1' }, { Key: 'sef:role', Value: 'replica' }];
+    const tags = [{ Key: 'sef:agent', Value: 'agent-1' }, { Key: 'sef:role', Value: 'replica' }, { Key: 'sef:token', Value: 'sig-123:replica' }, { Key: 'sef:cause', Value: 'sig-123' }];
     expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input).toEqual({
       MinCount: 1,
       MaxCount: 1,
@@ -113,6 +113,36 @@ describe('EC2 compute provider: command inputs', () => {
       expect(error).toMatchObject({ code: 'CAPACITY', poolId: 'us-east-1a:c5.large', cause });
     },
   );
+
+  it('a token that launched before in another pool (IdempotentParameterMismatch) answers the instance tagged with it, launching none', async () => {
+    const first = instance({ InstanceId: 'i-first', Placement: { AvailabilityZone: 'us-east-1a' } });
+    ec2.on(RunInstancesCommand).rejects(awsError('IdempotentParameterMismatch'));
+    ec2.on(DescribeInstancesCommand).resolves(reservation(first));
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const info = await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'primary', market: 'spot', causeId: 'n1' }, { idempotencyToken: 'n1:launch' });
+    expect(info).toMatchObject({ instanceId: 'i-first', poolId: 'us-east-1a:c5.large' });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ Filters: [{ Name: 'tag:sef:token', Values: ['n1:launch'] }] });
+    // No instance with the token (another request used it): the mismatch stands, as a final ProviderError.
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    const e = await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'primary', market: 'spot' }, { idempotencyToken: 'n1:launch' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e).toMatchObject({ retryable: false, message: expect.stringContaining('IdempotentParameterMismatch') });
+  });
+
+  it('a cause id longer than a tag value holds (256) is tagged by its hash, the same for the same id', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [instance()] });
+    const compute = createEc2ComputeProvider({ client, launchSpec });
+    const causeTag = async (causeId: string) => {
+      ec2.resetHistory();
+      await compute.launch({ agentId: 'a', poolId: 'us-east-1b:c5.large', role: 'replica', market: 'spot', causeId }, { idempotencyToken: 't' });
+      return ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input.TagSpecifications![0]!.Tags!.find((t) => t.Key === 'sef:cause')!.Value!;
+    };
+    const long = 'x'.repeat(300);
+    expect(await causeTag(long)).toHaveLength(64);
+    expect(await causeTag(long)).toBe(await causeTag(long));
+    expect(await causeTag(`${long}y`)).not.toBe(await causeTag(long));
+    expect(await causeTag('n'.repeat(256))).toBe('n'.repeat(256));
+  });
 
   it('throttling becomes a retryable ProviderError; an invalid parameter a final one', async () => {
     const compute = createEc2ComputeProvider({ client, launchSpec });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { freePort, startMoto, type MotoServer } from '@sef/adapter-aws/testing';
+import { stepToken } from '@sef/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createPrivateRedis, type PrivateRedis } from '../../../../packages/adapter-redis/test/private-redis.js';
@@ -28,8 +29,10 @@ export interface NoticeAudit {
   readonly completions: number;
   /** Emergency relaunch records of the notice that were promoted. */
   readonly promotions: number;
-  /** Instances moto launched for the notice's relaunch (their ClientToken is the notice's launch token). */
+  /** Instances moto launched for the notice's relaunch with the notice's launch token as ClientToken. */
   readonly launches: number;
+  /** Instances moto launched tagged with the notice as their cause (`sef:cause`), whatever their token. */
+  readonly tagged: number;
 }
 
 /** SEF-tagged instances that run in moto while no stored state refers to them. */
@@ -84,8 +87,8 @@ export interface ChaosOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The launch token prefix of a notice's relaunch: `stepToken(noticeId, 'launch:<pool>')`, 40 characters when hashed. */
-const launchTokenPrefix = (noticeId: string) => `${noticeId}:launch:`.slice(0, 40);
+/** The ClientToken of a notice's relaunch: one per notice, whatever pool it is tried in. */
+const launchToken = (noticeId: string) => stepToken(noticeId, 'launch');
 
 export async function startChaosCluster(options: ChaosOptions): Promise<ChaosCluster> {
   const schema = `chaos_${randomUUID().replaceAll('-', '_')}`;
@@ -182,13 +185,14 @@ export async function startChaosCluster(options: ChaosOptions): Promise<ChaosClu
         const instances = await cloud.instances();
         return noticeIds.map((id): NoticeAudit => {
           const n = notices.find((r) => r.id === id);
-          const prefix = launchTokenPrefix(id);
+          const token = launchToken(id);
           return {
             id, agentId: n?.agent_id ?? '?', success: n?.success ?? null, outcome: n?.outcome ?? null,
             reason: n?.steps.find((s) => s.ok === false)?.detail ?? null,
             completions: Number(completions.find((r) => r.id === id)?.n ?? 0),
             promotions: Number(promoted.find((r) => r.cause_id === id)?.n ?? 0),
-            launches: instances.filter((i) => i.clientToken?.startsWith(prefix)).length,
+            launches: instances.filter((i) => i.clientToken === token).length,
+            tagged: instances.filter((i) => i.cause === id).length,
           };
         });
       },

@@ -8,11 +8,19 @@ interface Kept {
   readonly body: string;
 }
 
+/** What EC2 answers a token repeated with other parameters. */
+const mismatch = (token: string): Kept => ({
+  status: 400,
+  contentType: 'text/xml;charset=UTF-8',
+  body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>IdempotentParameterMismatch</Code><Message>Arguments on this idempotent request are inconsistent with arguments used in previous request(s) (token ${token}).</Message></Error></Errors><RequestID>proxy</RequestID></Response>`,
+});
+
 /**
  * A loopback proxy in front of moto's EC2 that adds what the chaos tests need and moto lacks:
  * - **ClientToken idempotency** as EC2 documents it: a RunInstances repeated with a token that succeeded
  *   before answers the first call's response (the same instance) instead of launching again; concurrent
- *   repeats wait for the first. moto stores the token but launches again.
+ *   repeats wait for the first; a repeat with other parameters (another pool) is refused with
+ *   `IdempotentParameterMismatch`. A failed call binds nothing. moto stores the token but launches again.
  * - **Latency**: every call waits `latencyMs` before it is forwarded, so that a failover takes long
  *   enough (about a second) to be interrupted in the middle, as on EC2 where each call takes 100s of ms.
  * `launches` lists the RunInstances calls moto really served (token, first instance id).
@@ -22,6 +30,8 @@ export interface Ec2Proxy {
   readonly launches: readonly { readonly token: string | null; readonly instanceId: string | undefined }[];
   /** RunInstances answered from a kept token instead of launching again. */
   readonly repeats: number;
+  /** RunInstances refused as a token repeated with other parameters. */
+  readonly mismatches: number;
   /** Calls forwarded, by EC2 action. */
   readonly calls: ReadonlyMap<string, number>;
   close(): Promise<void>;
@@ -38,9 +48,10 @@ const readBody = (req: IncomingMessage) =>
 /** Starts the proxy on a free loopback port, forwarding to `target` (moto's endpoint). */
 export async function startEc2Proxy(target: string, options: { latencyMs?: number } = {}): Promise<Ec2Proxy> {
   const latency = options.latencyMs ?? 0;
-  const kept = new Map<string, Promise<Kept>>();
+  const kept = new Map<string, { params: string; answer: Promise<Kept> }>();
   const launches: { token: string | null; instanceId: string | undefined }[] = [];
   let repeats = 0;
+  let mismatches = 0;
   const calls = new Map<string, number>();
 
   const forward = async (req: IncomingMessage, body: string): Promise<Kept> => {
@@ -59,14 +70,18 @@ export async function startEc2Proxy(target: string, options: { latencyMs?: numbe
     const token = params.get('ClientToken');
     const earlier = token ? kept.get(token) : undefined;
     if (earlier) {
-      const first = await earlier.catch(() => undefined);
+      const first = await earlier.answer.catch(() => undefined);
       if (first?.status === 200) {
+        if (earlier.params !== body) {
+          mismatches++;
+          return mismatch(token!);
+        }
         repeats++;
         return first;
       }
     }
     const run = forward(req, body);
-    if (token) kept.set(token, run);
+    if (token) kept.set(token, { params: body, answer: run });
     const out = await run;
     if (out.status === 200) launches.push({ token, instanceId: /<instanceId>([^<]+)<\/instanceId>/.exec(out.body)?.[1] });
     return out;
@@ -88,6 +103,9 @@ export async function startEc2Proxy(target: string, options: { latencyMs?: numbe
     calls,
     get repeats() {
       return repeats;
+    },
+    get mismatches() {
+      return mismatches;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -23,6 +23,8 @@ export interface MotoInstance {
   readonly agentId: string | undefined;
   readonly role: string | undefined;
   readonly clientToken: string | undefined;
+  /** The cause SEF launched it for (`sef:cause`: a notice's id). */
+  readonly cause: string | undefined;
   readonly launchedAt: number;
 }
 
@@ -95,7 +97,7 @@ export async function prepareMotoCloud(endpoint: string, agents: readonly string
         out.push({
           instanceId: i.InstanceId!, state: i.State!.Name!, poolId: `${i.Placement!.AvailabilityZone}:${i.InstanceType}`,
           agentId: tag(i, instanceTags.agent), role: tag(i, instanceTags.role), clientToken: i.ClientToken || undefined,
-          launchedAt: i.LaunchTime?.getTime() ?? 0,
+          cause: tag(i, instanceTags.cause), launchedAt: i.LaunchTime?.getTime() ?? 0,
         });
       }
       token = page.NextToken || undefined;

@@ -49,21 +49,24 @@ export async function planLaunch(ctx: FlowContext, agent: AgentRecord, emergency
   return { choice, attempts };
 }
 
-/** Launches in the first usable pool with capacity; each pool attempt has its own idempotency token. */
+/**
+ * Launches in the first usable pool with capacity. Every pool attempt of a cause carries the same
+ * idempotency token (the cause's, never the pool's): a launch only binds its token when it succeeds, so
+ * whatever pool a resumed or concurrent run tries first (capacity back in a pool that refused an earlier
+ * run, a plan made again), the provider answers the one instance the cause already has.
+ */
 export async function launchInPlan(
   ctx: FlowContext,
   plan: LaunchPlan,
-  base: Omit<LaunchRequest, 'poolId' | 'market'>,
+  base: Omit<LaunchRequest, 'poolId' | 'market' | 'causeId'>,
   causeId: string,
   signal: AbortSignal,
 ): Promise<InstanceInfo> {
   let last: unknown;
+  const idempotencyToken = stepToken(causeId, 'launch');
   for (const attempt of plan.attempts.slice(0, 8)) {
     try {
-      return await ctx.compute.launch(
-        { ...base, poolId: attempt.poolId, market: attempt.market },
-        { signal, idempotencyToken: stepToken(causeId, `launch:${attempt.market === 'spot' ? attempt.poolId : 'od'}`) },
-      );
+      return await ctx.compute.launch({ ...base, poolId: attempt.poolId, market: attempt.market, causeId }, { signal, idempotencyToken });
     } catch (error) {
       if (!(error instanceof CapacityError || error instanceof PoolUnusableError)) throw error;
       last = error;

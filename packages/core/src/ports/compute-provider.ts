@@ -14,7 +14,11 @@ export interface InstanceInfo {
 /** Options of every provider call: the deadline's signal and a token that makes retries safe. */
 export interface CallOptions {
   readonly signal?: AbortSignal;
-  /** The same token twice means the same request (EC2 `ClientToken`): the second call must not act again. */
+  /**
+   * The same token twice means the same request (EC2 `ClientToken`): the second call must not act again.
+   * A launch binds its token only when it succeeds; a later launch with the token answers that instance,
+   * also when it asks for another pool or market (a cause tries pools in turn under one token).
+   */
   readonly idempotencyToken?: string;
 }
 
@@ -25,6 +29,8 @@ export interface LaunchRequest {
   readonly market: Market;
   /** Launch from this snapshot (emergency recovery), else from the agent's image. */
   readonly snapshotIds?: readonly string[];
+  /** The notice (or other cause) the launch is for; providers tag the instance with it (EC2: `sef:cause`). */
+  readonly causeId?: string;
 }
 
 /** An instance SEF launched, as the provider's inventory lists it (by the tags every launch carries). */

@@ -51,11 +51,14 @@ export function runComputeProviderContract(options: ComputeProviderContractOptio
       await f.compute.terminate(launched.instanceId);
     });
 
-    it.skipIf(gaps.has('launch-idempotency'))('the same idempotency token launches once; another token launches another instance', async () => {
+    it.skipIf(gaps.has('launch-idempotency'))('the same idempotency token launches once, also when it asks for another pool; another token launches another instance', async () => {
       const a = await f.compute.launch(request(f.pools[0]!), { idempotencyToken: 'contract:same' });
       const again = await f.compute.launch(request(f.pools[0]!), { idempotencyToken: 'contract:same' });
+      // A cause tries its pools in turn under one token: a launch with it answers the instance it has.
+      const elsewhere = await f.compute.launch(request(f.pools[1]!), { idempotencyToken: 'contract:same' });
       const other = await f.compute.launch(request(f.pools[0]!), { idempotencyToken: 'contract:other' });
       expect(again.instanceId).toBe(a.instanceId);
+      expect(elsewhere).toMatchObject({ instanceId: a.instanceId, poolId: f.pools[0] });
       expect(other.instanceId).not.toBe(a.instanceId);
       for (const i of [a, other]) await f.compute.terminate(i.instanceId);
     });
