@@ -8,8 +8,8 @@ export class SlotTable {
   ts = new Float64Array(1024);
   price = new Float64Array(1024);
   arrived = new Float64Array(1024);
-  /** Series of the slot, -1 when the slot is free. */
-  series = new Int32Array(1024).fill(-1);
+  /** Series of the slot, -1 once the slot is freed (slots at or past `#used` are never read). */
+  series = new Int32Array(1024);
   inst = new Int32Array(1024);
   role = new Uint8Array(1024);
   next = new Int32Array(1024);
@@ -116,7 +116,7 @@ export class SlotTable {
     this.ts = grow(this.ts);
     this.price = grow(this.price);
     this.arrived = grow(this.arrived);
-    this.series = grow(this.series, -1);
+    this.series = grow(this.series);
     this.inst = grow(this.inst);
     this.role = grow(this.role);
     this.next = grow(this.next);
