@@ -14,13 +14,13 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
 
 const style = `body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2733}
 main{max-width:960px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px}h3{font-size:15px;margin:18px 0 6px}section>h2:first-child{margin-top:0}
 .sub{color:#5b6673;margin:0 0 16px}
 section{background:#fff;border:1px solid #e1e5ea;border-radius:8px;padding:16px 18px;margin:16px 0;overflow-x:auto}
 .how{color:#4a5562;font-size:14px;margin:4px 0 10px;max-width:760px}
 .lead{font-size:16px;background:#eef5ff;border-left:4px solid #1b6ac9;padding:10px 14px;border-radius:4px}
 table{border-collapse:collapse;font-size:13px;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:5px 6px;white-space:nowrap;border-bottom:1px solid #edf0f3;text-align:right}th{background:#f3f5f8;font-weight:600}
+th,td{padding:5px 6px;white-space:nowrap;border-bottom:1px solid #edf0f3;text-align:right}th{background:#f3f5f8;font-weight:600;white-space:normal;vertical-align:bottom}
 .l{text-align:left}svg{max-width:100%;height:auto}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:13px}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}`;
 
@@ -37,11 +37,12 @@ export function renderHtml(report: SimulationReport): string {
         `Cheapest: <b>${esc(cheapest.policy)}</b> (${pct(cheapest.cost.ratio)} of on-demand, ${h(cheapest.downtime.allCauses)} down). ` +
         `On the frontier (no other policy is both cheaper and less down): ${best.map((r) => esc(r.policy)).join(', ')}.`
       : '';
-  const rows = results.map((r) => [
+  // Two tables rather than one of 15 columns, so that each fits the page's width.
+  const downtimeRows = results.map((r) => [
     r.policy, r.interruptions, r.failovers.promoted, r.failovers.emergency, r.failovers.failed, r.operatorRecoveries,
-    r.downtime.p50.toFixed(1), r.downtime.p99.toFixed(1), h(r.downtime.total), h(r.downtime.allCauses), r.replicas.hours.toFixed(1), r.replicas.unused,
-    `$${r.cost.total.toFixed(2)}`, pct(r.cost.ratio), interpolatedText(r),
+    r.downtime.p50.toFixed(1), r.downtime.p99.toFixed(1), h(r.downtime.total), h(r.downtime.allCauses),
   ]);
+  const costRows = results.map((r) => [r.policy, r.replicas.hours.toFixed(1), r.replicas.unused, `$${r.cost.total.toFixed(2)}`, pct(r.cost.ratio), interpolatedText(r)]);
   const heuristic = results
     .filter((r) => r.threshold !== null)
     .map((r) => [r.threshold!.toFixed(2), r.heuristic.rebalances, r.heuristic.warned, r.heuristic.seenComing ?? '-', r.heuristic.startedForNothing ?? '-']);
@@ -66,7 +67,11 @@ ${downtimeChart(results)}</section>
 <p class="how">What each policy has spent since the start: on-demand is the dashed reference; a standby running all the time (manual) shows as a steeper line; auto only pays for standbys when SEF scores a rebalance as risky.</p>
 ${costChart(results, world.days)}</section>
 <section><h2>Figures</h2>
-${table(['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total', 'all causes', 'replica h', 'unused replicas', 'cost', 'vs on-demand', 'interpolated'], rows)}
+<h3>Interruptions and downtime</h3>
+${table(['policy', 'interruptions', 'promoted', 'emergency', 'failed', 'relaunched', 'down p50 s', 'down p99 s', 'down total', 'all causes'], downtimeRows)}
+<p class="how">Down p50 / p99: per interruption, from its notice until the workload is served again. All causes adds the reroutes of moves made before any notice.</p>
+<h3>Cost, standbys and price data</h3>
+${table(['policy', 'replica hours', 'unused replicas', 'cost', 'vs on-demand', 'interpolated'], costRows)}
 <p class="how">Interpolated: SEF's interpolated price points (and their share of its stored points), for the ${Math.min(run.reportingAgents, world.agents)} agents whose reports are sampled (one per ${run.reportEverySeconds} s). Relaunched: workloads an operator relaunched ${run.recoveryMinutes} min after a failed failover.</p></section>
 <section><h2>The risk heuristic's quality</h2>
 <p class="how">Rebalance recommendations for serving instances; interruptions warned by one; of those, the ones SEF scored at or above its threshold (it saw them coming); and standbys started on a rebalance that ended without being promoted (started for nothing).</p>
