@@ -144,8 +144,8 @@ export function createPostgresEventStore(db: Db, t: Tables): EventStore {
       return byHour;
     },
 
-    async failoverStats(since) {
-      return failoverStatsRow((await query(db, 'EventStore.failoverStats', monitoring.failoverPerformance, [since]))[0]);
+    async failoverStats(since, { signalType } = {}) {
+      return failoverStatsRow((await query(db, 'EventStore.failoverStats', monitoring.failoverPerformance, [since, signalType ?? null]))[0]);
     },
 
     async appendSystemEvent(event) {

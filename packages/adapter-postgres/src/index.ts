@@ -6,6 +6,7 @@ export {
   replicaPerformance,
   failoverPerformance,
   type MonitoringOptions,
+  type FailoverPerformanceOptions,
   type DataQualityRow,
   type ReplicaPerformanceRow,
   type FailoverPerformanceRow,

@@ -6,7 +6,8 @@ import { num, numOrNull } from './rows.js';
  * The spec's three monitoring queries in PostgreSQL, each over rows at or after `since` (an SQL
  * expression of type timestamptz, e.g. `now() - interval '7 days'` as in the spec).
  * MySQL's `DATE(x)` becomes the UTC date, `TIMESTAMPDIFF(SECOND, a, b)` `extract(epoch from b - a)`;
- * the rest is the spec's SQL as written.
+ * the rest is the spec's SQL as written. The failover query takes a signal type as `$2` (null: every
+ * event, as the spec counts them).
  */
 export function monitoringSql(t: Tables, since: string) {
   return {
@@ -38,7 +39,7 @@ export function monitoringSql(t: Tables, since: string) {
     SUM(CASE WHEN success = TRUE THEN 1 ELSE 0 END) AS successful,
     COUNT(*) AS total_events
   FROM ${t.signals}
-  WHERE detected_at >= ${since} AND signal_type = 'termination-notice'`,
+  WHERE detected_at >= ${since} AND ($2::text IS NULL OR signal_type = $2)`,
   };
 }
 

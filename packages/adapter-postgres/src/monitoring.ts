@@ -1,4 +1,4 @@
-import type { DataQualityDay, FailoverStats, ReplicaStats } from '@sef/core';
+import type { DataQualityDay, FailoverStats, ReplicaStats, SignalType } from '@sef/core';
 import type { Pool } from 'pg';
 import { query, type Db } from './db.js';
 import { dataQualityRow, failoverStatsRow, monitoringSql, replicaStatsRow } from './monitoring-sql.js';
@@ -11,6 +11,12 @@ export interface MonitoringOptions {
   readonly window?: string;
 }
 
+/** The failover query's options: also which notices it counts. */
+export interface FailoverPerformanceOptions extends MonitoringOptions {
+  /** Only notices of this type (`'termination-notice'`: the failovers proper). @default every event, as the spec's query counts them */
+  readonly signalType?: SignalType;
+}
+
 /** One row of the spec's data-quality query: one UTC day. */
 export type DataQualityRow = DataQualityDay;
 /** One row of the spec's replica performance query: one replica type. */
@@ -18,8 +24,8 @@ export type ReplicaPerformanceRow = ReplicaStats;
 /** The single row of the spec's failover performance query. */
 export type FailoverPerformanceRow = FailoverStats;
 
-const run = async (pool: Pool, what: string, text: string, window: string) =>
-  query({ pool, onError: () => undefined, attempts: 1 } satisfies Db, what, text, [window]);
+const run = async (pool: Pool, what: string, text: string, params: unknown[]) =>
+  query({ pool, onError: () => undefined, attempts: 1 } satisfies Db, what, text, params);
 
 /**
  * The spec's "data quality over time": per UTC day of the last 7 days, points, interpolated and averaged
@@ -30,7 +36,7 @@ const run = async (pool: Pool, what: string, text: string, window: string) =>
  */
 export async function dataQualityOverTime(pool: Pool, options: MonitoringOptions = {}): Promise<DataQualityRow[]> {
   const sql = monitoringSql(tables(options.schema), 'now() - $1::interval').dataQuality;
-  return (await run(pool, 'dataQualityOverTime', sql, options.window ?? '7 days')).map(dataQualityRow);
+  return (await run(pool, 'dataQualityOverTime', sql, [options.window ?? '7 days'])).map(dataQualityRow);
 }
 
 /**
@@ -41,17 +47,18 @@ export async function dataQualityOverTime(pool: Pool, options: MonitoringOptions
  */
 export async function replicaPerformance(pool: Pool, options: MonitoringOptions = {}): Promise<ReplicaPerformanceRow[]> {
   const sql = monitoringSql(tables(options.schema), 'now() - $1::interval').replicaPerformance;
-  return (await run(pool, 'replicaPerformance', sql, options.window ?? '7 days')).map(replicaStatsRow);
+  return (await run(pool, 'replicaPerformance', sql, [options.window ?? '7 days'])).map(replicaStatsRow);
 }
 
 /**
- * The spec's "failover performance" over termination notices of the last 30 days: average, fastest and
- * slowest response in seconds (null without events), successes and total.
+ * The spec's "failover performance" over the interruption events of the last 30 days (every event as
+ * the spec counts them, or only `signalType`): average, fastest and slowest response in seconds (null
+ * without events), successes and total.
  * @example
- * const { successful, totalEvents } = await failoverPerformance(pool);
+ * const { successful, totalEvents } = await failoverPerformance(pool, { signalType: 'termination-notice' });
  * if (successful < totalEvents) alert('a failover failed');
  */
-export async function failoverPerformance(pool: Pool, options: MonitoringOptions = {}): Promise<FailoverPerformanceRow> {
+export async function failoverPerformance(pool: Pool, options: FailoverPerformanceOptions = {}): Promise<FailoverPerformanceRow> {
   const sql = monitoringSql(tables(options.schema), 'now() - $1::interval').failoverPerformance;
-  return failoverStatsRow((await run(pool, 'failoverPerformance', sql, options.window ?? '30 days'))[0]);
+  return failoverStatsRow((await run(pool, 'failoverPerformance', sql, [options.window ?? '30 days', options.signalType ?? null]))[0]);
 }

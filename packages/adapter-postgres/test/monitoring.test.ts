@@ -49,7 +49,7 @@ describe.skipIf(skipPostgres)("the spec's monitoring queries, on PostgreSQL", ()
     ]);
   });
 
-  it('failover performance over the termination notices of the last 30 days; nulls without events', async () => {
+  it('failover performance over every event of the last 30 days, or over termination notices only; nulls without events', async () => {
     expect(await failoverPerformance(db.pool)).toEqual({ avgResponseSec: null, fastestSec: null, slowestSec: null, successful: 0, totalEvents: 0 });
     const e = (id: string, type: string, ms: number | null, success: boolean | null, daysAgo = 1) =>
       db.sql(
@@ -61,6 +61,9 @@ describe.skipIf(skipPostgres)("the spec's monitoring queries, on PostgreSQL", ()
     await e('s2', 'termination-notice', 48_000, false);
     await e('s3', 'rebalance-recommendation', 500, true);
     await e('s4', 'termination-notice', 1_000, true, 40);
-    expect(await failoverPerformance(db.pool)).toEqual({ avgResponseSec: 30, fastestSec: 12, slowestSec: 48, successful: 1, totalEvents: 2 });
+    expect(await failoverPerformance(db.pool, { signalType: 'termination-notice' })).toEqual({ avgResponseSec: 30, fastestSec: 12, slowestSec: 48, successful: 1, totalEvents: 2 });
+    // The spec's query as written: the rebalance recommendation counts too.
+    expect(await failoverPerformance(db.pool)).toEqual({ avgResponseSec: 20.1666666666666667, fastestSec: 0.5, slowestSec: 48, successful: 2, totalEvents: 3 });
+    expect(await failoverPerformance(db.pool, { signalType: 'rebalance-recommendation' })).toMatchObject({ successful: 1, totalEvents: 1 });
   });
 });

@@ -25,6 +25,12 @@ const riskView = (e: SystemEventRecord) => {
   return { score: p.score, factors: p.factors, source: p.source, at: sec(e.createdAt) };
 };
 
+/** A manual switch as the history shows it (a `manual.switch` event); no response time on records older than it. */
+const manualSwitchView = (e: SystemEventRecord) => {
+  const p = e.payload as { from?: string; to?: string; responseTimeMs?: number };
+  return { at: sec(e.createdAt), from: p.from ?? null, to: p.to ?? null, response_time_ms: p.responseTimeMs ?? null };
+};
+
 /** What an agent (or the admin) reads back: its SEF status and its stored price timelines. */
 export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -33,11 +39,12 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
   r.get('/api/agents/:id/sef-status', { onRequest: guard(ctx, 'agent-or-admin', { rateLimited: true }), schema: { params: agentParams } }, async (request) => {
     const agent = await requireAgent(ctx, request.params.id);
     const since = ctx.now() - 30 * dayMs;
-    const [replicas, quality, events, signals, risks, stats] = await Promise.all([
+    const [replicas, quality, events, signals, switches, risks, stats] = await Promise.all([
       storage.replicas.listByAgent(agent.id),
       storage.prices.countByFlag(agent.id),
       storage.events.systemEvents({ since, agentId: agent.id, limit: 20 }),
       storage.events.listSignals({ since, agentId: agent.id, limit: 20 }),
+      storage.events.systemEvents({ since, agentId: agent.id, typePrefix: 'manual.switch', limit: 20 }),
       // The latest score whichever SEF instance made it (the core stores each one).
       storage.events.systemEvents({ since: 0, agentId: agent.id, typePrefix: 'risk.scored', limit: 1 }),
       ctx.sef.stats(),
@@ -60,6 +67,7 @@ export function statusRoutes(app: FastifyInstance, ctx: RouteContext): void {
       ingest: { queued_batches: stats.queued, lag_seconds: stats.queueLagMs / 1000, waiting_for_twin: stats.buffered },
       recent_events: events.map((e) => ({ event_type: e.eventType, created_at: sec(e.createdAt), payload: e.payload })),
       failovers: signals.map(noticeView),
+      manual_switches: switches.map(manualSwitchView),
       agent: agentView(agent),
     };
   });

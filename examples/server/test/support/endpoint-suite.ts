@@ -226,7 +226,8 @@ export function runEndpointSuite(backend: Backend): void {
         expect(replicas.statusCode).toBe(200);
         expect(replicas.json()).toEqual({ replicas: expect.any(Array) });
         const failovers = await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) });
-        expect(failovers.json()).toEqual({ avg_response_sec: null, fastest_sec: null, slowest_sec: null, successful: 0, total_events: 0 });
+        const none = { avg_response_sec: null, fastest_sec: null, slowest_sec: null, successful: 0, total_events: 0 };
+        expect(failovers.json()).toEqual({ termination_notices: none, all_events: none });
         const alerts = await h.app.inject({ method: 'GET', url: '/api/alerts', headers: bearer(h.adminToken) });
         expect(alerts.json()).toEqual({ alerts: [] });
         expect((await h.app.inject({ method: 'GET', url: '/api/alerts', headers: bearer(token) })).statusCode).toBe(403);

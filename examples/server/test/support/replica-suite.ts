@@ -7,6 +7,12 @@ interface Status {
   primary: { instance_id: string };
   replica: { instance_id: string | null; status: string; replica_type: string } | null;
   failovers: { signal_type: string; success: boolean | null }[];
+  manual_switches: { at: number; from: string | null; to: string | null; response_time_ms: number | null }[];
+}
+
+interface FailoverFigures {
+  termination_notices: { total_events: number; successful: number };
+  all_events: { total_events: number; successful: number };
 }
 
 /** Polls `sef-status` until `ok` holds (the simulated cloud launches on the real clock). */
@@ -85,6 +91,9 @@ export function runReplicaSuite(backend: Backend): void {
       const after = await waitForStatus(h, 'a1', (s) => s.primary.instance_id === replica && s.replica !== null);
       expect(after.primary.instance_id).not.toBe(instanceId);
       expect(after.replica?.replica_type).toBe('manual');
+      // The switch is in the agent's history (the refused one is not), with how long it took.
+      expect(after.manual_switches).toEqual([{ at: expect.any(Number), from: instanceId, to: replica, response_time_ms: expect.any(Number) }]);
+      expect(after.manual_switches[0]!.response_time_ms).toBeGreaterThanOrEqual(0);
     });
 
     it('a termination notice with a ready replica promotes it and is counted in the failover metrics', async () => {
@@ -94,8 +103,8 @@ export function runReplicaSuite(backend: Backend): void {
       expect(res.statusCode, res.body).toBe(202);
       const status = await waitForStatus(h, 'a1', (s) => s.primary.instance_id === replica && s.failovers.some((f) => f.success !== null));
       expect(status.failovers[0]).toMatchObject({ signal_type: 'termination-notice', success: true });
-      const stats = (await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) })).json<{ total_events: number; successful: number }>();
-      expect(stats).toMatchObject({ total_events: 1, successful: 1 });
+      const stats = (await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) })).json<FailoverFigures>();
+      expect(stats).toMatchObject({ termination_notices: { total_events: 1, successful: 1 }, all_events: { total_events: 1, successful: 1 } });
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toContain('sef_failover_duration_seconds_count{signal="termination-notice",success="true"} 1');
       expect(metrics).toMatch(/sef_replica_ready_seconds_count\{replica_type="manual"\} 1/);
@@ -107,6 +116,10 @@ export function runReplicaSuite(backend: Backend): void {
       expect(res.statusCode, res.body).toBe(202);
       const status = await waitForStatus(h, 'a1', (s) => (s as unknown as { risk: unknown }).risk !== null);
       expect(status).toMatchObject({ risk: { score: expect.any(Number), factors: { interruptionHistory: expect.any(Number), instanceAge: expect.any(Number), priceVolatility: expect.any(Number) } } });
+      // The spec's query counts it once answered; the failovers proper (termination notices) do not.
+      await waitForStatus(h, 'a1', (s) => s.failovers.some((f) => f.success !== null));
+      const stats = (await h.app.inject({ method: 'GET', url: '/api/metrics/failovers?days=30', headers: bearer(h.adminToken) })).json<FailoverFigures>();
+      expect(stats).toMatchObject({ termination_notices: { total_events: 0 }, all_events: { total_events: 1, successful: 1 } });
       const bad = await post('/api/agents/a1/interruption', h.adminToken, { signal_type: 'meteor' });
       expect(bad.statusCode).toBe(400);
     });

@@ -64,11 +64,13 @@ export async function setModes(ctx: FlowContext, agentId: string, change: ModeCh
 
 /**
  * The manual switch: the replica must be `ready`; reroute to it, promote it, terminate the old primary and
- * start the next replica at once. Throws `ConflictError` when manual mode is off or the replica not ready.
+ * start the next replica at once; the switch is recorded as a `manual.switch` event (`from`, `to`,
+ * `responseTimeMs` up to the old primary's termination). Throws `ConflictError` when manual mode is off or the replica not ready.
  * Nothing forces a manual switch, so the traffic moves first: when the reroute fails, the old primary
  * still serves and stays the primary, and the replica stays the ready standby.
  */
 export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<ManualResult> {
+  const started = ctx.clock.now();
   const { value, log } = await underLease(ctx, agentId, async (token, log) => {
     const agent = await requireAgent(ctx, agentId);
     if (!agent.modes.manualReplica) throw new ConflictError('Manual mode is not active');
@@ -81,7 +83,7 @@ export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<M
     await reroute(ctx, log, agentId, replica.instanceId, causeId, token);
     const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
     await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
-    await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId } });
+    await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId, responseTimeMs: ctx.clock.now() - started } });
     const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);
     return { promoted: (await ctx.storage.replicas.get(replica.id)) ?? replica, next };
   });

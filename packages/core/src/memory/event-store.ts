@@ -103,8 +103,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       for (const s of interruptions(poolId, since)) byHour[utcHour(s.detectedAt)]!++;
       return byHour;
     },
-    async failoverStats(since) {
-      const rows = [...signals.values()].filter((s) => s.signalType === 'termination-notice' && s.detectedAt >= since);
+    async failoverStats(since, { signalType } = {}) {
+      const rows = [...signals.values()].filter((s) => (signalType === undefined || s.signalType === signalType) && s.detectedAt >= since);
       const timed = rows.filter((s) => s.responseTimeMs !== null).map((s) => s.responseTimeMs! / 1000);
       const stats: FailoverStats = {
         avgResponseSec: timed.length === 0 ? null : timed.reduce((a, b) => a + b, 0) / timed.length,

@@ -1,4 +1,4 @@
-import type { InterruptionEventRecord, StepRecord, SystemEventRecord } from './types.js';
+import type { InterruptionEventRecord, SignalType, StepRecord, SystemEventRecord } from './types.js';
 
 /** The spec's failover performance query. Seconds; nulls when there are no events. */
 export interface FailoverStats {
@@ -49,8 +49,12 @@ export interface EventStore {
    * 00:00–00:59 UTC. The history factor's time-of-day pattern.
    */
   interruptionsByHour(poolId: string, since: number): Promise<number[]>;
-  /** The spec's failover performance query over termination notices detected at or after `since` (ms). */
-  failoverStats(since: number): Promise<FailoverStats>;
+  /**
+   * The spec's failover performance query over the notices detected at or after `since` (ms): every
+   * interruption event as the spec counts them, or only those of `signalType` (termination notices: the
+   * failovers proper, without the rebalance recommendations that answer in milliseconds).
+   */
+  failoverStats(since: number, options?: { signalType?: SignalType }): Promise<FailoverStats>;
   appendSystemEvent(event: SystemEventRecord): Promise<void>;
   /** Newest first. `typePrefix` filters like the spec's `event_type LIKE 'prefix%'`. */
   systemEvents(options: { since: number; agentId?: string; typePrefix?: string; limit?: number }): Promise<SystemEventRecord[]>;

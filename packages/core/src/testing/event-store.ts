@@ -171,7 +171,7 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       expect(await store.interruptionsByHour('us-west-2a:m5.large', t0)).toEqual(Array(24).fill(0));
     });
 
-    it("answers the spec's failover performance query over termination notices", async () => {
+    it("answers the spec's failover performance query over every event, or over one signal type", async () => {
       expect(await store.failoverStats(t0)).toEqual({ avgResponseSec: null, fastestSec: null, slowestSec: null, successful: 0, totalEvents: 0 });
       for (const [id, ms, ok] of [['s1', 10_000, true], ['s2', 14_000, true], ['s3', 60_000, false]] as const) {
         await store.recordSignal(newSignalEvent(id));
@@ -180,12 +180,22 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       await store.recordSignal(newSignalEvent('running'));
       await store.recordSignal(newSignalEvent('rb', { signalType: 'rebalance-recommendation' }));
       await store.completeSignal('rb', done(5));
-      const stats = await store.failoverStats(t0);
+      await store.recordSignal(newSignalEvent('old', { detectedAt: t0 - 1 }));
+      await store.completeSignal('old', done(1, false));
+      const stats = await store.failoverStats(t0, { signalType: 'termination-notice' });
       expect(stats.successful).toBe(2);
       expect(stats.totalEvents).toBe(4);
       expect(stats.avgResponseSec).toBeCloseTo(28, 9);
       expect(stats.fastestSec).toBe(10);
       expect(stats.slowestSec).toBe(60);
+      // The spec's query counts every event: the rebalance recommendation (5 ms) too, nothing before `since`.
+      const every = await store.failoverStats(t0);
+      expect(every.successful).toBe(3);
+      expect(every.totalEvents).toBe(5);
+      expect(every.avgResponseSec).toBeCloseTo(84.005 / 4, 9);
+      expect(every.fastestSec).toBe(0.005);
+      expect(every.slowestSec).toBe(60);
+      expect(await store.failoverStats(t0, { signalType: 'rebalance-recommendation' })).toEqual({ avgResponseSec: 0.005, fastestSec: 0.005, slowestSec: 0.005, successful: 1, totalEvents: 1 });
     });
   });
   runEventStoreLogContract(options);
