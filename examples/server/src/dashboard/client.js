@@ -1,16 +1,13 @@
-// SEF dashboard: plain DOM and SVG, refreshed every few seconds from the JSON API.
+// SEF dashboard: plain DOM and a uPlot chart, refreshed every few seconds from the JSON API.
+import { priceChart } from '/dashboard-chart.js';
+
 const $ = (sel) => document.querySelector(sel);
+const renderChart = priceChart($('#chart'));
 const modes = [
   ['auto_switch_enabled', 'auto-switch'],
   ['auto_terminate_enabled', 'auto-terminate'],
   ['manual_replica_enabled', 'manual-replica'],
 ];
-const flagStyle = {
-  single_source: { fill: '#6b7280', shape: 'circle' },
-  verified_dual_source: { fill: '#1e7b34', shape: 'circle' },
-  averaged_dual_source: { fill: '#7c3aed', shape: 'square' },
-  interpolated: { fill: '#fff', stroke: '#ea580c', shape: 'circle' },
-};
 let selected = null;
 let busy = false;
 
@@ -54,6 +51,11 @@ const el = (tag, attrs = {}, ...children) => {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? '')));
   return e;
 };
+/** Names each body cell by its column (`data-label`), for the phone layout's cards. */
+function labelCells(table) {
+  const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) [...tr.children].forEach((td, i) => td.colSpan > 1 || td.setAttribute('data-label', names[i] ?? ''));
+}
 const time = (s) => (s == null ? '—' : new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19));
 
 // The spec's words for a toggle the mode exclusion refuses (the API answers 409 `Manual mode active` / `Auto mode active`).
@@ -92,7 +94,7 @@ function renderAgents(agents) {
         el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); selected = a.id; refresh(); } }, a.id)),
         el('td', {}, a.pool_id),
         el('td', {}, a.primary_instance_id),
-        el('td', {}, a.replica_instance_id ?? '—', ' ', el('span', { class: `status-${a.replica_status}` }, a.replica_status ?? '')),
+        el('td', {}, el('span', {}, a.replica_instance_id ?? '—', ' ', el('span', { class: `status-${a.replica_status}` }, a.replica_status ?? ''))),
         ...modes.map(([field, path]) => {
           const input = el('input', { type: 'checkbox', 'data-mode': path, checked: a[field] });
           input.addEventListener('change', () => toggle(a.id, path, input.checked, input));
@@ -125,67 +127,36 @@ function renderStatus(s) {
   );
 }
 
-function renderChart(series, poolId) {
-  const svg = $('#chart');
-  const pools = series.map((s) => s.pool_id);
-  const select = $('#pool');
-  if (select.dataset.pools !== pools.join(',')) {
-    select.replaceChildren(...pools.map((p) => el('option', { value: p }, p)));
-    select.dataset.pools = pools.join(',');
-  }
-  const chosen = series.find((s) => s.pool_id === poolId) ?? series[0];
-  if (chosen) select.value = chosen.pool_id;
-  const points = chosen?.points ?? [];
-  $('#chart-title').textContent = chosen ? `${selected} · ${chosen.pool_id} · ${points.length} points` : '';
-  const ns = 'http://www.w3.org/2000/svg';
-  const node = (tag, attrs) => {
-    const e = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    return e;
-  };
-  const label = (attrs, text) => {
-    const t = node('text', { 'font-size': 11, fill: '#6b7280', ...attrs });
-    t.textContent = text;
-    svg.append(t);
-  };
-  svg.replaceChildren();
-  if (points.length === 0) return label({ x: 20, y: 30, 'font-size': 13 }, 'No stored points yet.');
-  const [W, H, P] = [1000, 260, 30];
-  const t0 = points[0].timestamp, t1 = points.at(-1).timestamp || t0 + 1;
-  const prices = points.map((p) => p.price);
-  const lo = Math.min(...prices), hi = Math.max(...prices);
-  const x = (t) => P + ((t - t0) / Math.max(1, t1 - t0)) * (W - 2 * P);
-  const y = (v) => H - P - ((v - lo) / Math.max(1e-12, hi - lo)) * (H - 2 * P);
-  svg.append(node('polyline', { points: points.map((p) => `${x(p.timestamp)},${y(p.price)}`).join(' '), fill: 'none', stroke: '#93a3b8', 'stroke-width': 1.5, class: 'line' }));
-  for (const p of points) {
-    const st = flagStyle[p.data_quality_flag] ?? flagStyle.single_source;
-    const attrs = { class: `pt ${p.data_quality_flag}`, 'data-flag': p.data_quality_flag, fill: st.fill, stroke: st.stroke ?? st.fill, 'stroke-width': 2 };
-    const shape = st.shape === 'square'
-      ? node('rect', { ...attrs, x: x(p.timestamp) - 4, y: y(p.price) - 4, width: 8, height: 8 })
-      : node('circle', { ...attrs, cx: x(p.timestamp), cy: y(p.price), r: 3.5 });
-    shape.append(node('title', {}));
-    shape.lastChild.textContent = `${time(p.timestamp)} $${p.price} ${p.data_quality_flag}`;
-    svg.append(shape);
-  }
-  label({ x: 2, y: y(hi) - 6 }, `$${hi.toFixed(4)}`);
-  label({ x: 2, y: y(lo) + 16 }, `$${lo.toFixed(4)}`);
-  label({ x: P, y: H - 6 }, time(t0));
-  label({ x: W - P, y: H - 6, 'text-anchor': 'end' }, time(t1));
-}
-
 function renderQuality(days) {
   $('#quality tbody').replaceChildren(
     ...days.map((d) => el('tr', {}, el('td', {}, d.date), el('td', {}, d.total), el('td', {}, d.interpolated), el('td', {}, d.averaged), el('td', {}, `${d.pct_interpolated.toFixed(2)} %`), el('td', {}, `${d.total ? ((100 * d.averaged) / d.total).toFixed(2) : '0.00'} %`))),
   );
 }
 
+/** One figure of `/api/metrics/failovers`: successes, then response times. */
+function figure(f) {
+  if (!f.total_events) return 'none';
+  const sec = (v) => (v == null ? '—' : v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(1)} s`);
+  return `${f.successful}/${f.total_events} successful · avg ${sec(f.avg_response_sec)} · fastest ${sec(f.fastest_sec)} · slowest ${sec(f.slowest_sec)}`;
+}
+
 function renderFailovers(stats, statuses) {
-  $('#failover-stats').textContent = stats.total_events
-    ? `${stats.successful}/${stats.total_events} successful · avg ${stats.avg_response_sec?.toFixed(1)} s · fastest ${stats.fastest_sec?.toFixed(1)} s · slowest ${stats.slowest_sec?.toFixed(1)} s (30 days)`
-    : 'No termination notices handled in the last 30 days.';
-  const rows = statuses.flatMap((s) => s.failovers.map((f) => ({ ...f, agent: s.agent_id }))).sort((a, b) => b.detected_at - a.detected_at).slice(0, 20);
+  $('#failover-stats').replaceChildren(
+    el('dt', {}, 'Termination notices (the failovers)'),
+    el('dd', { id: 'stats-termination' }, figure(stats.termination_notices)),
+    el('dt', {}, "Every interruption event (the spec's query: rebalance recommendations too)"),
+    el('dd', { id: 'stats-all' }, figure(stats.all_events)),
+  );
+  const notices = statuses.flatMap((s) => s.failovers.map((f) => ({
+    at: f.detected_at, agent: s.agent_id, signal: f.signal_type, outcome: f.outcome ?? `running: ${f.steps.at(-1)?.name ?? 'waiting'}`,
+    deadline: time(f.deadline), ms: f.response_time_ms, success: f.success,
+  })));
+  const switches = statuses.flatMap((s) => s.manual_switches.map((m) => ({
+    at: m.at, agent: s.agent_id, signal: 'manual switch', outcome: `promoted ${m.to} (was ${m.from})`, deadline: '—', ms: m.response_time_ms, success: true,
+  })));
+  const rows = [...notices, ...switches].sort((a, b) => b.at - a.at).slice(0, 20);
   $('#failovers tbody').replaceChildren(
-    ...rows.map((f) => el('tr', {}, el('td', {}, time(f.detected_at)), el('td', {}, f.agent), el('td', {}, f.signal_type), el('td', {}, f.outcome ?? `running: ${f.steps.at(-1)?.name ?? 'waiting'}`), el('td', {}, time(f.deadline)), el('td', {}, f.response_time_ms == null ? '—' : `${(f.response_time_ms / 1000).toFixed(1)} s`), el('td', {}, f.success == null ? '—' : f.success ? 'yes' : 'NO'))),
+    ...(rows.length ? rows.map((f) => el('tr', { 'data-signal': f.signal }, el('td', {}, time(f.at)), el('td', {}, f.agent), el('td', {}, f.signal), el('td', {}, f.outcome), el('td', {}, f.deadline), el('td', {}, f.ms == null ? '—' : f.ms < 1000 ? `${f.ms} ms` : `${(f.ms / 1000).toFixed(1)} s`), el('td', {}, f.success == null ? '—' : f.success ? 'yes' : 'NO'))) : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No notices or manual switches yet.'))]),
   );
 }
 
@@ -209,10 +180,14 @@ async function refresh() {
       selected ? api('GET', `/api/agents/${enc(selected)}/prices`) : Promise.resolve({ series: [] }),
     ]);
     renderStatus(statuses.find((s) => s.agent_id === selected));
-    renderChart(prices.series, $('#pool').value);
+    const own = agents.find((a) => a.id === selected)?.pool_id;
+    const points = prices.series.reduce((n, s) => n + s.points.length, 0);
+    $('#chart-title').textContent = selected ? `${selected} · ${prices.series.length} pool(s) · ${points} points` : '';
+    renderChart(prices.series, own);
     renderQuality(quality.days);
     renderFailovers(stats, statuses);
     renderAlerts(alerts.alerts);
+    for (const table of document.querySelectorAll('table.cards')) labelCells(table);
     $('#conn').textContent = `updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.loaded = 'true';
   } catch (e) {
@@ -222,6 +197,5 @@ async function refresh() {
   }
 }
 
-$('#pool').addEventListener('change', () => { busy = false; refresh(); });
 refresh();
 setInterval(refresh, 5000);

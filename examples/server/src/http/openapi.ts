@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+import { vendorFiles } from '../dashboard/routes.js';
 
 type Auth = 'admin' | 'agent' | 'agent-or-admin' | 'none';
 
@@ -25,11 +26,11 @@ export const routeDocs: Readonly<Record<string, { summary: string; tag: string; 
   'POST /api/agents/{id}/auto-switch/disable': { summary: 'Turn auto-switch off', tag: 'modes', auth: 'admin' },
   'POST /api/agents/{id}/auto-terminate/enable': { summary: 'Turn auto-terminate on', tag: 'modes', auth: 'admin' },
   'POST /api/agents/{id}/auto-terminate/disable': { summary: 'Turn auto-terminate off', tag: 'modes', auth: 'admin' },
-  'GET /api/agents/{id}/sef-status': { summary: "An agent's state: modes, replica, latest risk, recent failovers", tag: 'status', auth: 'agent-or-admin' },
+  'GET /api/agents/{id}/sef-status': { summary: "An agent's state: modes, replica, latest risk, recent failovers and manual switches", tag: 'status', auth: 'agent-or-admin' },
   'GET /api/agents/{id}/prices': { summary: "An agent's stored price timeline with quality flags", tag: 'status', auth: 'agent-or-admin' },
   'GET /api/metrics/data-quality': { summary: "The spec's data-quality query, per day", tag: 'monitoring', auth: 'admin' },
   'GET /api/metrics/replicas': { summary: "The spec's replica query", tag: 'monitoring', auth: 'admin' },
-  'GET /api/metrics/failovers': { summary: "The spec's failover query", tag: 'monitoring', auth: 'admin' },
+  'GET /api/metrics/failovers': { summary: "The spec's failover query: over termination notices (termination_notices) and over every event as the spec counts them (all_events)", tag: 'monitoring', auth: 'admin' },
   'GET /api/alerts': { summary: 'Active alerts', tag: 'monitoring', auth: 'admin' },
   'GET /metrics': { summary: 'Prometheus metrics', tag: 'monitoring', auth: 'none' },
   'GET /healthz': { summary: 'Liveness', tag: 'monitoring', auth: 'none' },
@@ -37,7 +38,7 @@ export const routeDocs: Readonly<Record<string, { summary: string; tag: string; 
 };
 
 /** Routes that are not part of the API: the dashboard's files (and the simulation report it links) and this reference itself. */
-const hidden = ['/', '/favicon.ico', '/dashboard.js', '/simulation'];
+const hidden = ['/', '/favicon.ico', '/dashboard.js', '/dashboard-chart.js', '/simulation', ...Object.keys(vendorFiles)];
 
 const security: Record<Auth, readonly Record<string, string[]>[]> = {
   admin: [{ admin: [] }],
