@@ -66,6 +66,7 @@ async function wave(c: ChaosCluster, agents: string[], named: boolean) {
 }
 
 async function duplicates(c: ChaosCluster, agents: string[], named: boolean) {
+  const callsBefore = new Map(c.proxy.calls);
   const answers: Awaited<ReturnType<typeof wave>>['answers'] = [];
   const ids: string[] = [];
   const primaries: string[] = [];
@@ -78,8 +79,10 @@ async function duplicates(c: ChaosCluster, agents: string[], named: boolean) {
   }
   const distinct = new Set(answers.map((r) => r.body.notice_id)).size;
   const created = answers.filter((r) => r.status === 202 && !r.body.duplicate).length;
+  const perNoticeCalls = c.callsPerNotice(callsBefore, ids.length);
   const audits = await c.audit(ids);
   const leaks = await leaksAfter(c, primaries);
+  console.log(`EC2 calls per notice (${named ? 'with' : 'without'} instanceId, the sweeps' DescribeInstances included): ${JSON.stringify(perNoticeCalls)}`);
   console.log(`| failovers per notice, ${named ? 'with' : 'without'} instanceId | ${agents.length} notices × ${copies} copies × 3 processes in waves of ${waveSize} (${answers.length} requests, ${answers.filter((r) => r.status === 202).length} answered 202): ${distinct} notice ids, ${created} answered "new"; ${perNotice(audits)} | leaked ${leaks.atEnd} at the end, ${leaks.afterSweep} after a sweep |`);
 }
 

@@ -24,6 +24,13 @@ describe('EC2 settings (SEF_CLOUD=aws)', () => {
     expect((error as ConfigError).issues.map((i) => i.path).sort()).toEqual(['SEF_AWS_EIP_ALLOCATIONS', 'SEF_AWS_LAUNCH_TEMPLATE', 'SEF_AWS_SUBNETS']);
   });
 
+  it('SEF_AWS_PRICE_CACHE_TTL_MS is a whole number of milliseconds >= 0; anything else is named', () => {
+    for (const bad of ['-1', '1.5', 'soon']) {
+      expect(() => awsCloudFromEnv({ ...complete, SEF_AWS_PRICE_CACHE_TTL_MS: bad })).toThrow(/SEF_AWS_PRICE_CACHE_TTL_MS/);
+    }
+    for (const good of ['0', '30000']) awsCloudFromEnv({ ...complete, SEF_AWS_PRICE_CACHE_TTL_MS: good }).close();
+  });
+
   it('needs a launch template or an image', () => {
     const { SEF_AWS_LAUNCH_TEMPLATE: _omitted, ...rest } = complete;
     expect(() => awsCloudFromEnv(rest)).toThrow(/SEF_AWS_LAUNCH_TEMPLATE or SEF_AWS_IMAGE_ID/);

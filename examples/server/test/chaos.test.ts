@@ -89,6 +89,7 @@ describe.skipIf(skipped('postgres'))('chaos: 3 server processes on moto, Postgre
 
   it('duplicated notices (5 copies over 3 processes, 3 before and 2 after the failover, with and without instanceId) fail over once each', async () => {
     await register(agents.dup);
+    const callsBefore = new Map(c.proxy.calls);
     const noticeTime = nowSeconds();
     const body = (agent: string, k: number) => ({ notice_time: noticeTime, ...(k % 2 === 0 ? { instanceId: primaries.get(agent) } : {}) });
     const first = await Promise.all(agents.dup.flatMap((agent, k) => [0, 1, 2].map((copy) => notify((k + copy) % 3, agent, body(agent, k)))));
@@ -99,6 +100,8 @@ describe.skipIf(skipped('postgres'))('chaos: 3 server processes on moto, Postgre
       expect(copies.filter((a) => !a.duplicate)).toHaveLength(1);
     });
     for (const [k, agent] of agents.dup.entries()) expect(await c.ended(agent, ids[k]!)).toMatchObject({ status: 'succeeded', outcome: 'emergency_recovery' });
+    // The figure of docs/PERF.md (the sweeps' DescribeInstances included): EC2 calls per emergency recovery.
+    console.log(`EC2 calls per notice, ${ids.length} emergencies at once: ${JSON.stringify(c.callsPerNotice(callsBefore, ids.length))}`);
     // After the failover the primary is another instance: copies without instanceId still name the first receipt's.
     const late = await Promise.all(agents.dup.flatMap((agent, k) => [1, 2].map((copy) => notify((k + copy) % 3, agent, body(agent, k)))));
     late.forEach((ack, n) => expect(ack).toMatchObject({ notice_id: ids[Math.floor(n / 2)], duplicate: true }));

@@ -11,6 +11,7 @@ import { ConfigError, ProviderError, systemClock } from '@sef/core';
 import { awsErrorCode, callAws } from './errors.js';
 import { parsePoolId, toPoolId } from './pool-id.js';
 import { toStepFunction } from './step-history.js';
+import { createWindowCache } from './window-cache.js';
 
 export interface Ec2PriceFeedOptions {
   /** An EC2 client, or one per region (prices and scores are regional). */
@@ -36,6 +37,15 @@ export interface Ec2PriceFeedOptions {
   readonly placementScoreRetry?: number;
   /** On-demand price (USD/h) per instance type, copied into the candidates. @default {} */
   readonly onDemandPrices?: Readonly<Record<string, number>>;
+  /**
+   * How long a DescribeSpotPriceHistory or GetSpotPlacementScores answer serves later questions (ms): a
+   * pool's history (per region, instance type and AZ), the current prices and the scores are read from
+   * EC2 at most once per this time, so that a burst of failovers (each pool choice reads the history of
+   * every candidate) makes a handful of calls instead of hundreds, which EC2 would throttle. Identical
+   * questions at the same time always share one call, also with 0; a failed call is never kept.
+   * Prices served are at most this old. @default 60000
+   */
+  readonly priceCacheTtl?: number;
   /** @default systemClock */
   readonly clock?: Clock;
   /** Problems that degrade the answer without failing it (placement scores refused or failing). @default ignore */
@@ -68,13 +78,21 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
   if (options.placementScores === true && fixedTypes && fixedTypes.length < minScoreTypes) {
     throw new ConfigError([{ path: 'instanceTypes', code: 'too_small', message: `placement scores need at least ${minScoreTypes} instance types (EC2 refuses fewer): list more, or set placementScores: false` }]);
   }
+  const ttl = options.priceCacheTtl ?? 60_000;
+  if (!(Number.isFinite(ttl) && ttl >= 0)) {
+    throw new ConfigError([{ path: 'priceCacheTtl', code: 'invalid', message: `priceCacheTtl must be a number of milliseconds >= 0 (got ${String(ttl)})` }]);
+  }
+  const histories = createWindowCache<SpotPrice[]>(clock, ttl);
+  const scoreCache = createWindowCache<Map<string, number>>(clock, ttl);
   let scoresDenied = options.placementScores === false || (fixedTypes !== undefined && fixedTypes.length < minScoreTypes);
   const retryAfterFailure = options.placementScoreRetry ?? 900_000;
   /** Until when a failed call keeps SEF from asking again (ms). */
   let scoresFailedUntil = -Infinity;
   let toldTooFewTypes = false;
 
-  const history = async (client: EC2Client, input: { types: readonly string[]; zone?: string; from: Date; to: Date }, call?: CallOptions) => {
+  type HistoryInput = { region: string; types: readonly string[]; zone?: string; from: number; to: number };
+  /** Every page of DescribeSpotPriceHistory for the input, under the shared call's signal. */
+  const fetchHistory = async (client: EC2Client, input: HistoryInput, signal: AbortSignal) => {
     const points: SpotPrice[] = [];
     let NextToken: string | undefined;
     do {
@@ -83,15 +101,22 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
           InstanceTypes: [...input.types] as DescribeSpotPriceHistoryCommandInput['InstanceTypes'],
           ProductDescriptions: [product],
           ...(input.zone !== undefined ? { AvailabilityZone: input.zone } : {}),
-          StartTime: input.from,
-          EndTime: input.to,
+          StartTime: new Date(input.from),
+          EndTime: new Date(input.to),
           MaxResults: 1000,
           ...(NextToken ? { NextToken } : {}),
-        }), send(call?.signal)), at(call));
+        }), send(signal)), { signal });
       points.push(...(page.SpotPriceHistory ?? []));
       NextToken = page.NextToken || undefined;
     } while (NextToken);
     return points;
+  };
+
+  /** The price changes of the input's window, as EC2 answers them (the last change before `from` included), shared and cached. */
+  const history = async (client: EC2Client, input: HistoryInput, call?: CallOptions) => {
+    const key = [input.region, product, input.zone ?? '*', [...input.types].sort().join(',')].join('|');
+    const points = await histories.get(key, input.from, input.to, (signal) => fetchHistory(client, input, signal), call?.signal);
+    return inWindow(points, input.from, input.to);
   };
 
   /** Zone id (`use1-az1`) → zone name (`us-east-1a`): placement scores name zones by id. */
@@ -112,8 +137,9 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
       toldTooFewTypes = true;
       return byZone;
     }
-    try {
-      const names = await zonesOf(client, region, call);
+    const fetchScores = async (signal: AbortSignal) => {
+      const found = new Map<string, number>();
+      const names = await zonesOf(client, region, { signal });
       let NextToken: string | undefined;
       do {
         const page = await client.send(new GetSpotPlacementScoresCommand({
@@ -123,21 +149,27 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
           RegionNames: [region],
           MaxResults: 1000,
           ...(NextToken ? { NextToken } : {}),
-        }), send(call?.signal));
+        }), send(signal));
         for (const s of page.SpotPlacementScores ?? []) {
           const zone = s.AvailabilityZoneId ? names.get(s.AvailabilityZoneId) : undefined;
-          if (zone !== undefined && s.Score !== undefined) byZone.set(zone, s.Score);
+          if (zone !== undefined && s.Score !== undefined) found.set(zone, s.Score);
         }
         NextToken = page.NextToken || undefined;
       } while (NextToken);
+      return found;
+    };
+    try {
+      const now = clock.now();
+      return new Map(await scoreCache.get([region, [...types].sort().join(',')].join('|'), now, now, fetchScores, call?.signal));
     } catch (error) {
       if (call?.signal?.aborted) throw call.signal.reason;
+      // Callers that shared the failed call are told once.
+      const told = scoresDenied || clock.now() < scoresFailedUntil;
       if (deniedCodes.has(awsErrorCode(error) ?? '')) scoresDenied = true;
       else scoresFailedUntil = clock.now() + retryAfterFailure;
-      options.onWarning?.(new ProviderError('GetSpotPlacementScores failed; candidates carry no placement score', { cause: error }));
-      byZone.clear();
+      if (!told) options.onWarning?.(new ProviderError('GetSpotPlacementScores failed; candidates carry no placement score', { cause: error }));
+      return byZone;
     }
-    return byZone;
   };
 
   return {
@@ -145,9 +177,9 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
       const client = clientFor(agent.region);
       const types = pick(options.instanceTypes, agent.agentId);
       const zones = options.availabilityZones ? new Set(await pickZones(options.availabilityZones, agent.agentId)) : undefined;
-      const now = new Date(clock.now());
+      const now = clock.now();
       const [points, zoneScores] = await Promise.all([
-        history(client, { types, from: now, to: now }, call),
+        history(client, { region: agent.region, types, from: now, to: now }, call),
         scores(client, agent.region, types, call),
       ]);
       // The latest price per pool: the API lists the last change before `now` for each of them.
@@ -175,11 +207,32 @@ export function createEc2PriceFeed(options: Ec2PriceFeedOptions): PriceFeed {
     async priceHistory(poolId, from, to, call): Promise<PriceChange[]> {
       const pool = parsePoolId(poolId);
       if (!pool) throw new ProviderError(`Not a pool id: ${poolId} (expected <az>:<instanceType>)`);
-      const points = await history(clientFor(pool.region), { types: [pool.instanceType], zone: pool.availabilityZone, from: new Date(from), to: new Date(to) }, call);
+      const points = await history(clientFor(pool.region), { region: pool.region, types: [pool.instanceType], zone: pool.availabilityZone, from, to }, call);
       return toStepFunction(points.flatMap((p) => {
         const price = Number(p.SpotPrice);
         return p.Timestamp && Number.isFinite(price) && p.InstanceType === pool.instanceType && (p.AvailabilityZone ?? pool.availabilityZone) === pool.availabilityZone ? [{ time: p.Timestamp.getTime(), price }] : [];
       }));
     },
   };
+}
+
+/**
+ * The points of a (possibly wider) answer that EC2 would give for [from, to]: the changes up to `to`,
+ * and of those before `from` only the last one of each pool (the price in force at `from`).
+ */
+function inWindow(points: readonly SpotPrice[], from: number, to: number): SpotPrice[] {
+  const before = new Map<string, SpotPrice>();
+  const out: SpotPrice[] = [];
+  for (const p of points) {
+    const time = p.Timestamp?.getTime();
+    if (time === undefined || time > to) continue;
+    if (time >= from) {
+      out.push(p);
+      continue;
+    }
+    const pool = `${p.AvailabilityZone}:${p.InstanceType}`;
+    const seen = before.get(pool)?.Timestamp?.getTime();
+    if (seen === undefined || time > seen) before.set(pool, p);
+  }
+  return [...out, ...before.values()];
 }

@@ -25,6 +25,8 @@ const awsSchema = z.object({
   /** Another EC2 endpoint (moto's server in the tests); the SDK's own variable, or ours. */
   AWS_ENDPOINT_URL: z.url().optional(),
   SEF_AWS_ENDPOINT: z.url().optional(),
+  /** How long a spot price history or placement-score answer serves later pool choices (ms); 0 keeps none. */
+  SEF_AWS_PRICE_CACHE_TTL_MS: z.coerce.number().int().min(0).optional(),
 });
 
 /** The adapter README's advice: 5 attempts with adaptive (client-side rate-limited) retries. */
@@ -72,7 +74,10 @@ export function createAwsCloud(s: AwsSettings): AwsCloud {
   };
   return {
     compute: createEc2ComputeProvider({ client, launchSpec: () => launchSpec }),
-    priceFeed: createEc2PriceFeed({ client, instanceTypes: s.SEF_AWS_INSTANCE_TYPES, availabilityZones: Object.keys(s.SEF_AWS_SUBNETS) }),
+    priceFeed: createEc2PriceFeed({
+      client, instanceTypes: s.SEF_AWS_INSTANCE_TYPES, availabilityZones: Object.keys(s.SEF_AWS_SUBNETS),
+      ...(s.SEF_AWS_PRICE_CACHE_TTL_MS !== undefined ? { priceCacheTtl: s.SEF_AWS_PRICE_CACHE_TTL_MS } : {}),
+    }),
     router: createElasticIpRouter({
       client,
       allocationId: (agentId) => {

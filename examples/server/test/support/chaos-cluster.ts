@@ -71,6 +71,8 @@ export interface ChaosCluster {
   /** What AWS does at the notice's action time: the interrupted instance goes. */
   interrupt(instanceIds: readonly string[]): Promise<void>;
   audit(noticeIds: readonly string[]): Promise<NoticeAudit[]>;
+  /** EC2 calls the proxy forwarded since `since` (a copy of `proxy.calls` taken before), by action, per notice. */
+  callsPerNotice(since: ReadonlyMap<string, number>, notices: number): Record<string, number>;
   leaks(): Promise<LeakAudit>;
   close(): Promise<void>;
 }
@@ -195,6 +197,11 @@ export async function startChaosCluster(options: ChaosOptions): Promise<ChaosClu
             tagged: instances.filter((i) => i.cause === id).length,
           };
         });
+      },
+      callsPerNotice(since, notices) {
+        const out: Record<string, number> = {};
+        for (const [action, n] of proxy.calls) if (n > (since.get(action) ?? 0)) out[action] = Math.round(((n - (since.get(action) ?? 0)) / notices) * 10) / 10;
+        return out;
       },
       async leaks() {
         const { rows } = await db.query<{ id: string }>(
