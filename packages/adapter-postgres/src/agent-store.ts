@@ -1,7 +1,7 @@
-import { ConflictError, NotFoundError, exclusionMessage, type AgentModes, type AgentPatch, type AgentRecord, type AgentStore, type Clock, type NewAgent } from '@sef/core';
+import { ConflictError, NotFoundError, StaleFencingTokenError, exclusionMessage, type AgentModes, type AgentPatch, type AgentRecord, type AgentStore, type Clock, type NewAgent } from '@sef/core';
 import type { PoolClient } from 'pg';
-import { query, transaction, type Db } from './db.js';
-import { violates } from './errors.js';
+import { query, transaction, withClient, type Db } from './db.js';
+import { translate, violates } from './errors.js';
 import { fence } from './fence.js';
 import { num } from './rows.js';
 import { fromMs, toMs, type Tables } from './tables.js';
@@ -92,7 +92,10 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
     },
 
     async fence(id, token) {
-      await transaction(db, 'AgentStore.fence', (client) => fence(client, t, id, token));
+      // One statement, no transaction around it: a stale token raises nothing (the upsert keeps the highest).
+      await withClient(db, (client) => fence(client, t, id, token)).catch((error: unknown) => {
+        throw error instanceof StaleFencingTokenError ? error : translate(error, 'AgentStore.fence');
+      });
     },
 
     update(id, expectedVersion, patch, options) {

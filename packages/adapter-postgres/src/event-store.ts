@@ -1,7 +1,7 @@
-import { ConflictError, NotFoundError, type EventStore, type InterruptionEventRecord, type NoticeRole, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
+import { ConflictError, NotFoundError, StaleFencingTokenError, type EventStore, type InterruptionEventRecord, type NoticeRole, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
 import type { PoolClient } from 'pg';
 import { query, transaction, type Db } from './db.js';
-import { fence } from './fence.js';
+import { onFenceConflict, upsertFence } from './fence.js';
 import { failoverStatsRow, monitoringSql } from './monitoring-sql.js';
 import { num, numOrNull } from './rows.js';
 import { fromMs, toMs, type Tables } from './tables.js';
@@ -35,6 +35,11 @@ const systemFromRow = (r: Record<string, unknown>): SystemEventRecord => ({
   payload: r['payload'] as Record<string, unknown>,
 });
 
+/** Throws `StaleFencingTokenError` when the highest token seen (`seen`, from the fence upsert) is above `token`. */
+function staleUnless(seen: string | undefined, token: number, id: string): void {
+  if (seen !== undefined && Number(seen) > token) throw new StaleFencingTokenError(`Fencing token ${token} for notice ${id} is stale (seen ${seen})`);
+}
+
 /** `LIKE` pattern matching strings that start with `prefix` taken literally. */
 const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -47,12 +52,21 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
 export function createPostgresEventStore(db: Db, t: Tables): EventStore {
   const selectSignal = `SELECT ${signalColumns} FROM ${t.signals}`;
   const monitoring = monitoringSql(t, fromMs('$1'));
-  /** Locks the open notice `id` for a fenced write; `NotFoundError`, stale token, or `ConflictError` when complete. */
+  /**
+   * Locks the open notice `id` for a fenced write: `NotFoundError`, stale token, or `ConflictError` when
+   * complete. The agent's fence row is taken before the notice's row, in the order of the fenced read, so
+   * that the two never wait for each other in a cycle.
+   */
   const lockOpen = async (client: PoolClient, id: string, token: number | undefined) => {
+    if (token !== undefined) await fenceNotice(client, id, token);
     const current = (await client.query(`${selectSignal} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
     if (!current) throw new NotFoundError(`Signal ${id} not found`);
-    await fence(client, t, current['agent_id'] as string, token);
     if (current['success'] !== null) throw new ConflictError(`Signal ${id} is already complete`);
+  };
+  /** The fencing check of a write to notice `id`, by the notice's agent (nothing when there is no such notice). */
+  const fenceNotice = async (client: PoolClient, id: string, token: number) => {
+    const { rows } = await client.query<{ seen: string }>(`${upsertFence(t)} SELECT agent_id, $2::bigint FROM ${t.signals} WHERE id = $1 ${onFenceConflict} RETURNING fencing_token AS seen`, [id, token]);
+    staleUnless(rows[0]?.seen, token, id);
   };
   return {
     async recordSignal(event) {
@@ -97,9 +111,24 @@ export function createPostgresEventStore(db: Db, t: Tables): EventStore {
       });
     },
 
-    async getSignal(id) {
-      const rows = await query(db, 'EventStore.getSignal', `${selectSignal} WHERE id = $1`, [id]);
-      return rows[0] && signalFromRow(rows[0]);
+    async getSignal(id, options) {
+      const token = options?.fencingToken;
+      if (token === undefined) {
+        const rows = await query(db, 'EventStore.getSignal', `${selectSignal} WHERE id = $1`, [id]);
+        return rows[0] && signalFromRow(rows[0]);
+      }
+      // One statement: the token raised first (waiting for a write holding the fence), then the row locked
+      // for share, which reads its newest version: every write of an older token is in it or refused.
+      const rows = await query(
+        db,
+        'EventStore.getSignal',
+        `WITH f AS (${upsertFence(t)} SELECT agent_id, $2::bigint FROM ${t.signals} WHERE id = $1 ${onFenceConflict} RETURNING fencing_token AS seen)
+         SELECT ${signalColumns}, (SELECT seen FROM f) AS seen FROM ${t.signals} WHERE id = $1 AND (SELECT seen FROM f) IS NOT NULL FOR SHARE`,
+        [id, token],
+      );
+      if (!rows[0]) return undefined;
+      staleUnless(rows[0]['seen'] as string, token, id);
+      return signalFromRow(rows[0]);
     },
 
     async listOpenSignals({ limit } = {}) {

@@ -27,7 +27,9 @@ describe('acknowledge, then act', () => {
     const signal = { ...h.cloud.signals.notice('i-a1', 'rebalance-recommendation'), agentId: 'a1' };
     const first = await h.sef.acceptSignal(signal);
     const again = await h.sef.acceptSignal({ ...signal, source: 'eventbridge' });
-    expect(again).toEqual({ created: false, notice: first.notice });
+    // The stored record, with the progress the first copy's failover has made meanwhile.
+    expect(again).toEqual({ created: false, notice: await h.storage.events.getSignal(first.notice.id) });
+    expect(again.notice).toMatchObject({ id: first.notice.id, detectedAt: first.notice.detectedAt });
     await h.settle(h.sef.idle());
   });
 

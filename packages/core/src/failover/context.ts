@@ -1,7 +1,7 @@
 import type { SefConfig } from '../config/index.js';
 import type { Alert, AlertKind } from '../events/event-map.js';
 import { setMaxListeners } from 'node:events';
-import { ConflictError, DeadlineExceededError, NotFoundError, UnavailableError } from '../errors/index.js';
+import { ConflictError, DeadlineExceededError, NotFoundError, StaleFencingTokenError, UnavailableError } from '../errors/index.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { ComputeProvider } from '../ports/compute-provider.js';
 import type { Lease, LeaseManager } from '../ports/lease-manager.js';
@@ -49,13 +49,18 @@ export const activeStatuses: readonly ReplicaStatus[] = ['launching', 'syncing',
 
 /** Every standby record of the agent not yet promoted, terminated or failed, oldest first. */
 export async function activeStandbys(ctx: FlowContext, agentId: string): Promise<ReplicaRecord[]> {
-  const all = await ctx.storage.replicas.listByAgent(agentId);
-  return all.filter((r) => activeStatuses.includes(r.status) && r.replicaType !== 'emergency');
+  return standbysOf(await ctx.storage.replicas.listByAgent(agentId));
 }
+
+/** Of an agent's replicas (oldest first), the standbys not yet promoted, terminated or failed. */
+const standbysOf = (replicas: readonly ReplicaRecord[]): ReplicaRecord[] => replicas.filter((r) => activeStatuses.includes(r.status) && r.replicaType !== 'emergency');
+
+/** Of an agent's replicas (oldest first), the current standby: the newest not yet promoted, terminated or failed. */
+export const currentStandby = (replicas: readonly ReplicaRecord[]): ReplicaRecord | undefined => standbysOf(replicas).at(-1);
 
 /** The agent's current standby (newest replica not yet promoted, terminated or failed), if any. */
 export async function activeReplica(ctx: FlowContext, agentId: string): Promise<ReplicaRecord | undefined> {
-  return (await activeStandbys(ctx, agentId)).at(-1);
+  return currentStandby(await ctx.storage.replicas.listByAgent(agentId));
 }
 
 export async function requireAgent(ctx: FlowContext, agentId: string): Promise<AgentRecord> {
@@ -64,10 +69,13 @@ export async function requireAgent(ctx: FlowContext, agentId: string): Promise<A
   return agent;
 }
 
-/** Compare-and-set on the agent under the lease's token, retrying when a mode toggle wrote in between. */
-export async function patchAgent(ctx: FlowContext, agentId: string, token: number, patch: (agent: AgentRecord) => AgentPatch): Promise<AgentRecord> {
+/**
+ * Compare-and-set on the agent under the lease's token, retrying when a mode toggle wrote in between.
+ * `known`: the record as just read, tried first (its version is checked like any other).
+ */
+export async function patchAgent(ctx: FlowContext, agentId: string, token: number, patch: (agent: AgentRecord) => AgentPatch, known?: AgentRecord): Promise<AgentRecord> {
   for (let attempt = 0; ; attempt++) {
-    const agent = await requireAgent(ctx, agentId);
+    const agent = attempt === 0 && known?.id === agentId ? known : await requireAgent(ctx, agentId);
     try {
       return await ctx.storage.agents.update(agentId, agent.version, patch(agent), { fencingToken: token });
     } catch (error) {
@@ -91,40 +99,80 @@ export async function acquireAgentLease(ctx: FlowContext, agentId: string, ttlMs
 }
 
 /**
+ * What a new lease holder does first with its token, before acting: registers it in the stores, so that
+ * an older holder's next fenced write or reroute check is refused. A flow whose first act is a fenced read
+ * of its state passes that read (it registers the token too) and gets its result.
+ */
+export type RegisterToken<R> = (token: number) => Promise<R>;
+
+/**
  * Runs `fn` holding the agent's lease, waiting for it (on the clock) until `signal` aborts. The lease is
  * short (`leaseTtlMs`) and renewed while `fn` runs, so that a holder that dies frees the agent soon; when
  * a renewal fails the signal handed to `fn` aborts (another process may take over: stop acting).
  */
-export async function withAgentLease<T>(ctx: FlowContext, agentId: string, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
-  let lease: Lease | null = null;
-  while (!(lease = await acquireAgentLease(ctx, agentId, leaseTtl(ctx)))) {
-    if (signal.aborted) throw signal.reason ?? new DeadlineExceededError(`Lease of agent ${agentId} not obtained in time`);
-    await ctx.clock.sleep(ctx.leaseRetryMs ?? 20, signal);
-  }
-  return holdLease(ctx, agentId, lease, signal, fn);
+export async function withAgentLease<T, R = void>(
+  ctx: FlowContext,
+  agentId: string,
+  signal: AbortSignal,
+  fn: (lease: Lease, signal: AbortSignal, registered: R) => Promise<T>,
+  register?: RegisterToken<R>,
+): Promise<T> {
+  const held = await leased(ctx, agentId, signal, true, fn, register);
+  return held!.value;
 }
 
 /** Like {@link withAgentLease}, without waiting: undefined when another process holds the lease. */
-export async function tryAgentLease<T>(ctx: FlowContext, agentId: string, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> {
-  const lease = await acquireAgentLease(ctx, agentId, leaseTtl(ctx));
-  return lease ? { value: await holdLease(ctx, agentId, lease, signal, fn) } : undefined;
+export function tryAgentLease<T, R = void>(
+  ctx: FlowContext,
+  agentId: string,
+  signal: AbortSignal,
+  fn: (lease: Lease, signal: AbortSignal, registered: R) => Promise<T>,
+  register?: RegisterToken<R>,
+): Promise<{ value: T } | undefined> {
+  return leased(ctx, agentId, signal, false, fn, register);
 }
 
 const leaseTtl = (ctx: FlowContext) => ctx.leaseTtlMs ?? 15_000;
 
 /**
- * Runs `fn` under a held lease, renewing it every third of its TTL, and releases it afterwards. The token
- * is registered in the stores first, so that an older holder's next fenced write or reroute check is
- * refused before this holder acts.
+ * The lease's token comes from the lease manager's own counter first (no read of the stores before the
+ * lease); only when the stores refuse it (the counter lost its state: Redis restarted without
+ * persistence) is the lease taken again above the highest token the stores have seen.
  */
+async function leased<T, R>(
+  ctx: FlowContext,
+  agentId: string,
+  signal: AbortSignal,
+  wait: boolean,
+  fn: (lease: Lease, signal: AbortSignal, registered: R) => Promise<T>,
+  register: RegisterToken<R> | undefined,
+): Promise<{ value: T } | undefined> {
+  const key = `agent:${agentId}`;
+  const registerToken = register ?? ((token: number) => ctx.storage.agents.fence(agentId, token) as Promise<R>);
+  let above: number | undefined;
+  for (;;) {
+    let lease: Lease | null;
+    while (!(lease = await ctx.leases.acquire(key, ctx.owner, leaseTtl(ctx), above === undefined ? undefined : { above }))) {
+      if (!wait) return undefined;
+      if (signal.aborted) throw signal.reason ?? new DeadlineExceededError(`Lease of agent ${agentId} not obtained in time`);
+      await ctx.clock.sleep(ctx.leaseRetryMs ?? 20, signal);
+    }
+    let registered: R;
+    try {
+      registered = await registerToken(lease.token);
+    } catch (error) {
+      await ctx.leases.release(lease).catch(() => undefined);
+      if (!(error instanceof StaleFencingTokenError) || above !== undefined || signal.aborted) throw error;
+      above = await ctx.storage.agents.highestFencingToken(agentId);
+      continue;
+    }
+    return { value: await holdLease(ctx, agentId, lease, signal, (l, s) => fn(l, s, registered)) };
+  }
+}
+
+/** Runs `fn` under a held lease whose token is registered, renewing it every third of its TTL, and releases it afterwards. */
 async function holdLease<T>(ctx: FlowContext, agentId: string, held: Lease, signal: AbortSignal, fn: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
   const ttl = leaseTtl(ctx);
-  try {
-    await ctx.storage.agents.fence(agentId, held.token);
-  } catch (error) {
-    await ctx.leases.release(held).catch(() => undefined);
-    throw error;
-  }
   const lost = new AbortController();
   setMaxListeners(0, lost.signal);
   const onAbort = () => lost.abort(signal.reason);

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import type { InterruptionEventRecord, StepRecord } from '../ports/types.js';
+import type { AgentRecord, InterruptionEventRecord, ReplicaRecord, StepRecord } from '../ports/types.js';
 import { raiseAlert, requireAgent, tryAgentLease, withAgentLease, type FlowContext } from './context.js';
 import { deadlineSignal } from './deadline.js';
 import { handleRebalance } from './rebalance.js';
@@ -9,10 +9,20 @@ import { abandonEmergency, handleReplicaTermination, handleTermination, terminat
 /** What a notice is about, decided once at its first run and kept in its record (step `decide_path`). */
 type NoticePath = TerminationPath | { readonly path: 'rebalance' } | { readonly path: 'replica_termination'; readonly replicaId: string } | { readonly path: 'monitor_replica' } | { readonly path: 'stale_instance' };
 
-async function decidePath(ctx: FlowContext, notice: InterruptionEventRecord): Promise<NoticePath> {
-  const agent = await requireAgent(ctx, notice.agentId);
-  if (agent.primaryInstanceId === notice.instanceId) return notice.signalType === 'termination-notice' ? terminationPath(ctx, agent.id, notice.deadline) : { path: 'rebalance' };
-  const replica = (await ctx.storage.replicas.listByAgent(agent.id)).find((r) => r.instanceId === notice.instanceId && ['launching', 'syncing', 'ready'].includes(r.status));
+/** The agent and its replicas as the decision read them (both at once), kept for the steps that follow. */
+interface AgentState {
+  readonly agent: AgentRecord;
+  readonly replicas: readonly ReplicaRecord[];
+}
+
+async function readAgentState(ctx: FlowContext, agentId: string): Promise<AgentState> {
+  const [agent, replicas] = await Promise.all([requireAgent(ctx, agentId), ctx.storage.replicas.listByAgent(agentId)]);
+  return { agent, replicas };
+}
+
+function decidePath(ctx: FlowContext, notice: InterruptionEventRecord, { agent, replicas }: AgentState): NoticePath {
+  if (agent.primaryInstanceId === notice.instanceId) return notice.signalType === 'termination-notice' ? terminationPath(ctx, replicas, notice.deadline) : { path: 'rebalance' };
+  const replica = replicas.find((r) => r.instanceId === notice.instanceId && ['launching', 'syncing', 'ready'].includes(r.status));
   if (replica) return notice.signalType === 'termination-notice' ? { path: 'replica_termination', replicaId: replica.id } : { path: 'monitor_replica' };
   return { path: 'stale_instance' };
 }
@@ -22,13 +32,16 @@ const pathText = (p: NoticePath): string =>
 
 /** The response to a notice along its path; throws when a step fails (the caller retries). */
 async function respond(ctx: FlowContext, notice: InterruptionEventRecord, token: number, log: StepLog): Promise<FlowResult> {
-  const path = await log.run('decide_path', () => decidePath(ctx, notice), pathText);
-  const agent = await requireAgent(ctx, notice.agentId);
+  // What the decision read is still current for the steps that follow it in this run (they run under the
+  // lease); a run resuming after the decision reads it again.
+  let read: AgentState | undefined;
+  const path = await log.run('decide_path', async () => decidePath(ctx, notice, (read = await readAgentState(ctx, notice.agentId))), pathText);
+  const agent = read?.agent ?? (await requireAgent(ctx, notice.agentId));
   switch (path.path) {
     case 'promote':
     case 'sync_into_replica':
     case 'emergency':
-      return handleTermination(ctx, { ...agent, primaryInstanceId: notice.instanceId }, path, notice.id, token, log);
+      return handleTermination(ctx, { ...agent, primaryInstanceId: notice.instanceId }, path, notice.id, token, log, read);
     case 'rebalance':
       return handleRebalance(ctx, agent, notice.id, token, log);
     case 'replica_termination':
@@ -72,13 +85,23 @@ async function finish(ctx: FlowContext, notice: InterruptionEventRecord, result:
   return completed;
 }
 
-/** One run of an open notice under the agent's lease: resumes from its recorded steps, completes it. */
-async function attempt(ctx: FlowContext, id: string, token: number, signal: AbortSignal): Promise<InterruptionEventRecord> {
-  const notice = await ctx.storage.events.getSignal(id);
+/**
+ * The notice as it stands once this holder's token is registered (one fenced read): whatever an older
+ * holder wrote is in it, and nothing an older holder writes from now on is accepted.
+ */
+const claimNotice = (ctx: FlowContext, id: string) => async (token: number): Promise<InterruptionEventRecord> => {
+  const notice = await ctx.storage.events.getSignal(id, { fencingToken: token });
   if (!notice) throw new NotFoundError(`Notice ${id} not found`);
+  return notice;
+};
+
+/** One run of an open notice under the agent's lease: resumes from its recorded steps, completes it. */
+async function attempt(ctx: FlowContext, notice: InterruptionEventRecord, token: number, signal: AbortSignal): Promise<InterruptionEventRecord> {
+  const { id } = notice;
   if (notice.success !== null) return notice;
   const log = createStepLog(ctx.clock, signal, {
     resumeFrom: notice.steps,
+    fenced: true,
     save: async (steps) => {
       await ctx.storage.events.saveSteps(id, steps, { fencingToken: token });
       ctx.emit('notice.progress', { noticeId: id, agentId: notice.agentId, deadline: notice.deadline, steps });
@@ -122,6 +145,8 @@ async function giveUp(ctx: FlowContext, id: string, failure: unknown): Promise<I
 export interface RunNoticeOptions {
   /** Only when the agent's lease is free now (resuming a notice whose process went away). @default false */
   readonly ifFree?: boolean;
+  /** The notice as just recorded (its agent and deadline; saves a read before the lease). @default undefined */
+  readonly recorded?: InterruptionEventRecord;
 }
 
 /**
@@ -132,7 +157,7 @@ export interface RunNoticeOptions {
  * notice; undefined when `ifFree` and another process holds the lease.
  */
 export async function runNotice(ctx: FlowContext, id: string, options: RunNoticeOptions = {}): Promise<InterruptionEventRecord | undefined> {
-  const first = await ctx.storage.events.getSignal(id);
+  const first = options.recorded?.id === id ? options.recorded : await ctx.storage.events.getSignal(id);
   if (!first) throw new NotFoundError(`Notice ${id} not found`);
   if (first.success !== null) return first;
   const { signal: deadline, cancel } = deadlineSignal(ctx.clock, first.deadline, `${first.signalType} ${id}`);
@@ -141,11 +166,11 @@ export async function runNotice(ctx: FlowContext, id: string, options: RunNotice
     for (let n = 0; !deadline.aborted; n++) {
       try {
         if (n === 0 && options.ifFree) {
-          const held = await tryAgentLease(ctx, first.agentId, deadline, (lease, signal) => attempt(ctx, id, lease.token, signal));
+          const held = await tryAgentLease(ctx, first.agentId, deadline, (lease, signal, notice) => attempt(ctx, notice, lease.token, signal), claimNotice(ctx, id));
           if (!held) return undefined;
           return held.value;
         }
-        return await withAgentLease(ctx, first.agentId, deadline, (lease, signal) => attempt(ctx, id, lease.token, signal));
+        return await withAgentLease(ctx, first.agentId, deadline, (lease, signal, notice) => attempt(ctx, notice, lease.token, signal), claimNotice(ctx, id));
       } catch (error) {
         failure = error;
         if (deadline.aborted) break;

@@ -79,10 +79,10 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
   const tasks = new Set<Promise<unknown>>();
   /** Notices this instance is running, by id: a second start joins the first. */
   const running = new Map<string, Promise<InterruptionEventRecord | undefined>>();
-  const start = (id: string, ifFree = false): Promise<InterruptionEventRecord | undefined> => {
+  const start = (id: string, ifFree = false, recorded?: InterruptionEventRecord): Promise<InterruptionEventRecord | undefined> => {
     const existing = running.get(id);
     if (existing) return existing;
-    const run = runNotice(ctx, id, { ifFree });
+    const run = runNotice(ctx, id, { ifFree, ...(recorded ? { recorded } : {}) });
     running.set(id, run);
     const task = run.catch((error: unknown) => deps.emit('error', { error, context: `notice ${id}` })).finally(() => running.delete(id));
     tasks.add(task);
@@ -111,13 +111,13 @@ export function createReplicaManager(deps: ReplicaManagerDeps): ReplicaManager {
     manualSwitch: (agentId) => manualSwitch(ctx, agentId),
     async acceptSignal(signal, options) {
       const receipt = await accept(signal, options);
-      if (receipt.created) void start(receipt.notice.id).catch(() => undefined);
+      if (receipt.created) void start(receipt.notice.id, false, receipt.notice).catch(() => undefined);
       return receipt;
     },
     async handleSignal(signal) {
       const receipt = await accept(signal);
       if (!receipt.created) return { handled: false, event: receipt.notice };
-      const ended = await start(receipt.notice.id);
+      const ended = await start(receipt.notice.id, false, receipt.notice);
       return { handled: true, event: ended ?? (await deps.storage.events.getSignal(receipt.notice.id)) ?? receipt.notice };
     },
     async resumeNotices() {

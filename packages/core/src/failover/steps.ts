@@ -6,6 +6,8 @@ import { abortable } from './deadline.js';
 export interface StepLog {
   readonly steps: readonly StepRecord[];
   readonly signal: AbortSignal;
+  /** True when every step starts right after a save that checked the flow's fencing token (`fenced`). */
+  readonly startsFenced: boolean;
   /**
    * Runs `fn` as step `name`; a failure (or the deadline) is recorded and rethrown. In a resumed log, the
    * n-th run of a name that already finished as the n-th of that name returns its recorded result instead.
@@ -24,9 +26,15 @@ export interface StepLogOptions {
   readonly resumeFrom?: readonly StepRecord[];
   /**
    * Saves the steps before each step starts and after it ends (a failover's durable record); a failed save
-   * stops the flow. Results are recorded only when this is set. @default undefined (nothing saved)
+   * stops the flow. Results are recorded only when this is set. A step's end is saved together with the
+   * next step's start (one write, not two: nothing but decisions runs between them); the flow's last step
+   * ends in the flow's completion, which saves `steps`. A process that dies between a step's end and the
+   * next save leaves the step recorded as running: its resumption runs it again, as after a death in the
+   * step itself (every step is idempotent). @default undefined (nothing saved)
    */
   readonly save?: (steps: readonly StepRecord[]) => Promise<void>;
+  /** `save` checks the flow's fencing token (see {@link StepLog.startsFenced}). @default false */
+  readonly fenced?: boolean;
 }
 
 export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLogOptions = {}): StepLog {
@@ -42,6 +50,7 @@ export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLo
   return {
     steps,
     signal,
+    startsFenced: save !== undefined && options.fenced === true,
     async run(name, fn, detail) {
       const n = reached.get(name) ?? 0;
       reached.set(name, n + 1);
@@ -54,7 +63,6 @@ export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLo
         const value = await abortable(fn(signal), signal);
         const d = detail?.(value);
         steps[index] = { name, startedAt, finishedAt: clock.now(), ok: true, ...(d === undefined ? {} : { detail: d }), ...(save && value !== undefined ? { result: value } : {}) };
-        await save?.(steps);
         return value;
       } catch (error) {
         if (steps[index]?.ok === null) steps[index] = { name, startedAt, finishedAt: clock.now(), ok: false, detail: errorText(error) };

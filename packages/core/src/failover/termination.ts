@@ -1,6 +1,7 @@
+import { ConflictError } from '../errors/index.js';
 import type { InstanceInfo } from '../ports/compute-provider.js';
 import type { AgentRecord, ReplicaRecord, ReplicaStatus } from '../ports/types.js';
-import { activeReplica, patchAgent, type FlowContext } from './context.js';
+import { currentStandby, patchAgent, type FlowContext } from './context.js';
 import { replicaIdFor, stepToken } from './ids.js';
 import { ensureReplica, failReplica } from './launch-replica.js';
 import { launchInPlan, planLaunch, type LaunchPlan } from './pools.js';
@@ -24,7 +25,8 @@ export interface FlowResult {
  */
 export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanceId: string, causeId: string, token: number): Promise<void> {
   return log.run('reroute', async (s) => {
-    await ctx.storage.agents.fence(agentId, token);
+    // A log that saves each step's start fenced has just checked the token: that save is the check.
+    if (!log.startsFenced) await ctx.storage.agents.fence(agentId, token);
     if (s.aborted) throw s.reason;
     await ctx.router.route(agentId, instanceId, { signal: s, idempotencyToken: stepToken(causeId, 'route') });
   });
@@ -33,18 +35,30 @@ export function reroute(ctx: FlowContext, log: StepLog, agentId: string, instanc
 /**
  * Promotes a replica (ready, or one restored into: `from`) in the stores: it becomes the agent's primary. Returns the updated agent. A
  * replica already promoted (the step re-run after its process died) only gets the agent pointed at it.
+ * `replica` and `agent` are the records as just read: a write that finds them changed reads them again.
  */
 export async function promoteReplica(ctx: FlowContext, agent: AgentRecord, replica: ReplicaRecord, token: number, log: StepLog, from: readonly ReplicaStatus[] = ['ready']): Promise<AgentRecord> {
   const instanceId = replica.instanceId!;
+  let updated: AgentRecord | undefined;
   await log.run('promote', async () => {
-    const current = (await ctx.storage.replicas.get(replica.id)) ?? replica;
-    const now = ctx.clock.now();
-    const r = current.status === 'promoted' ? current : await ctx.storage.replicas.transition(replica.id, from, 'promoted', { endedAt: now, ...(current.readyAt === null ? { readyAt: now } : {}) }, { fencingToken: token });
-    await patchAgent(ctx, agent.id, token, () => ({ primaryInstanceId: instanceId, poolId: r.poolId, primaryLaunchedAt: r.createdAt, replicaInstanceId: null }));
+    const r = replica.status === 'promoted' ? replica : await promoted(ctx, replica, from, token);
+    updated = await patchAgent(ctx, agent.id, token, () => ({ primaryInstanceId: instanceId, poolId: r.poolId, primaryLaunchedAt: r.createdAt, replicaInstanceId: null }), agent);
     ctx.emit('replica.promoted', { replica: r });
     return r;
   });
-  return (await ctx.storage.agents.get(agent.id)) ?? agent;
+  return updated ?? (await ctx.storage.agents.get(agent.id)) ?? agent;
+}
+
+/** The replica's transition to `promoted`; one found promoted already (an earlier run got there) stands. */
+async function promoted(ctx: FlowContext, replica: ReplicaRecord, from: readonly ReplicaStatus[], token: number): Promise<ReplicaRecord> {
+  const now = ctx.clock.now();
+  try {
+    return await ctx.storage.replicas.transition(replica.id, from, 'promoted', { endedAt: now, ...(replica.readyAt === null ? { readyAt: now } : {}) }, { fencingToken: token });
+  } catch (error) {
+    const current = error instanceof ConflictError ? await ctx.storage.replicas.get(replica.id) : undefined;
+    if (current?.status === 'promoted') return current;
+    throw error;
+  }
 }
 
 /** The emergency relaunch's record (`launching`, no instance yet); an earlier run's is reused. */
@@ -117,8 +131,8 @@ export type TerminationPath =
  * replica; restore into a syncing one when the provider can and expects to be done by the deadline;
  * otherwise emergency recovery.
  */
-export async function terminationPath(ctx: FlowContext, agentId: string, deadline: number): Promise<TerminationPath> {
-  const replica = await activeReplica(ctx, agentId);
+export function terminationPath(ctx: FlowContext, replicas: readonly ReplicaRecord[], deadline: number): TerminationPath {
+  const replica = currentStandby(replicas);
   if (replica?.status === 'ready' && replica.instanceId) return { path: 'promote', replicaId: replica.id, instanceId: replica.instanceId };
   if (replica?.status !== 'syncing' || !replica.instanceId) return { path: 'emergency', reason: replica ? `replica ${replica.id} is ${replica.status}` : 'no replica' };
   const { capabilities, expectedLatencies } = ctx.compute;
@@ -136,20 +150,30 @@ export async function terminationPath(ctx: FlowContext, agentId: string, deadlin
  * in auto or manual mode start the next one), or emergency recovery. Runs under the notice's deadline
  * (`log.signal`).
  */
-export async function handleTermination(ctx: FlowContext, agent: AgentRecord, path: TerminationPath, causeId: string, token: number, log: StepLog): Promise<FlowResult> {
+export async function handleTermination(
+  ctx: FlowContext,
+  agent: AgentRecord,
+  path: TerminationPath,
+  causeId: string,
+  token: number,
+  log: StepLog,
+  read?: { readonly agent: AgentRecord; readonly replicas: readonly ReplicaRecord[] },
+): Promise<FlowResult> {
   const old = agent.primaryInstanceId;
   if (path.path === 'promote') {
-    const replica = await ctx.storage.replicas.get(path.replicaId);
+    const replica = read?.replicas.find((r) => r.id === path.replicaId) ?? (await ctx.storage.replicas.get(path.replicaId));
     if (!replica) throw new Error(`Replica ${path.replicaId} of agent ${agent.id} is gone`);
     // Under a notice the store follows the facts at once: the old primary is going away either way.
-    await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log);
+    await promoteReplica(ctx, read?.agent ?? agent, { ...replica, instanceId: path.instanceId }, token, log);
     await reroute(ctx, log, agent.id, path.instanceId, causeId, token);
   } else if (path.path === 'sync_into_replica') {
     const replica = await ctx.storage.replicas.get(path.replicaId);
     if (!replica) throw new Error(`Replica ${path.replicaId} of agent ${agent.id} is gone`);
     await restoreIntoReplica(ctx, agent, path.instanceId, causeId, log);
     await reroute(ctx, log, agent.id, path.instanceId, causeId, token);
-    await promoteReplica(ctx, agent, { ...replica, instanceId: path.instanceId }, token, log, ['syncing', 'ready']);
+    // The restore took a while: the replica's record as it is now (its agent may have reported it ready).
+    const now = (await ctx.storage.replicas.get(path.replicaId)) ?? replica;
+    await promoteReplica(ctx, agent, { ...now, instanceId: path.instanceId }, token, log, ['syncing', 'ready']);
   } else {
     await emergencyRecovery(ctx, agent, causeId, token, log);
   }

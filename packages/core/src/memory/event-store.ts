@@ -82,8 +82,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       if (next.success !== null) open.delete(id);
       return next;
     },
-    async getSignal(id) {
-      return signals.get(id);
+    async getSignal(id, opts) {
+      const current = signals.get(id);
+      if (current) fences.check(current.agentId, opts?.fencingToken);
+      return current;
     },
     async listOpenSignals({ limit } = {}) {
       const rows = [...open].map((id) => signals.get(id)!).sort((a, b) => a.deadline - b.deadline);

@@ -30,6 +30,11 @@ export interface SignalOutcome {
  * - `saveSteps` replaces the steps of an open notice; `completeSignal` sets the outcome once. Either on a
  *   completed notice throws `ConflictError`. With `fencingToken`, a stale token throws
  *   `StaleFencingTokenError` and writes nothing (tokens are per agent, shared with the `AgentStore`).
+ * - `getSignal` with `fencingToken` is a fenced read: it records the token as seen for the notice's agent
+ *   (like `AgentStore.fence`; `StaleFencingTokenError` when a higher one was seen) and returns the notice
+ *   as it stands after every write of an older token, atomically: once it returns, no write with a lower
+ *   token is accepted. A new lease holder's first act (register its token, see where the notice stands)
+ *   in one call.
  * - `listOpenSignals` returns every notice not yet completed, earliest deadline first: what a process
  *   resumes when the one that held it went away.
  */
@@ -37,7 +42,7 @@ export interface EventStore {
   recordSignal(event: InterruptionEventRecord): Promise<{ created: boolean; event: InterruptionEventRecord }>;
   saveSteps(id: string, steps: readonly StepRecord[], options?: { fencingToken?: number }): Promise<InterruptionEventRecord>;
   completeSignal(id: string, outcome: SignalOutcome, options?: { fencingToken?: number }): Promise<InterruptionEventRecord>;
-  getSignal(id: string): Promise<InterruptionEventRecord | undefined>;
+  getSignal(id: string, options?: { fencingToken?: number }): Promise<InterruptionEventRecord | undefined>;
   /** Open notices (not completed), earliest deadline first, at most `limit`. */
   listOpenSignals(options?: { limit?: number }): Promise<InterruptionEventRecord[]>;
   /** Signals detected at or after `since` (ms), newest first; for one agent (and one instance) or all. */

@@ -105,6 +105,33 @@ export function runEventStoreContract(options: ContractOptions<EventStore>): voi
       expect((await store.listOpenSignals()).map((s) => s.id)).toEqual(['s2']);
     });
 
+    it('a fenced read registers the token (older tokens are refused from then on) and returns the notice as it stands; a stale one is refused', async () => {
+      await store.recordSignal(newSignalEvent('s1'));
+      await store.recordSignal(newSignalEvent('s2'));
+      const running = [{ name: 'decide_path', startedAt: t0, finishedAt: null, ok: null }];
+      await store.saveSteps('s1', running, { fencingToken: 3 });
+      expect(await store.getSignal('s1', { fencingToken: 4 })).toMatchObject({ id: 's1', steps: running });
+      // The token is the agent's: an older holder's write to any of its notices is refused now.
+      await expect(store.saveSteps('s1', [], { fencingToken: 3 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      await expect(store.completeSignal('s2', done(1), { fencingToken: 3 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      await expect(store.getSignal('s2', { fencingToken: 3 })).rejects.toMatchObject({ code: 'STALE_FENCING_TOKEN' });
+      expect(await store.getSignal('s1')).toMatchObject({ steps: running, success: null });
+      expect(await store.getSignal('none', { fencingToken: 9 })).toBeUndefined();
+      await store.saveSteps('s1', [], { fencingToken: 4 });
+    });
+
+    it('of racing fenced writes and a fenced read with a newer token, the read sees every write it does not refuse', async () => {
+      await store.recordSignal(newSignalEvent('s1'));
+      const steps = (n: number) => [{ name: `step-${n}`, startedAt: t0 + n, finishedAt: null, ok: null }];
+      const writes = Array.from({ length: 10 }, (_, n) => store.saveSteps('s1', steps(n), { fencingToken: 1 }).then(() => n, () => undefined));
+      const read = await store.getSignal('s1', { fencingToken: 2 });
+      const accepted = (await Promise.all(writes)).filter((n) => n !== undefined);
+      // The notice stands as the read saw it: no write of the older token landed after the read.
+      expect(await store.getSignal('s1')).toEqual(read);
+      if (accepted.length > 0) expect(read?.steps).toHaveLength(1);
+      else expect(read?.steps).toEqual([]);
+    });
+
     it('completes a signal once with its outcome and steps; a second completion is a conflict', async () => {
       await store.recordSignal(newSignalEvent('s1'));
       const c = await store.completeSignal('s1', done(12_500));
