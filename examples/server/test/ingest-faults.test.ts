@@ -13,6 +13,9 @@ const agents = Array.from({ length: 60 }, (_, k) => `fault-${k}`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** kill -9 of a server, alternating between the two (SEF_FAULT_KILLS for a bigger run). */
 const kills = Number(process.env['SEF_FAULT_KILLS'] ?? 20);
+/** How long a request waits for Redis to take its batch; a frozen Redis must answer 503 soon after (the margin: the rate limit's own 250 ms wait and a loaded machine). */
+const redisRequestTimeout = 300;
+const unavailableMargin = 1_500;
 
 /**
  * Two SEF server processes on a private Postgres cluster and a private Redis (AOF, fsync always), under a
@@ -53,6 +56,7 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
       SEF_DATA_RETENTION_WINDOW: '4',
       SEF_SWEEP_INTERVAL_MS: '500',
       SEF_RECLAIM_AFTER_MS: '2000',
+      SEF_REDIS_REQUEST_TIMEOUT: String(redisRequestTimeout),
     };
     await Promise.all([startServer(0), startServer(1)]);
   }, 60_000);
@@ -152,6 +156,11 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
         expect({ name: f.name, lost: f.lost, duplicated: f.duplicated }).toEqual({ name: f.name, lost: 0, duplicated: 0 });
         expect(f.acknowledged, `${f.name}: acknowledged under load`).toBeGreaterThan(0);
       }
+      // A frozen Redis (2 s) is answered 503 within the request timeout, not waited out until the thaw.
+      const frozen = figures.find((f) => f.name === 'Redis frozen')!;
+      expect(frozen.unavailable, 'Redis frozen: requests answered 503 before the thaw').toBeGreaterThan(0);
+      expect(frozen.firstUnavailableMs, 'Redis frozen: a 503 before the thaw').not.toBeNull();
+      expect(frozen.firstUnavailableMs!).toBeLessThan(redisRequestTimeout + unavailableMargin);
       console.info(`fault suite: ${load.tally.requests} requests, ${load.tally.answered202} answered 202, ${acked.size} reports acknowledged, ${sent.size} sent, ${stored.size} stored, 0 lost; answers ${JSON.stringify(load.tally.statuses)}`);
     } finally {
       await db?.end();

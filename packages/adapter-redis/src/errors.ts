@@ -53,3 +53,20 @@ export async function withRedis<T>(client: Redis, what: string, run: () => Promi
     throw toSefError(error, what);
   }
 }
+
+/** `call`, or {@link UnavailableError} once `ms` have passed without its answer (the command itself is not cancelled). */
+export function withDeadline<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new UnavailableError(`Redis is unavailable (${what}): no answer within ${ms} ms`, { cause: new Error(`no answer within ${ms} ms`) })), ms);
+    call.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error as Error);
+      },
+    );
+  });
+}

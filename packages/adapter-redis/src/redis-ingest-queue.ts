@@ -1,6 +1,6 @@
 import type { IngestQueue, QueueEntry } from '@sef/core';
 import type { Redis } from 'ioredis';
-import { withRedis } from './errors.js';
+import { withDeadline, withRedis } from './errors.js';
 import { queueKey, resolvePrefix } from './keys.js';
 import { decodeBatch, encodeBatch } from './queue-codec.js';
 import { defineScript } from './scripts/define.js';
@@ -19,6 +19,13 @@ export interface RedisIngestQueueOptions {
    * created again by its next read. @default 3_600_000 (1 h)
    */
   readonly forgetConsumerAfterMs?: number;
+  /**
+   * `enqueue` rejects with core's `UnavailableError` when Redis has not confirmed the XADD within this many
+   * ms (a frozen server): what a request waits before it answers 503 instead of waiting out the client's
+   * command timeout. The entry may still land after the rejection; nothing was acknowledged for it, and a
+   * retried batch is absorbed by the idempotent store. @default undefined (the client's `commandTimeout` only)
+   */
+  readonly enqueueTimeoutMs?: number;
 }
 
 /** Ids per acknowledgement call. */
@@ -45,6 +52,7 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
   const forgetAfter = String(Math.max(0, Math.floor(options.forgetConsumerAfterMs ?? 3_600_000)));
   const claimScript = defineScript(client, queueClaimScript);
   const ackScript = defineScript(client, queueAckScript);
+  const { enqueueTimeoutMs } = options;
   let groupReady = false;
 
   /**
@@ -74,8 +82,8 @@ export function createRedisIngestQueue(options: RedisIngestQueueOptions): Ingest
   return {
     enqueue(reports) {
       return withRedis(client, 'queue enqueue', async () => {
-        const id = await client.xadd(stream, '*', 'r', encodeBatch(reports));
-        return id as string;
+        const added = client.xadd(stream, '*', 'r', encodeBatch(reports)) as Promise<string>;
+        return enqueueTimeoutMs === undefined ? added : withDeadline(added, enqueueTimeoutMs, 'queue enqueue');
       });
     },
     claim(consumer, { max, minIdleMs }) {

@@ -96,4 +96,21 @@ describe.skipIf(skipRedis)('connection loss (a private redis-server, killed with
     expect((error as StorageError).retryable).toBe(false);
     expect(String((error as StorageError).cause)).toContain('WRONGTYPE');
   });
+
+  it('a frozen Redis: enqueue gives up with UnavailableError at enqueueTimeoutMs, not the command timeout; the batch may still land after the thaw', async () => {
+    const queue = createRedisIngestQueue({ client, keyPrefix: 'frozen:', enqueueTimeoutMs: 200 });
+    await queue.enqueue(batch(1));
+    server.signal('SIGSTOP');
+    try {
+      const error = await queue.enqueue(batch(2)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnavailableError);
+      // The deadline's own message, not ioredis' "Command timed out" of the client's commandTimeout.
+      expect((error as UnavailableError).message).toContain('no answer within 200 ms');
+    } finally {
+      server.signal('SIGCONT');
+    }
+    // Nothing was acknowledged for it, but Redis ran the XADD once it could.
+    for (let until = Date.now() + 5_000; (await queue.pending()) < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await queue.pending()).toBe(2);
+  });
 });

@@ -78,7 +78,7 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       const o = { client, keyPrefix: settings.SEF_REDIS_PREFIX };
       buffer = createRedisBuffer(o);
       deps.buffer = buffer;
-      deps.queue = createRedisIngestQueue(o);
+      deps.queue = createRedisIngestQueue({ ...o, enqueueTimeoutMs: settings.SEF_REDIS_REQUEST_TIMEOUT });
       deps.leases = createRedisLeaseManager(o);
       backends.buffer = 'redis';
       backends.leases = 'redis';

@@ -50,6 +50,8 @@ const settingsSchema = z.object({
   SEF_PG_CONNECT_TIMEOUT: int(2000),
   /** Milliseconds a Redis command may take before it fails (503). */
   SEF_REDIS_COMMAND_TIMEOUT: int(2000),
+  /** Milliseconds a request waits for Redis to confirm its enqueue (a frozen Redis: 503 with Retry-After after this). */
+  SEF_REDIS_REQUEST_TIMEOUT: int(1000),
   /** An optional HTTP risk model (features POSTed as JSON, `{ "score": s }` back), asked under `SEF_RISK_MODEL_TIMEOUT`. */
   SEF_RISK_MODEL_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
 });

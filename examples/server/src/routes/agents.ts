@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { agentParams, heartbeatBody, interruptionBody, pricingBody, registerBody } from '../http/schemas.js';
 import { hashToken, newAgentToken } from '../http/tokens.js';
-import { agentView, guard, requireAgent, type RouteContext } from './context.js';
+import { agentView, authenticatedAgent, guard, requireAgent, type RouteContext } from './context.js';
 import { noticeView } from './notices.js';
 
 /** One info line per batch: how many reports were accepted and, by reason, how many were rejected. */
@@ -40,7 +40,9 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   r.post('/api/agents/:id/pricing', { onRequest: guard(ctx, 'agent', { rateLimited: true }), schema: { params: agentParams, body: pricingBody } }, async (request, reply) => {
     // 202 once durably queued; the background worker stores (docs/API.md: when a report becomes readable).
-    const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id, wait: 'queued' });
+    // The agent as authentication just read it: validation takes the roles from it without reading it again.
+    const agent = authenticatedAgent(request);
+    const result = await ctx.sef.ingest(request.body.reports, { agentId: request.params.id, wait: 'queued', ...(agent !== undefined ? { agent } : {}) });
     logBatch(request, request.params.id, request.body.reports.length, result.accepted, result.rejected);
     return reply.code(202).send({
       accepted: result.accepted,

@@ -34,6 +34,9 @@ export const guard = (ctx: RouteContext, audience: Audience, options: { rateLimi
 /** The agent record an agent token of the request was checked against (one read per request, not two). */
 const authenticated = new WeakMap<FastifyRequest, AgentRecord>();
 
+/** The agent record the request's agent token was checked against (undefined for the admin, or without auth). */
+export const authenticatedAgent = (request: FastifyRequest): AgentRecord | undefined => authenticated.get(request);
+
 /** The agent of a path, or 404: as read by the request's authentication when an agent token named it, else read. */
 export async function requireAgent(ctx: RouteContext, id: string, request?: FastifyRequest): Promise<AgentRecord> {
   const known = request === undefined ? undefined : authenticated.get(request);

@@ -19,6 +19,8 @@ export interface PhaseFigures {
   readonly lost: number;
   /** Rows beyond one for an observation acknowledged during the phase. */
   readonly duplicated: number;
+  /** Requests of the phase answered 503 while the dependency was away. */
+  readonly unavailable: number;
   /** From the fault to the first 503 answered (ms); null when none was (a killed process answers nothing). */
   readonly firstUnavailableMs: number | null;
   /** p99 of how long the 503s of the phase took to come back (ms); null without any. */
@@ -59,6 +61,7 @@ export function phaseFigures(phases: readonly FaultPhase[], log: readonly Reques
     name,
     acknowledged: f.acknowledged,
     stored: f.stored,
+    unavailable: f.unavailable.length,
     lost: f.acknowledged - f.stored,
     duplicated: f.duplicated,
     firstUnavailableMs: f.first.length === 0 ? null : Math.max(...f.first),
@@ -70,6 +73,6 @@ export function phaseFigures(phases: readonly FaultPhase[], log: readonly Reques
 /** The figures as a table for the test's output. */
 export function figuresTable(figures: readonly PhaseFigures[]): string {
   const ms = (n: number | null) => (n === null ? '—' : `${Math.round(n)} ms`);
-  const rows = figures.map((f) => `| ${f.name} | ${f.acknowledged} | ${f.stored} | ${f.lost} | ${f.duplicated} | ${ms(f.firstUnavailableMs)} | ${ms(f.p99UnavailableMs)} | ${ms(f.recoveryMs)} |`);
-  return ['| fault | acknowledged | stored | lost | duplicated | first 503 after | p99 of a 503 | recovery |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  const rows = figures.map((f) => `| ${f.name} | ${f.acknowledged} | ${f.stored} | ${f.lost} | ${f.duplicated} | ${f.unavailable} | ${ms(f.firstUnavailableMs)} | ${ms(f.p99UnavailableMs)} | ${ms(f.recoveryMs)} |`);
+  return ['| fault | acknowledged | stored | lost | duplicated | 503s | first 503 after | p99 of a 503 | recovery |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }

@@ -1,3 +1,4 @@
+import type { AgentRecord } from '../ports/types.js';
 import type { SefConfigInput } from '../config/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { DedupeBuffer } from '../ports/dedupe-buffer.js';
@@ -66,6 +67,11 @@ export interface SefOptions {
 export interface IngestOptions {
   /** The agent the batch comes from (the API path); reports may then omit `agentId`. */
   readonly agentId?: string;
+  /**
+   * The record of `agentId` as the caller has just read it (a server's authentication reads it anyway):
+   * validation then takes the roles from it instead of reading the agent again. @default read from the store
+   */
+  readonly agent?: AgentRecord;
   /**
    * When `ingest` resolves. `'queued'`: once the accepted reports are in the ingest queue (durable with
    * a durable queue); the background worker stores them soon after (`stats().queueLagMs` says how far

@@ -10,6 +10,7 @@ import type { AgentRecord } from '../ports/types.js';
 import { parsePoolId } from '../pools/index.js';
 import { registrationIssues, validateReports } from '../validation/index.js';
 import { Counters } from './counters.js';
+import { rememberKnownPools } from './known-pools.js';
 import type { IngestOptions, IngestResult, SefStats } from './options.js';
 import type { IngestWorker } from './ingest-worker.js';
 import type { Sweeper } from './sweeper.js';
@@ -54,6 +55,8 @@ export class Sef extends EventEmitter<SefEvents> {
   readonly storage: SefStorage;
   readonly #parts: SefParts;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The pools validation has found, remembered (pools are never removed). */
+  readonly #pools: Pick<SefStorage['pools'], 'known'>;
   #stopSources: (() => Promise<void>)[] = [];
 
   /** @internal Use `createSef`. */
@@ -62,6 +65,7 @@ export class Sef extends EventEmitter<SefEvents> {
     this.#parts = build(this);
     this.config = this.#parts.config;
     this.storage = this.#parts.storage;
+    this.#pools = rememberKnownPools(this.storage.pools);
   }
 
   /**
@@ -99,7 +103,9 @@ export class Sef extends EventEmitter<SefEvents> {
       throw new ValidationError('Invalid batch', [{ path: 'reports', code: 'invalid_type', message: 'expected an array of reports' }]);
     }
     const { config, storage, clock, counters, queue, worker } = this.#parts;
-    const result = await validateReports(reports, { config, now: clock.now(), pools: storage.pools, agents: storage.agents, notices: storage.events, agentId: options.agentId });
+    const given = options.agent;
+    const agents = given === undefined || given.id !== options.agentId ? storage.agents : { get: (id: string) => (id === given.id ? Promise.resolve(given) : storage.agents.get(id)) };
+    const result = await validateReports(reports, { config, now: clock.now(), pools: this.#pools, agents, notices: storage.events, agentId: options.agentId });
     for (const r of result.rejected) {
       counters.reject(r.issues);
       this.emit('report.rejected', { report: reports[r.index], index: r.index, issues: r.issues });
