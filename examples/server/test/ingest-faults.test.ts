@@ -59,7 +59,7 @@ describe.skipIf(skipped('postgres') || skipped('redis'))('acknowledged reports s
       SEF_REDIS_REQUEST_TIMEOUT: String(redisRequestTimeout),
     };
     await Promise.all([startServer(0), startServer(1)]);
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await Promise.allSettled(servers.map((s) => s.stop()));

@@ -32,7 +32,7 @@ export function startServerProcess(port: number, env: Readonly<Record<string, st
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    async ready(timeoutMs = 30_000) {
+    async ready(timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${err}`);
