@@ -140,6 +140,18 @@ describe('reconciliation sweep: nothing leaked', () => {
     expect(await running(h)).toEqual([standby.instanceId]);
   });
 
+  it("the quick check (primary, or current standby with a mode on) never keeps what the full classification ends: a standby's instance first recorded by an older, ended record is ended", async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    // A record created before the standby's, that names the standby's instance once it exists and ended long ago.
+    await h.storage.replicas.create({ id: 'older', agentId: 'a1', instanceId: null, poolId: POOL, market: 'spot', replicaType: 'manual', status: 'terminated', createdAt: T0, readyAt: null, endedAt: T0, causeId: 'older' });
+    const standby = await manualStandby(h);
+    await h.storage.replicas.transition('older', ['terminated'], 'terminated', { instanceId: standby.instanceId! });
+    await h.clock.advance(MIN_AGE);
+    const { decisions } = await h.settle(h.sef.reconcile());
+    expect(decisions).toEqual([expect.objectContaining({ instanceId: standby.instanceId, reason: 'ended', replicaId: 'older' })]);
+  });
+
   it('an auto replica taken over by manual mode is ended when manual mode is turned off', async () => {
     const h = createHarness({ config });
     await h.agent('a1', { modes: { autoSwitch: true }, launchedAt: T0 - 8 * DAY });

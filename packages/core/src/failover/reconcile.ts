@@ -56,6 +56,30 @@ async function classify(ctx: FlowContext, instance: LaunchedInstance, settled: n
   return undefined;
 }
 
+/**
+ * A quick check, from one read of the agents and one of the active replicas, that an instance is an agent's
+ * primary or its current standby with a mode on: what `classify` finds for almost every listed instance,
+ * without reading the agent and its replicas again for each. Anything else goes to `classify`. The reads
+ * are taken with the inventory, itself a moment's view: a change during the pass is seen by the next sweep.
+ */
+async function accountedFor(ctx: FlowContext): Promise<(instance: LaunchedInstance) => boolean | Promise<boolean>> {
+  const agents = new Map<string, AgentRecord>();
+  for (const a of await ctx.storage.agents.list()) agents.set(a.id, a);
+  // Oldest first: each agent's last one is its current standby (what `activeReplica` answers).
+  const standbys = new Map<string, ReplicaRecord>();
+  for (const r of await ctx.storage.replicas.listActive()) if (r.replicaType !== 'emergency') standbys.set(r.agentId, r);
+  // Synchronous when the answer needs no read (most calls): no promise per listed instance.
+  return (instance) => {
+    const agent = agents.get(instance.agentId);
+    if (!agent) return false;
+    if (agent.primaryInstanceId === instance.instanceId) return true;
+    const standby = standbys.get(agent.id);
+    if (standby?.instanceId !== instance.instanceId || (!agent.modes.manualReplica && !agent.modes.autoSwitch)) return false;
+    // `classify` goes by the instance's first record: the standby's unless an older record had the instance.
+    return ctx.storage.replicas.findByInstance(instance.instanceId).then((first) => first?.id === standby.id);
+  };
+}
+
 /** When a promoted instance stopped being the primary: at the latest, when the current primary was promoted. */
 async function replacedAt(ctx: FlowContext, agent: AgentRecord, record: ReplicaRecord): Promise<number> {
   const current = await ctx.storage.replicas.findByInstance(agent.primaryInstanceId);
@@ -106,9 +130,12 @@ export async function reconcile(ctx: FlowContext): Promise<ReconcileResult> {
   const now = ctx.clock.now();
   const settled = now - ctx.config.orphanMinAge * 1000;
   const decisions: OrphanDecision[] = [];
+  const accounted = await accountedFor(ctx);
   for (const instance of inventory) {
     if (instance.state === 'terminated' || instance.state === 'shutting-down' || instance.launchedAt > settled) continue;
     try {
+      const quick = accounted(instance);
+      if (quick === true || (quick !== false && (await quick))) continue;
       const orphan = await classify(ctx, instance, settled);
       const decision = orphan && (await endOrphan(ctx, instance, orphan, settled));
       if (!decision) continue;

@@ -65,11 +65,23 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
     }
     return lo;
   };
-  // Ids of the replicas in an active status: the sweep lists them every cleanupInterval.
-  const active = new Set<string>();
+  // Ids of the replicas in an active status, in `listActive`'s order (creation time, ties in creation order):
+  // the sweep and the reconciliation read them every cleanupInterval; statuses change far less often.
+  const active: string[] = [];
+  const before = (a: ReplicaRecord, b: ReplicaRecord) => a.createdAt < b.createdAt || (a.createdAt === b.createdAt && created.get(a.id)! < created.get(b.id)!);
   const indexStatus = (record: ReplicaRecord) => {
-    if (activeStatuses.includes(record.status)) active.add(record.id);
-    else active.delete(record.id);
+    const at = active.indexOf(record.id);
+    const isActive = activeStatuses.includes(record.status);
+    if (isActive && at < 0) {
+      let lo = 0;
+      let hi = active.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(replicas.get(active[mid]!)!, record)) lo = mid + 1;
+        else hi = mid;
+      }
+      active.splice(lo, 0, record.id);
+    } else if (!isActive && at >= 0) active.splice(at, 1);
   };
 
   return {
@@ -103,7 +115,7 @@ export function createMemoryReplicaStore(options: MemoryReplicaStoreOptions): Re
       return (idsByAgent.get(agentId) ?? []).map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt);
     },
     async listActive() {
-      return [...active].map((id) => replicas.get(id)!).sort((a, b) => a.createdAt - b.createdAt || created.get(a.id)! - created.get(b.id)!);
+      return active.map((id) => replicas.get(id)!);
     },
     async transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch?: ReplicaTransitionPatch, opts?: { fencingToken?: number }) {
       const current = replicas.get(id);

@@ -38,6 +38,8 @@ export interface SimulatedComputeOptions {
 export interface SimulatedCompute extends ComputeProvider {
   /** Every instance ever launched or added. */
   instances(): InstanceInfo[];
+  /** One instance launched or added, by id (no latency, no call logged: for the cloud itself and tests). */
+  instance(instanceId: string): InstanceInfo | undefined;
   /** Registers an instance that already runs (an agent's first primary). */
   addRunning(instance: { instanceId: string; poolId: string; agentId: string; launchedAt?: number }): InstanceInfo;
   /** The snapshots an instance was launched from or last restored into (emergency restores). */
@@ -47,6 +49,9 @@ export interface SimulatedCompute extends ComputeProvider {
 /** See `createSimulatedCloud`. Idempotency tokens map to the first call's result for every mutating call. */
 export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCompute {
   const table = new Map<string, SimInstance>();
+  // The instances SEF launched that are not terminated, in launch order: what `listLaunched` answers, every
+  // reconciliation sweep, without walking every instance the cloud ever had.
+  const launchedLive = new Map<string, SimInstance & { readonly role: Role }>();
   const byToken = new Map<string, unknown>();
   let seq = 0;
 
@@ -83,6 +88,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
             agentId: request.agentId, role: request.role, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
           };
           table.set(instanceId, i);
+          if (i.role !== null) launchedLive.set(instanceId, i as SimInstance & { readonly role: Role });
           return info(i);
         }),
       );
@@ -100,6 +106,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
         const i = need(instanceId);
         o.terminateFault(instanceId);
         if (i.terminatedAt === null) i.terminatedAt = o.now();
+        launchedLive.delete(instanceId);
       });
     },
     snapshot(instanceId, options) {
@@ -127,13 +134,20 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
       });
     },
     listLaunched(options) {
-      return o.call('listLaunched', options, () =>
-        [...table.values()]
-          .filter((i): i is SimInstance & { role: Role } => i.role !== null && i.terminatedAt === null)
-          .map((i): LaunchedInstance => ({ ...info(i), agentId: i.agentId, role: i.role })),
-      );
+      return o.call('listLaunched', options, () => {
+        const out: LaunchedInstance[] = [];
+        for (const i of launchedLive.values()) {
+          const { instanceId, poolId, market, state, launchedAt } = info(i);
+          out.push({ instanceId, poolId, market, state, launchedAt, agentId: i.agentId, role: i.role });
+        }
+        return out;
+      });
     },
     instances: () => [...table.values()].map(info),
+    instance: (instanceId) => {
+      const i = table.get(instanceId);
+      return i && info(i);
+    },
     addRunning({ instanceId, poolId, agentId, launchedAt }) {
       const at = launchedAt ?? o.now();
       const i: SimInstance = { instanceId, poolId, market: 'spot', launchedAt: at, runningAt: at, agentId, role: null, snapshotIds: [], terminatedAt: null };

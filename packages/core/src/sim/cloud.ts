@@ -165,7 +165,7 @@ export function createSimulatedCloud(options: SimulatedCloudOptions): SimulatedC
     router: {
       route: (agentId, instanceId, o) =>
         call('route', o, () => {
-          const i = compute.instances().find((x) => x.instanceId === instanceId);
+          const i = compute.instance(instanceId);
           if (!i || i.state === 'terminated') throw new ProviderError(`Cannot route to ${instanceId}: not running`);
           routes.set(agentId, instanceId);
         }),
