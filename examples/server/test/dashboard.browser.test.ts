@@ -161,4 +161,13 @@ describe.skipIf(noBrowser)('dashboard in headless Chromium', () => {
       await page.screenshot({ path: join(screenshotDir, `dashboard-${width}.png`), fullPage: true });
     });
   }
+
+  it('a manual switch that failed is in the history too, marked NO with its error', async () => {
+    // As the core records one whose reroute never answered (tested in core: manual-replica.test.ts).
+    const error = 'DeadlineExceededError: reroute did not answer in time';
+    await h.sef.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId: 'a1', createdAt: Date.now(), payload: { from: 'i-a1', to: 'i-standby', success: false, error, responseTimeMs: 120_000 } });
+    const row = page.locator('#failovers tr[data-signal="manual switch"]', { hasText: 'a1' });
+    await row.waitFor({ timeout: 15_000 });
+    expect((await row.locator('td').allTextContents()).slice(1)).toEqual(['a1', 'manual switch', `failed: ${error}`, '—', '120.0 s', 'NO']);
+  });
 });

@@ -43,6 +43,8 @@ describe('manual replica mode', () => {
     await h.settle(h.sef.enableManualReplica('a1'));
     await expect(h.settle(h.sef.manualSwitch('a1'))).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/not ready/) });
     expect((await h.sef.status('a1')).agent.primaryInstanceId).toBe('i-a1');
+    // A refused switch never began: it is not in the history.
+    expect(await h.storage.events.systemEvents({ since: 0, agentId: 'a1', typePrefix: 'manual.switch' })).toEqual([]);
   });
 
   it('switch: reroute, promote, terminate the old primary, launch the next replica at once; and again', async () => {
@@ -79,6 +81,13 @@ describe('manual replica mode', () => {
     const retry = await h.settle(h.sef.manualSwitch('a1'));
     expect(retry.promoted).toMatchObject({ id: standby.id, status: 'promoted' });
     expect(await h.cloud.router.current('a1')).toBe(standby.instanceId);
+    // Both are in the history, newest first: the failed one with its error, the switch that worked.
+    const history = await h.storage.events.systemEvents({ since: 0, agentId: 'a1', typePrefix: 'manual.switch' });
+    expect(history.map((e) => e.payload)).toEqual([
+      { from: 'i-a1', to: standby.instanceId, success: true, responseTimeMs: expect.any(Number) },
+      { from: 'i-a1', to: standby.instanceId, success: false, error: expect.stringContaining('Error'), responseTimeMs: expect.any(Number) },
+    ]);
+    expect(history[1]!.payload['responseTimeMs']).toBeGreaterThan(0);
   });
 
   it('disabling terminates the manual replica and stops creating them; auto mode may then be enabled', async () => {

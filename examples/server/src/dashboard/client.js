@@ -152,7 +152,7 @@ function renderFailovers(stats, statuses) {
     deadline: time(f.deadline), ms: f.response_time_ms, success: f.success,
   })));
   const switches = statuses.flatMap((s) => s.manual_switches.map((m) => ({
-    at: m.at, agent: s.agent_id, signal: 'manual switch', outcome: `promoted ${m.to} (was ${m.from})`, deadline: '—', ms: m.response_time_ms, success: true,
+    at: m.at, agent: s.agent_id, signal: 'manual switch', outcome: m.success ? `promoted ${m.to} (was ${m.from})` : `failed: ${m.error}`, deadline: '—', ms: m.response_time_ms, success: m.success,
   })));
   const rows = [...notices, ...switches].sort((a, b) => b.at - a.at).slice(0, 20);
   $('#failovers tbody').replaceChildren(

@@ -25,10 +25,10 @@ const riskView = (e: SystemEventRecord) => {
   return { score: p.score, factors: p.factors, source: p.source, at: sec(e.createdAt) };
 };
 
-/** A manual switch as the history shows it (a `manual.switch` event); no response time on records older than it. */
+/** A manual switch that began, as the history shows it (a `manual.switch` event; older records have no time and only successes). */
 const manualSwitchView = (e: SystemEventRecord) => {
-  const p = e.payload as { from?: string; to?: string; responseTimeMs?: number };
-  return { at: sec(e.createdAt), from: p.from ?? null, to: p.to ?? null, response_time_ms: p.responseTimeMs ?? null };
+  const p = e.payload as { from?: string; to?: string; responseTimeMs?: number; success?: boolean; error?: string };
+  return { at: sec(e.createdAt), from: p.from ?? null, to: p.to ?? null, success: p.success !== false, error: p.error ?? null, response_time_ms: p.responseTimeMs ?? null };
 };
 
 /** What an agent (or the admin) reads back: its SEF status and its stored price timelines. */

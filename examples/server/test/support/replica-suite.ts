@@ -7,7 +7,7 @@ interface Status {
   primary: { instance_id: string };
   replica: { instance_id: string | null; status: string; replica_type: string } | null;
   failovers: { signal_type: string; success: boolean | null }[];
-  manual_switches: { at: number; from: string | null; to: string | null; response_time_ms: number | null }[];
+  manual_switches: { at: number; from: string | null; to: string | null; success: boolean; error: string | null; response_time_ms: number | null }[];
 }
 
 interface FailoverFigures {
@@ -92,7 +92,7 @@ export function runReplicaSuite(backend: Backend): void {
       expect(after.primary.instance_id).not.toBe(instanceId);
       expect(after.replica?.replica_type).toBe('manual');
       // The switch is in the agent's history (the refused one is not), with how long it took.
-      expect(after.manual_switches).toEqual([{ at: expect.any(Number), from: instanceId, to: replica, response_time_ms: expect.any(Number) }]);
+      expect(after.manual_switches).toEqual([{ at: expect.any(Number), from: instanceId, to: replica, success: true, error: null, response_time_ms: expect.any(Number) }]);
       expect(after.manual_switches[0]!.response_time_ms).toBeGreaterThanOrEqual(0);
     });
 

@@ -6,7 +6,7 @@ import { activeReplica, activeStandbys, requireAgent, withAgentLease, type FlowC
 import { timeoutSignal } from './deadline.js';
 import { stepToken, switchCauseId } from './ids.js';
 import { ensureReplica, retireReplica } from './launch-replica.js';
-import { createStepLog, type StepLog } from './steps.js';
+import { createStepLog, errorText, type StepLog } from './steps.js';
 import { promoteReplica, reroute } from './termination.js';
 
 /** The record of a manual action: its steps and the replicas it touched. */
@@ -64,28 +64,41 @@ export async function setModes(ctx: FlowContext, agentId: string, change: ModeCh
 
 /**
  * The manual switch: the replica must be `ready`; reroute to it, promote it, terminate the old primary and
- * start the next replica at once; the switch is recorded as a `manual.switch` event (`from`, `to`,
- * `responseTimeMs` up to the old primary's termination). Throws `ConflictError` when manual mode is off or the replica not ready.
+ * start the next replica at once. Throws `ConflictError` when manual mode is off or the replica not ready.
  * Nothing forces a manual switch, so the traffic moves first: when the reroute fails, the old primary
  * still serves and stays the primary, and the replica stays the ready standby.
+ * Every switch that began is recorded as a `manual.switch` event (`from`, `to`, `success`, `responseTimeMs`
+ * up to the old primary's termination or the failure, `error` when it failed); a refused one is not.
  */
 export async function manualSwitch(ctx: FlowContext, agentId: string): Promise<ManualResult> {
   const started = ctx.clock.now();
-  const { value, log } = await underLease(ctx, agentId, async (token, log) => {
-    const agent = await requireAgent(ctx, agentId);
-    if (!agent.modes.manualReplica) throw new ConflictError('Manual mode is not active');
-    const replica = await activeReplica(ctx, agentId);
-    if (!replica || replica.status !== 'ready' || !replica.instanceId) {
-      throw new ConflictError(replica ? `Replica is not ready (status ${replica.status})` : 'No replica to switch to');
-    }
-    const causeId = switchCauseId(agentId, replica.instanceId);
-    const old = agent.primaryInstanceId;
-    await reroute(ctx, log, agentId, replica.instanceId, causeId, token);
-    const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
-    await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
-    await ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { from: old, to: replica.instanceId, responseTimeMs: ctx.clock.now() - started } });
-    const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);
-    return { promoted: (await ctx.storage.replicas.get(replica.id)) ?? replica, next };
-  });
-  return { agentId, action: 'manual_switch', steps: log.steps, promoted: value.promoted, replica: value.next };
+  let begun: { from: string; to: string } | undefined;
+  let recorded = false;
+  const record = (payload: Record<string, unknown>) =>
+    ctx.storage.events.appendSystemEvent({ eventType: 'manual.switch', agentId, createdAt: ctx.clock.now(), payload: { ...begun, responseTimeMs: ctx.clock.now() - started, ...payload } });
+  try {
+    const { value, log } = await underLease(ctx, agentId, async (token, log) => {
+      const agent = await requireAgent(ctx, agentId);
+      if (!agent.modes.manualReplica) throw new ConflictError('Manual mode is not active');
+      const replica = await activeReplica(ctx, agentId);
+      if (!replica || replica.status !== 'ready' || !replica.instanceId) {
+        throw new ConflictError(replica ? `Replica is not ready (status ${replica.status})` : 'No replica to switch to');
+      }
+      const causeId = switchCauseId(agentId, replica.instanceId);
+      const old = agent.primaryInstanceId;
+      begun = { from: old, to: replica.instanceId };
+      await reroute(ctx, log, agentId, replica.instanceId, causeId, token);
+      const promotedAgent = await promoteReplica(ctx, agent, replica, token, log);
+      await log.run('terminate_old_primary', (s) => ctx.compute.terminate(old, { signal: s, idempotencyToken: stepToken(causeId, 'terminate-old') }));
+      await record({ success: true });
+      recorded = true;
+      const next = await ensureReplica(ctx, promotedAgent, 'manual', `${causeId}:next`, token, log);
+      return { promoted: (await ctx.storage.replicas.get(replica.id)) ?? replica, next };
+    });
+    return { agentId, action: 'manual_switch', steps: log.steps, promoted: value.promoted, replica: value.next };
+  } catch (error) {
+    // The record of a failed switch is best effort: the caller gets the switch's own error either way.
+    if (begun !== undefined && !recorded) await record({ success: false, error: errorText(error) }).catch(() => undefined);
+    throw error;
+  }
 }
