@@ -1,8 +1,7 @@
 import { ConflictError, NotFoundError, StaleFencingTokenError, exclusionMessage, type AgentModes, type AgentPatch, type AgentRecord, type AgentStore, type Clock, type NewAgent } from '@sef/core';
-import type { PoolClient } from 'pg';
-import { query, transaction, withClient, type Db } from './db.js';
+import { query, withClient, type Db } from './db.js';
 import { translate, violates } from './errors.js';
-import { fence } from './fence.js';
+import { fence, onFenceConflict, upsertFence } from './fence.js';
 import { num } from './rows.js';
 import { fromMs, toMs, type Tables } from './tables.js';
 
@@ -34,8 +33,8 @@ function agentFromRow(r: Record<string, unknown>): AgentRecord {
 
 /**
  * The {@link AgentStore} on `agents`. The mode exclusion is the table's CHECK constraint
- * (`chk_replica_mode_exclusion`), whose violation becomes `ConflictError`; `update` locks the row, checks
- * the fencing token and the version, and writes, all in one transaction.
+ * (`chk_replica_mode_exclusion`), whose violation becomes `ConflictError`; `update` checks the fencing
+ * token and the version, and writes, in one statement.
  */
 export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): AgentStore {
   const select = `SELECT ${columns} FROM ${t.agents}`;
@@ -99,20 +98,18 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
     },
 
     update(id, expectedVersion, patch, options) {
-      return transaction(db, 'AgentStore.update', (client) => update(client, id, expectedVersion, patch, options?.fencingToken));
+      return update(id, expectedVersion, patch, options?.fencingToken);
     },
   };
 
-  async function update(client: PoolClient, id: string, expectedVersion: number, patch: AgentPatch, token: number | undefined) {
-    const current = (await client.query(`${select} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
-    if (!current) throw new NotFoundError(`Agent ${id} not found`);
-    const before = agentFromRow(current);
-    await fence(client, t, id, token);
-    if (before.version !== expectedVersion) {
-      throw new ConflictError(`Agent ${id} changed: expected version ${expectedVersion}, found ${before.version}`);
-    }
+  /**
+   * One statement: the agent's fence row raised first (the order of every fenced write), then the row
+   * updated only at `expectedVersion` and with a token not stale, rechecked on its newest version. When
+   * nothing was written, a read says why (not found, stale token, another version).
+   */
+  async function update(id: string, expectedVersion: number, patch: AgentPatch, token: number | undefined): Promise<AgentRecord> {
+    const values: unknown[] = [id, expectedVersion, token ?? null];
     const sets: string[] = ['version = version + 1'];
-    const values: unknown[] = [id];
     const set = (column: string, value: unknown, cast = '') => {
       values.push(value);
       sets.push(`${column} = ${cast ? cast.replace('$', `$${values.length}`) : `$${values.length}`}`);
@@ -127,13 +124,33 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
       set('auto_terminate_enabled', patch.modes.autoTerminate);
       set('manual_replica_enabled', patch.modes.manualReplica);
     }
-    if (token !== undefined) set('fencing_token', token, 'greatest(fencing_token, $::bigint)');
+    if (token !== undefined) sets.push('fencing_token = greatest(fencing_token, $3::bigint)');
+    let rows: Record<string, unknown>[];
     try {
-      const { rows } = await client.query(`UPDATE ${t.agents} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${columns}`, values);
-      return agentFromRow(rows[0]!);
+      rows = await query(
+        db,
+        'AgentStore.update',
+        `WITH f AS (${upsertFence(t)} SELECT id, $3::bigint FROM ${t.agents} WHERE id = $1 AND $3::bigint IS NOT NULL AND version = $2 ${onFenceConflict} RETURNING fencing_token AS seen)
+         UPDATE ${t.agents} SET ${sets.join(', ')} WHERE id = $1 AND version = $2 AND ($3::bigint IS NULL OR (SELECT seen FROM f) <= $3::bigint) RETURNING ${columns}`,
+        values,
+      );
     } catch (error) {
-      if (violates(error, modeCheck)) throw new ConflictError(exclusionMessage(before.modes), { cause: error });
+      if (violates((error as { cause?: unknown }).cause, modeCheck)) {
+        const before = (await query(db, 'AgentStore.update', `${select} WHERE id = $1`, [id]))[0];
+        throw new ConflictError(exclusionMessage(before ? agentFromRow(before).modes : undefined), { cause: error });
+      }
       throw error;
     }
+    if (rows[0]) return agentFromRow(rows[0]);
+    const [why] = await query<{ version: string; seen: string | null; token: string }>(
+      db,
+      'AgentStore.update',
+      `SELECT a.version, f.fencing_token AS seen, a.fencing_token AS token FROM ${t.agents} a LEFT JOIN ${t.fences} f ON f.agent_id = a.id WHERE a.id = $1`,
+      [id],
+    );
+    if (!why) throw new NotFoundError(`Agent ${id} not found`);
+    const seen = Math.max(Number(why.seen ?? 0), Number(why.token));
+    if (token !== undefined && seen > token) throw new StaleFencingTokenError(`Fencing token ${token} for agent ${id} is stale (seen ${seen})`);
+    throw new ConflictError(`Agent ${id} changed: expected version ${expectedVersion}, found ${why.version}`);
   }
 }

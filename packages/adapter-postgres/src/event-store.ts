@@ -1,6 +1,5 @@
 import { ConflictError, NotFoundError, StaleFencingTokenError, type EventStore, type InterruptionEventRecord, type NoticeRole, type SignalType, type StepRecord, type SystemEventRecord } from '@sef/core';
-import type { PoolClient } from 'pg';
-import { query, transaction, type Db } from './db.js';
+import { query, type Db } from './db.js';
 import { onFenceConflict, upsertFence } from './fence.js';
 import { failoverStatsRow, monitoringSql } from './monitoring-sql.js';
 import { num, numOrNull } from './rows.js';
@@ -46,27 +45,38 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
 /**
  * The {@link EventStore} on `spot_interruption_events` and `system_events`. `recordSignal` is an
  * INSERT … ON CONFLICT DO NOTHING on the id and on the unique index of primary notices (the exactly-once
- * gate and the pin); `saveSteps` and `completeSignal` lock the row, check the fencing token and that the
- * notice is still open, and write, in one transaction.
+ * gate and the pin); `saveSteps` and `completeSignal` check the fencing token and that the notice is still
+ * open, and write, in one statement; `getSignal` with a token is one statement too.
  */
 export function createPostgresEventStore(db: Db, t: Tables): EventStore {
   const selectSignal = `SELECT ${signalColumns} FROM ${t.signals}`;
   const monitoring = monitoringSql(t, fromMs('$1'));
   /**
-   * Locks the open notice `id` for a fenced write: `NotFoundError`, stale token, or `ConflictError` when
-   * complete. The agent's fence row is taken before the notice's row, in the order of the fenced read, so
-   * that the two never wait for each other in a cycle.
+   * A fenced write to the open notice `id`, one statement: the agent's fence row raised first (the order
+   * of the fenced read, so the two never wait for each other in a cycle), then the row updated only while
+   * the notice is open and the token is not stale (rechecked on the newest row version). When nothing was
+   * written, a read says why: `NotFoundError`, stale token, or `ConflictError` when complete.
    */
-  const lockOpen = async (client: PoolClient, id: string, token: number | undefined) => {
-    if (token !== undefined) await fenceNotice(client, id, token);
-    const current = (await client.query(`${selectSignal} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
-    if (!current) throw new NotFoundError(`Signal ${id} not found`);
-    if (current['success'] !== null) throw new ConflictError(`Signal ${id} is already complete`);
-  };
-  /** The fencing check of a write to notice `id`, by the notice's agent (nothing when there is no such notice). */
-  const fenceNotice = async (client: PoolClient, id: string, token: number) => {
-    const { rows } = await client.query<{ seen: string }>(`${upsertFence(t)} SELECT agent_id, $2::bigint FROM ${t.signals} WHERE id = $1 ${onFenceConflict} RETURNING fencing_token AS seen`, [id, token]);
-    staleUnless(rows[0]?.seen, token, id);
+  const writeOpen = async (what: string, id: string, token: number | undefined, set: string, values: unknown[]) => {
+    const rows = await query(
+      db,
+      what,
+      `WITH f AS (${upsertFence(t)} SELECT agent_id, $2::bigint FROM ${t.signals} WHERE id = $1 AND $2::bigint IS NOT NULL AND success IS NULL
+                  ${onFenceConflict} RETURNING fencing_token AS seen)
+       UPDATE ${t.signals} SET ${set} WHERE id = $1 AND success IS NULL AND ($2::bigint IS NULL OR (SELECT seen FROM f) <= $2::bigint)
+       RETURNING ${signalColumns}`,
+      [id, token ?? null, ...values],
+    );
+    if (rows[0]) return signalFromRow(rows[0]);
+    const [why] = await query<{ success: boolean | null; seen: string | null }>(
+      db,
+      what,
+      `SELECT s.success, f.fencing_token AS seen FROM ${t.signals} s LEFT JOIN ${t.fences} f ON f.agent_id = s.agent_id WHERE s.id = $1`,
+      [id],
+    );
+    if (!why) throw new NotFoundError(`Signal ${id} not found`);
+    if (token !== undefined) staleUnless(why.seen ?? undefined, token, id);
+    throw new ConflictError(`Signal ${id} is already complete`);
   };
   return {
     async recordSignal(event) {
@@ -93,22 +103,13 @@ export function createPostgresEventStore(db: Db, t: Tables): EventStore {
     },
 
     saveSteps(id, steps, options) {
-      return transaction(db, 'EventStore.saveSteps', async (client) => {
-        await lockOpen(client, id, options?.fencingToken);
-        const { rows } = await client.query(`UPDATE ${t.signals} SET steps = $2 WHERE id = $1 RETURNING ${signalColumns}`, [id, JSON.stringify(steps)]);
-        return signalFromRow(rows[0]!);
-      });
+      return writeOpen('EventStore.saveSteps', id, options?.fencingToken, 'steps = $3', [JSON.stringify(steps)]);
     },
 
     completeSignal(id, outcome, options) {
-      return transaction(db, 'EventStore.completeSignal', async (client) => {
-        await lockOpen(client, id, options?.fencingToken);
-        const { rows } = await client.query(
-          `UPDATE ${t.signals} SET response_time_ms = $2, success = $3, outcome = $4, steps = $5 WHERE id = $1 RETURNING ${signalColumns}`,
-          [id, outcome.responseTimeMs, outcome.success, outcome.outcome, JSON.stringify(outcome.steps)],
-        );
-        return signalFromRow(rows[0]!);
-      });
+      return writeOpen('EventStore.completeSignal', id, options?.fencingToken, 'response_time_ms = $3, success = $4, outcome = $5, steps = $6', [
+        outcome.responseTimeMs, outcome.success, outcome.outcome, JSON.stringify(outcome.steps),
+      ]);
     },
 
     async getSignal(id, options) {

@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError, type Market, type ReplicaRecord, type ReplicaStatus, type ReplicaStore, type ReplicaTransitionPatch, type ReplicaType } from '@sef/core';
+import { ConflictError, NotFoundError, StaleFencingTokenError, type Market, type ReplicaRecord, type ReplicaStatus, type ReplicaStore, type ReplicaTransitionPatch, type ReplicaType } from '@sef/core';
 import { query, transaction, type Db } from './db.js';
-import { fence } from './fence.js';
+import { fence, onFenceConflict, upsertFence } from './fence.js';
 import { monitoringSql, replicaStatsRow } from './monitoring-sql.js';
 import { num, numOrNull } from './rows.js';
 import { fromMs, toMs, type Tables } from './tables.js';
@@ -25,9 +25,8 @@ function replicaFromRow(r: Record<string, unknown>): ReplicaRecord {
 }
 
 /**
- * The {@link ReplicaStore} on `replica_instances`. `create` is an insert-if-absent; `transition` locks the
- * row, checks the fencing token (shared per agent with the other stores) and the status, and writes, in
- * one transaction.
+ * The {@link ReplicaStore} on `replica_instances`. `create` is an insert-if-absent; `transition` checks the
+ * fencing token (shared per agent with the other stores) and the status, and writes, in one statement.
  */
 export function createPostgresReplicaStore(db: Db, t: Tables): ReplicaStore {
   const select = `SELECT ${columns} FROM ${t.replicas}`;
@@ -68,27 +67,37 @@ export function createPostgresReplicaStore(db: Db, t: Tables): ReplicaStore {
       return (await query(db, 'ReplicaStore.listActive', `${select} WHERE status IN ('launching', 'syncing', 'ready') ORDER BY created_at, id`)).map(replicaFromRow);
     },
 
-    transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch: ReplicaTransitionPatch = {}, options?: { fencingToken?: number }) {
-      return transaction(db, 'ReplicaStore.transition', async (client) => {
-        const current = (await client.query(`${select} WHERE id = $1 FOR UPDATE`, [id])).rows[0];
-        if (!current) throw new NotFoundError(`Replica ${id} not found`);
-        const before = replicaFromRow(current);
-        // Fencing first: a stale holder must learn it lost the lease, whatever the status.
-        await fence(client, t, before.agentId, options?.fencingToken);
-        if (!from.includes(before.status)) throw new ConflictError(`Replica ${id} is ${before.status}, not ${from.join(' or ')}`);
-        const { rows } = await client.query(
-          `UPDATE ${t.replicas} SET status = $2,
-             instance_id = CASE WHEN $3 THEN $4 ELSE instance_id END,
-             ready_at = CASE WHEN $5 THEN ${fromMs('$6')} ELSE ready_at END,
-             ended_at = CASE WHEN $7 THEN ${fromMs('$8')} ELSE ended_at END,
-             pool_id = coalesce($9, pool_id),
-             market = coalesce($10, market)
-           WHERE id = $1 RETURNING ${columns}`,
-          [id, to, patch.instanceId !== undefined, patch.instanceId ?? null, patch.readyAt !== undefined, patch.readyAt ?? null,
-            patch.endedAt !== undefined, patch.endedAt ?? null, patch.poolId ?? null, patch.market ?? null],
-        );
-        return replicaFromRow(rows[0]!);
-      });
+    async transition(id: string, from: readonly ReplicaStatus[], to: ReplicaStatus, patch: ReplicaTransitionPatch = {}, options?: { fencingToken?: number }) {
+      const token = options?.fencingToken;
+      // One statement: the agent's fence row raised first (the order of every fenced write), then the row
+      // updated only from a status of `from` and with a token not stale, rechecked on its newest version.
+      const rows = await query(
+        db,
+        'ReplicaStore.transition',
+        `WITH f AS (${upsertFence(t)} SELECT agent_id, $11::bigint FROM ${t.replicas} WHERE id = $1 AND $11::bigint IS NOT NULL AND status = ANY($12::text[])
+                    ${onFenceConflict} RETURNING fencing_token AS seen)
+         UPDATE ${t.replicas} SET status = $2,
+           instance_id = CASE WHEN $3 THEN $4 ELSE instance_id END,
+           ready_at = CASE WHEN $5 THEN ${fromMs('$6')} ELSE ready_at END,
+           ended_at = CASE WHEN $7 THEN ${fromMs('$8')} ELSE ended_at END,
+           pool_id = coalesce($9, pool_id),
+           market = coalesce($10, market)
+         WHERE id = $1 AND status = ANY($12::text[]) AND ($11::bigint IS NULL OR (SELECT seen FROM f) <= $11::bigint)
+         RETURNING ${columns}`,
+        [id, to, patch.instanceId !== undefined, patch.instanceId ?? null, patch.readyAt !== undefined, patch.readyAt ?? null,
+          patch.endedAt !== undefined, patch.endedAt ?? null, patch.poolId ?? null, patch.market ?? null, token ?? null, from],
+      );
+      if (rows[0]) return replicaFromRow(rows[0]);
+      // Nothing written: why. Fencing first: a stale holder must learn it lost the lease, whatever the status.
+      const [why] = await query<{ status: ReplicaStatus; seen: string | null }>(
+        db,
+        'ReplicaStore.transition',
+        `SELECT r.status, f.fencing_token AS seen FROM ${t.replicas} r LEFT JOIN ${t.fences} f ON f.agent_id = r.agent_id WHERE r.id = $1`,
+        [id],
+      );
+      if (!why) throw new NotFoundError(`Replica ${id} not found`);
+      if (token !== undefined && why.seen !== null && Number(why.seen) > token) throw new StaleFencingTokenError(`Fencing token ${token} for replica ${id} is stale (seen ${why.seen})`);
+      throw new ConflictError(`Replica ${id} is ${why.status}, not ${from.join(' or ')}`);
     },
 
     async stats(since) {
