@@ -1,5 +1,5 @@
 import { runPolicy } from './run/fleet-run.js';
-import { playInThread } from './run/policy-threads.js';
+import { startPolicyThread, type PolicyThread } from './run/policy-threads.js';
 import { defaultPolicies, policyName, type Policy } from './run/policies.js';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './run/run-options.js';
 import { onDemandResult, summarise, type PolicyResult } from './run/summarise.js';
@@ -43,17 +43,24 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     done[i] = d;
     options.onProgress?.(done.reduce((a, b) => a + b, 0) / policies.length, policyName(policies[i]!));
   };
-  const play = async (i: number) => {
+  const play = async (i: number, thread: PolicyThread | undefined) => {
     const policy = policies[i]!;
     if (policy.kind === 'on-demand') results[i] = onDemandResult(world);
-    else if (workers === 1) results[i] = await summarise(await runPolicy(world, policy, run, (d) => progress(i, d)));
-    else results[i] = await playInThread({ world: options.world, run, policy }, (d) => progress(i, d));
+    else if (!thread) results[i] = await summarise(await runPolicy(world, policy, run, (d) => progress(i, d)));
+    else results[i] = await thread.play({ world: options.world, run, policy }, (d) => progress(i, d));
     progress(i, 1);
   };
+  // Each lane plays the next policy when its last one is done: with workers, in a thread of its own.
   let next = 0;
+  const lanes = Math.min(workers, policies.filter((p) => p.kind !== 'on-demand').length) || 1;
   await Promise.all(
-    Array.from({ length: Math.min(workers, policies.length) }, async () => {
-      while (next < policies.length) await play(next++);
+    Array.from({ length: lanes }, async () => {
+      const thread = workers > 1 ? startPolicyThread() : undefined;
+      try {
+        while (next < policies.length) await play(next++, thread);
+      } finally {
+        await thread?.close();
+      }
     }),
   );
   const poolsPerBand = world.options.bands.map((_, b) => world.pools.filter((p) => p.band === b).length);

@@ -1,7 +1,8 @@
-// One policy played in a worker thread (`simulate({ workers })`): the world rebuilt from its options (it is
-// a pure function of them), the policy played and summarised, the result posted back with progress.
-import { parentPort, workerData } from 'node:worker_threads';
-import { createWorld } from '../world/world.js';
+// The policies a worker thread plays (`simulate({ workers })`), one after the other: the world rebuilt from
+// its options (a pure function of them, kept while the options stay the same), each policy played and
+// summarised, the result posted back with progress.
+import { parentPort } from 'node:worker_threads';
+import { createWorld, type World } from '../world/world.js';
 import type { WorldOptions } from '../world/world-options.js';
 import { runPolicy } from './fleet-run.js';
 import type { Policy } from './policies.js';
@@ -15,10 +16,14 @@ export interface PolicyJob {
 }
 export type PolicyMessage = { readonly progress: number } | { readonly result: Awaited<ReturnType<typeof summarise>> };
 
-const job = workerData as PolicyJob;
-let posted = -1;
-const record = await runPolicy(createWorld(job.world), job.policy, job.run, (done) => {
-  const percent = Math.floor(done * 100);
-  if (percent !== posted) parentPort!.postMessage({ progress: (posted = percent) / 100 } satisfies PolicyMessage);
+let built: { options: string; world: World } | undefined;
+parentPort!.on('message', async (job: PolicyJob) => {
+  const options = JSON.stringify(job.world ?? {});
+  if (built?.options !== options) built = { options, world: createWorld(job.world) };
+  let posted = -1;
+  const record = await runPolicy(built.world, job.policy, job.run, (done) => {
+    const percent = Math.floor(done * 100);
+    if (percent !== posted) parentPort!.postMessage({ progress: (posted = percent) / 100 } satisfies PolicyMessage);
+  });
+  parentPort!.postMessage({ result: await summarise(record) } satisfies PolicyMessage);
 });
-parentPort!.postMessage({ result: await summarise(record) } satisfies PolicyMessage);

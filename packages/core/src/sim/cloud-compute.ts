@@ -135,10 +135,10 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
     },
     listLaunched(options) {
       return o.call('listLaunched', options, () => {
+        const now = o.now();
         const out: LaunchedInstance[] = [];
         for (const i of launchedLive.values()) {
-          const { instanceId, poolId, market, state, launchedAt } = info(i);
-          out.push({ instanceId, poolId, market, state, launchedAt, agentId: i.agentId, role: i.role });
+          out.push({ instanceId: i.instanceId, poolId: i.poolId, market: i.market, state: now >= i.runningAt ? 'running' : 'pending', launchedAt: i.launchedAt, agentId: i.agentId, role: i.role });
         }
         return out;
       });
