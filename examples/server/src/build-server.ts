@@ -12,7 +12,7 @@ import { createAlertBook } from './observability/alert-book.js';
 import { logDecisions } from './observability/decision-log.js';
 import { createMetrics } from './observability/metrics.js';
 import { agentRoutes } from './routes/agents.js';
-import type { RouteContext } from './routes/context.js';
+import { awaitRateLimit, type RouteContext } from './routes/context.js';
 import { modeRoutes } from './routes/modes.js';
 import { noticeRoutes } from './routes/notices.js';
 import { monitoringRoutes } from './routes/monitoring.js';
@@ -90,6 +90,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limitAgent,
     onAgentRegistered: options.onAgentRegistered,
   };
+  // Every route: the rate-limit count its guard started, awaited before the schema (429 before 400).
+  app.addHook('preValidation', awaitRateLimit);
   agentRoutes(app, ctx);
   statusRoutes(app, ctx);
   noticeRoutes(app, ctx);

@@ -28,6 +28,19 @@ describe('per-agent rate limit', () => {
     expect((await price(h, 'a2', b.token)).statusCode).toBe(202);
   });
 
+  it('over the limit, a body the schema refuses and a route without a body are 429 too (the count is awaited before the schema)', async () => {
+    const h = await startServer('embedded', { rateLimit: { max: 1, timeWindowMs: 60_000 } });
+    started.push(h);
+    const a = await register(h, 'a1');
+    expect((await price(h, 'a1', a.token)).statusCode).toBe(202);
+    const badBody = await h.app.inject({ method: 'POST', url: '/api/agents/a1/pricing', headers: bearer(a.token), payload: { reports: 'not a list' } });
+    expect(badBody.statusCode).toBe(429);
+    expect(badBody.headers['retry-after']).toBeDefined();
+    const read = await h.app.inject({ method: 'GET', url: '/api/agents/a1/notices', headers: bearer(a.token) });
+    expect(read.statusCode).toBe(429);
+    expect(read.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+  });
+
   it("requests without the agent's token do not use up its quota", async () => {
     const h = await startServer('embedded', { rateLimit: { max: 2, timeWindowMs: 60_000 } });
     started.push(h);

@@ -23,12 +23,25 @@ export interface RouteContext {
 /**
  * A route's `onRequest` hook that admits only its audience, then (for agent routes) counts the request
  * against the agent's rate limit: after auth, so nobody can use up another agent's quota (the admin's
- * requests are not counted).
+ * requests are not counted). The count's verdict is awaited by {@link awaitRateLimit}.
  */
 export const guard = (ctx: RouteContext, audience: Audience, options: { rateLimited?: boolean } = {}) => async (request: FastifyRequest) => {
   const principal = await ctx.authenticate(request, audience);
   if (principal.kind === 'agent') authenticated.set(request, principal.agent);
-  if (options.rateLimited && principal.kind === 'agent') await ctx.limitAgent?.(request);
+  if (options.rateLimited && principal.kind === 'agent' && ctx.limitAgent !== undefined) {
+    // Counted now, after auth; awaited by `awaitRateLimit` once the body is read and parsed, so that the
+    // count's round trip to Redis overlaps them instead of coming before.
+    const counted = ctx.limitAgent(request);
+    counted.catch(() => undefined);
+    limits.set(request, counted);
+  }
+};
+
+const limits = new WeakMap<FastifyRequest, Promise<void>>();
+
+/** A `preValidation` hook: the request's rate-limit count (429 over the limit) before its schema and handler. */
+export const awaitRateLimit = async (request: FastifyRequest): Promise<void> => {
+  await limits.get(request);
 };
 
 /** The agent record an agent token of the request was checked against (one read per request, not two). */
