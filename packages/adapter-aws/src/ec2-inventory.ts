@@ -8,7 +8,8 @@ const liveStates = ['pending', 'running', 'stopping', 'stopped'];
 
 /**
  * The instances SEF launched that are not terminated: DescribeInstances filtered on the `sef:agent` tag and
- * the live states, page by page (`NextToken`, `pageSize` results per page: 5 to 1000). An instance whose role tag is not SEF's is left out.
+ * the live states, page by page (`NextToken`, `pageSize` results per page: 5 to 1000). An instance whose role tag is not SEF's is left out; the
+ * `sef:cause` tag, when present, is the instance's `causeId` (hashed when the cause was over 256 characters).
  */
 export async function listLaunchedInstances(client: EC2Client, signal?: AbortSignal, pageSize = 1000): Promise<LaunchedInstance[]> {
   const found: LaunchedInstance[] = [];
@@ -27,7 +28,8 @@ export async function listLaunchedInstances(client: EC2Client, signal?: AbortSig
       const agentId = tagValue(instance.Tags, instanceTags.agent);
       const role = tagValue(instance.Tags, instanceTags.role);
       if (agentId === undefined || (role !== 'primary' && role !== 'replica')) continue;
-      found.push({ ...toInstanceInfo(instance), agentId, role });
+      const causeId = tagValue(instance.Tags, instanceTags.cause);
+      found.push({ ...toInstanceInfo(instance), agentId, role, ...(causeId !== undefined ? { causeId } : {}) });
     }
     nextToken = page.NextToken || undefined;
   } while (nextToken !== undefined);

@@ -238,6 +238,19 @@ describe('EC2 compute provider: command inputs', () => {
     await expect(compute.describe('i-gone')).resolves.toBeUndefined();
   });
 
+  it('listLaunched gives each tagged instance its agent, role and cause (the sef:cause tag), none when untagged', async () => {
+    const tags = (cause?: string) => [{ Key: 'sef:agent', Value: 'a1' }, { Key: 'sef:role', Value: 'replica' }, ...(cause ? [{ Key: 'sef:cause', Value: cause }] : [])];
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [instance({ InstanceId: 'i-caused', Tags: tags('a1~i-a1~term~0') }), instance({ InstanceId: 'i-plain', Tags: tags() })] }],
+    });
+    const listed = await createEc2ComputeProvider({ client, launchSpec }).listLaunched();
+    expect(listed.map((i) => ({ id: i.instanceId, agentId: i.agentId, role: i.role, causeId: i.causeId }))).toEqual([
+      { id: 'i-caused', agentId: 'a1', role: 'replica', causeId: 'a1~i-a1~term~0' },
+      { id: 'i-plain', agentId: 'a1', role: 'replica', causeId: undefined },
+    ]);
+    expect('causeId' in listed[1]!).toBe(false);
+  });
+
   it('an aborted terminate stops retrying and rejects with the signal reason', async () => {
     const clock = createFakeClock(0);
     ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));

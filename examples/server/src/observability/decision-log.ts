@@ -36,7 +36,8 @@ export function logDecisions(sef: ServerSef, log: Logger, alerts: AlertBook): vo
   sef.on('failover.failed', ({ event, steps, error }) => log.error({ event, steps, error }, `SEF: ${event.signalType} for agent ${event.agentId} FAILED: ${error}`));
   sef.on('instance.orphaned', (e) => {
     const what = `SEF: orphan instance ${e.instanceId} of agent ${e.agentId} (${e.reason})`;
-    if (e.outcome === 'terminated') log.warn(e, `${what} terminated after ${e.attempts} attempt(s)`);
+    if (e.outcome === 'spared') log.info(e, `${what} spared: launched for notice ${e.noticeId ?? '?'}, still open; judged again once it ends`);
+    else if (e.outcome === 'terminated') log.warn(e, `${what} terminated after ${e.attempts} attempt(s)`);
     else log.error(e, `${what}: terminate FAILED after ${e.attempts} attempt(s) (${e.error ?? 'unknown error'}); the next sweep tries again`);
   });
   sef.on('mode.changed', (e) => log.info(e, `SEF: modes of agent ${e.agentId} changed`));

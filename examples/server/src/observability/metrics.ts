@@ -38,7 +38,7 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   });
   const orphans = new Counter({
     name: 'sef_orphan_instances_total',
-    help: 'Instances SEF launched that the reconciliation sweep found unaccounted for, by reason and outcome (terminated, terminate_failed)',
+    help: 'Instances SEF launched that the reconciliation sweep found unaccounted for, by reason and outcome (terminated, terminate_failed, spared: launched for a notice still open)',
     labelNames: ['reason', 'outcome'],
     registers: [registry],
   });
@@ -83,7 +83,7 @@ export function createMetrics(sef: ServerSef, alerts: AlertBook): Registry {
   for (const r of ['primary', 'replica']) accepted.inc({ role: r }, 0);
   for (const reason of rejectReasons) rejected.inc({ reason }, 0);
   for (const flag of ['verified_dual_source', 'averaged_dual_source']) merged.inc({ flag }, 0);
-  for (const reason of orphanReasons) for (const outcome of ['terminated', 'terminate_failed']) orphans.inc({ reason, outcome }, 0);
+  for (const reason of orphanReasons) for (const outcome of ['terminated', 'terminate_failed', 'spared']) orphans.inc({ reason, outcome }, 0);
   for (const signal of failoverKinds) for (const success of ['true', 'false']) failover.zero({ signal, success });
   for (const k of ['detected', 'filled', 'unfillable', 'retracted']) gaps.inc({ kind: k }, 0);
   sef.on('report.accepted', ({ report }) => accepted.inc({ role: report.role }));

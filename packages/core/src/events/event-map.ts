@@ -50,11 +50,16 @@ export interface OrphanDecision {
   readonly reason: OrphanReason;
   /** The replica record the instance belongs to, if any. */
   readonly replicaId: string | null;
-  /** `terminate_failed` after every retry: the next sweep tries again. */
-  readonly outcome: 'terminated' | 'terminate_failed';
+  /**
+   * `terminate_failed` after every retry: the next sweep tries again. `spared`: launched for a notice still
+   * open and within its deadline (`noticeId`), whose resumed run may take it up; judged again once it ends.
+   */
+  readonly outcome: 'terminated' | 'terminate_failed' | 'spared';
   /** Terminate calls made (retries of eventually consistent or retryable errors included). */
   readonly attempts: number;
   readonly error?: string;
+  /** The open notice a `spared` instance was launched for. */
+  readonly noticeId?: string;
   /** ms */
   readonly at: number;
 }

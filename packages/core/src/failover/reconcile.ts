@@ -1,6 +1,6 @@
 import type { OrphanDecision, OrphanReason } from '../events/event-map.js';
 import type { LaunchedInstance } from '../ports/compute-provider.js';
-import type { AgentRecord, ReplicaRecord } from '../ports/types.js';
+import type { AgentRecord, InterruptionEventRecord, ReplicaRecord } from '../ports/types.js';
 import { activeReplica, activeStatuses, patchAgent, type FlowContext } from './context.js';
 import { stepToken } from './ids.js';
 import { errorText } from './steps.js';
@@ -9,7 +9,7 @@ import { isRetryable, terminateWithRetry } from './terminate-retry.js';
 export interface ReconcileResult {
   /** Instances SEF launched that the provider listed as not terminated. */
   readonly listed: number;
-  /** One decision per orphan found (terminated, or not after every retry). */
+  /** One decision per orphan found (terminated, not after every retry, or spared for its open notice). */
   readonly decisions: readonly OrphanDecision[];
 }
 
@@ -87,6 +87,21 @@ async function replacedAt(ctx: FlowContext, agent: AgentRecord, record: ReplicaR
 }
 
 /**
+ * The open notice, within its deadline, an instance was launched for: its cause is the notice's id or one
+ * derived from it (`<notice>:next`, ...). Its run, resumed by another process, launches with the same token
+ * and gets this very instance back, so the instance is that run's until the notice ends.
+ */
+function launchingNotice(instance: LaunchedInstance, open: ReadonlyMap<string, InterruptionEventRecord>, now: number): InterruptionEventRecord | undefined {
+  const cause = instance.causeId;
+  if (cause === undefined) return undefined;
+  for (let end = cause.length; end > 0; end = cause.lastIndexOf(':', end - 1)) {
+    const notice = open.get(cause.slice(0, end));
+    if (notice) return notice.deadline >= now ? notice : undefined;
+  }
+  return undefined;
+}
+
+/**
  * Ends an orphan. A record still active is ended under the agent's lease, after deciding again with
  * fresh state; an agent whose lease is busy is left for the next sweep (undefined).
  */
@@ -122,7 +137,9 @@ async function endOrphan(ctx: FlowContext, instance: LaunchedInstance, orphan: O
  * The reconciliation sweep: compares the provider's inventory of instances SEF launched with the stored
  * state and terminates every orphan (failed cleanups, standbys of disabled modes, launches whose record was
  * never written, instances of removed agents). Instances younger than `orphanMinAge` are left alone: their
- * record may still be being written. Each decision is emitted as `instance.orphaned` and kept as a system
+ * record may still be being written. So is one launched for a notice still open and within its deadline
+ * (its run may be resumed and take the instance up, see `launchingNotice`): `spared` until the notice
+ * ends, then judged like any other. Each decision is emitted as `instance.orphaned` and kept as a system
  * event; an orphan whose terminate keeps failing is tried again at the next sweep.
  */
 export async function reconcile(ctx: FlowContext): Promise<ReconcileResult> {
@@ -131,13 +148,20 @@ export async function reconcile(ctx: FlowContext): Promise<ReconcileResult> {
   const settled = now - ctx.config.orphanMinAge * 1000;
   const decisions: OrphanDecision[] = [];
   const accounted = await accountedFor(ctx);
+  // Read once, when the first orphan is found: most sweeps find none.
+  let open: Promise<Map<string, InterruptionEventRecord>> | undefined;
+  const openNotices = () => (open ??= ctx.storage.events.listOpenSignals().then((notices) => new Map(notices.map((n) => [n.id, n]))));
   for (const instance of inventory) {
     if (instance.state === 'terminated' || instance.state === 'shutting-down' || instance.launchedAt > settled) continue;
     try {
       const quick = accounted(instance);
       if (quick === true || (quick !== false && (await quick))) continue;
       const orphan = await classify(ctx, instance, settled);
-      const decision = orphan && (await endOrphan(ctx, instance, orphan, settled));
+      if (!orphan) continue;
+      const notice = launchingNotice(instance, await openNotices(), now);
+      const decision: OrphanDecision | undefined = notice
+        ? { instanceId: instance.instanceId, agentId: instance.agentId, reason: orphan.reason, replicaId: orphan.record?.id ?? null, outcome: 'spared', attempts: 0, noticeId: notice.id, at: now }
+        : await endOrphan(ctx, instance, orphan, settled);
       if (!decision) continue;
       decisions.push(decision);
       ctx.emit('instance.orphaned', decision);

@@ -37,6 +37,8 @@ export interface LaunchRequest {
 export interface LaunchedInstance extends InstanceInfo {
   readonly agentId: string;
   readonly role: Role;
+  /** The launch request's `causeId` (EC2: the `sef:cause` tag), when it had one. */
+  readonly causeId?: string;
 }
 
 export interface SnapshotInfo {

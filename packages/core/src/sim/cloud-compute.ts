@@ -11,6 +11,8 @@ interface SimInstance {
   readonly agentId: string;
   /** Set for instances SEF launched (they carry its tags); an agent's first primary has none. */
   readonly role: Role | null;
+  /** The launch request's cause, if it named one. */
+  readonly causeId?: string;
   /** The snapshots it was launched from, or those last restored into it. */
   snapshotIds: readonly string[];
   terminatedAt: number | null;
@@ -86,6 +88,7 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
           const i: SimInstance = {
             instanceId, poolId: request.poolId, market: request.market, launchedAt: now, runningAt: now + o.bootMs(request),
             agentId: request.agentId, role: request.role, snapshotIds: request.snapshotIds ?? [], terminatedAt: null,
+            ...(request.causeId !== undefined ? { causeId: request.causeId } : {}),
           };
           table.set(instanceId, i);
           if (i.role !== null) launchedLive.set(instanceId, i as SimInstance & { readonly role: Role });
@@ -138,7 +141,10 @@ export function createSimulatedCompute(o: SimulatedComputeOptions): SimulatedCom
         const now = o.now();
         const out: LaunchedInstance[] = [];
         for (const i of launchedLive.values()) {
-          out.push({ instanceId: i.instanceId, poolId: i.poolId, market: i.market, state: now >= i.runningAt ? 'running' : 'pending', launchedAt: i.launchedAt, agentId: i.agentId, role: i.role });
+          out.push({
+            instanceId: i.instanceId, poolId: i.poolId, market: i.market, state: now >= i.runningAt ? 'running' : 'pending', launchedAt: i.launchedAt, agentId: i.agentId, role: i.role,
+            ...(i.causeId !== undefined ? { causeId: i.causeId } : {}),
+          });
         }
         return out;
       });

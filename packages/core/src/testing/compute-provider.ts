@@ -30,7 +30,8 @@ const ending = new Set(['shutting-down', 'terminated']);
  * The {@link ComputeProvider} contract: launches land in the requested pool and market and run; the same
  * token launches once; terminate ends an instance and may be repeated; an unusable pool is refused with
  * an error that makes the core try the next pool; an aborted call rejects with the signal's reason;
- * snapshots are idempotent per token and restore into a new instance.
+ * snapshots are idempotent per token and restore into a new instance; `listLaunched` lists a launch with
+ * its agent, role and cause until it is terminated.
  * @example
  * runComputeProviderContract({ name: 'simulated', setup: async () => ({ subject: { compute, pools, unusablePool } }) });
  */
@@ -71,6 +72,15 @@ export function runComputeProviderContract(options: ComputeProviderContractOptio
       const after = await f.compute.describe(launched.instanceId);
       expect(after === undefined || ending.has(after.state)).toBe(true);
       await expect(f.compute.waitUntilRunning(launched.instanceId)).rejects.toThrow();
+    });
+
+    it('listLaunched lists a launch with its agent, role and the cause it was launched for, until it is terminated', async () => {
+      const launched = await f.compute.launch({ ...request(f.pools[0]!), causeId: 'contract~cause' }, { idempotencyToken: 'contract:listed' });
+      const listed = (await f.compute.listLaunched()).find((i) => i.instanceId === launched.instanceId);
+      expect(listed).toMatchObject({ agentId: 'contract-agent', role: 'replica', poolId: f.pools[0], causeId: 'contract~cause' });
+      await f.compute.terminate(launched.instanceId);
+      const after = (await f.compute.listLaunched()).find((i) => i.instanceId === launched.instanceId);
+      expect(after === undefined || ending.has(after.state)).toBe(true);
     });
 
     it('a pool the provider cannot use is refused with an error that lets the core try the next pool', async () => {
