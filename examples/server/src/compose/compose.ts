@@ -17,7 +17,7 @@ export interface Composition {
   readonly config: SefConfig;
   /** The dedupe buffer, for `/readyz` (undefined: the core's in-memory default). */
   readonly buffer: DedupeBuffer | undefined;
-  /** The Redis connection of the request path when Redis is configured (the enqueue): the rate limit shares it. */
+  /** The Redis client when Redis is configured: the rate limit shares it. */
   readonly redis: Redis | undefined;
   /**
    * Makes a newly registered agent's primary known to the cloud. The simulated cloud only knows instances
@@ -69,24 +69,16 @@ export async function composeFromEnv(settings: ServerSettings, env: Readonly<Rec
       backends.leases = 'postgres';
     }
     if (settings.REDIS_URL !== undefined) {
-      const connect = async (name: string) => {
-        const c = new Redis(settings.REDIS_URL!, { ...redisClientOptions, commandTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT, connectTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT, connectionName: name });
-        c.on('error', (error: unknown) => log.error({ err: error }, `redis client error (${name})`));
-        closers.push(() => c.quit());
-        // No offline queue: commands before the first connection would fail, so wait for it.
-        await once(c, 'ready');
-        return c;
-      };
-      // Two connections: what a request waits on (rate limit, enqueue) never queues behind the worker's
-      // large claims and buffer appends on the other one.
-      const [requests, worker] = await Promise.all([connect('sef-requests'), connect('sef-worker')]);
-      redis = requests;
-      const o = { client: worker, keyPrefix: settings.SEF_REDIS_PREFIX };
+      const client = new Redis(settings.REDIS_URL, { ...redisClientOptions, commandTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT, connectTimeout: settings.SEF_REDIS_COMMAND_TIMEOUT });
+      client.on('error', (error: unknown) => log.error({ err: error }, 'redis client error'));
+      closers.push(() => client.quit());
+      // No offline queue: commands before the first connection would fail, so wait for it.
+      await once(client, 'ready');
+      redis = client;
+      const o = { client, keyPrefix: settings.SEF_REDIS_PREFIX };
       buffer = createRedisBuffer(o);
       deps.buffer = buffer;
-      const enqueuer = createRedisIngestQueue({ client: requests, keyPrefix: settings.SEF_REDIS_PREFIX, enqueueTimeoutMs: settings.SEF_REDIS_REQUEST_TIMEOUT });
-      const drainer = createRedisIngestQueue(o);
-      deps.queue = { ...drainer, enqueue: (reports) => enqueuer.enqueue(reports) };
+      deps.queue = createRedisIngestQueue({ ...o, enqueueTimeoutMs: settings.SEF_REDIS_REQUEST_TIMEOUT });
       deps.leases = createRedisLeaseManager(o);
       backends.buffer = 'redis';
       backends.leases = 'redis';
