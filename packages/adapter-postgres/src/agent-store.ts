@@ -135,9 +135,11 @@ export function createPostgresAgentStore(db: Db, t: Tables, clock: Clock): Agent
         values,
       );
     } catch (error) {
-      if (violates((error as { cause?: unknown }).cause, modeCheck)) {
+      // `query` wraps the driver's error: the refusal keeps the driver's (the CHECK violation) as its cause.
+      const driverError = (error as { cause?: unknown }).cause;
+      if (violates(driverError, modeCheck)) {
         const before = (await query(db, 'AgentStore.update', `${select} WHERE id = $1`, [id]))[0];
-        throw new ConflictError(exclusionMessage(before ? agentFromRow(before).modes : undefined), { cause: error });
+        throw new ConflictError(exclusionMessage(before ? agentFromRow(before).modes : undefined), { cause: driverError });
       }
       throw error;
     }
