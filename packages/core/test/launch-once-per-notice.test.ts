@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LaunchRequest } from '../src/ports/compute-provider.js';
 import { realisticLatencies } from '../src/sim/cloud.js';
-import { createHarness, type Harness } from './replica-harness.js';
+import { crashAfterLaunch, createHarness, type Harness } from './replica-harness.js';
 
 // Issue 13: a notice's relaunch is one instance, whatever happens to the processes running it. Here the
 // first pool of the plan has no capacity, the next one launches, and the process dies before it records
@@ -14,26 +14,15 @@ describe('one instance per notice across a crash and a resume', () => {
     h = createHarness({
       instances: 2,
       latencies: realisticLatencies,
-      wrap: (i, deps) => {
-        if (i !== 0) return deps;
-        const { compute } = deps;
-        return {
-          ...deps,
-          compute: {
-            ...compute,
-            async launch(request, options) {
-              if (refused.length === 0) {
-                refused.push(request.poolId);
-                h!.cloud.faults.noCapacity(request.poolId);
-              }
-              const info = await compute.launch(request, options);
-              launched.push(request);
-              h!.crash(0); // the launch went through; the process dies before it writes it down
-              return info;
-            },
+      wrap: (i, deps) =>
+        i !== 0 ? deps : crashAfterLaunch(deps, () => h!.crash(0), {
+          before: (request) => {
+            if (refused.length > 0) return;
+            refused.push(request.poolId);
+            h!.cloud.faults.noCapacity(request.poolId);
           },
-        };
-      },
+          launched: (request) => launched.push(request),
+        }),
     });
     await h.agent('a1');
     const { notice } = await h.settle(h.sefs[0]!.acceptSignal(h.cloud.signals.notice('i-a1', 'termination-notice')));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceInfo } from '../src/ports/compute-provider.js';
 import { realisticLatencies } from '../src/sim/cloud.js';
-import { createHarness, type Harness } from './replica-harness.js';
+import { crashAfterLaunch, createHarness, type Harness } from './replica-harness.js';
 
 // Issue 13: a notice's run launches its instance and dies before it records it. The instance is then
 // unmatched (an orphan once older than orphanMinAge), but the notice is still open: a surviving process
@@ -16,19 +16,7 @@ async function launchedThenDied(): Promise<{ h: Harness; noticeId: string; lost:
     instances: 2,
     latencies: realisticLatencies,
     config: { orphanMinAge: MIN_AGE_S },
-    wrap: (i, deps) =>
-      i !== 0 ? deps : {
-        ...deps,
-        compute: {
-          ...deps.compute,
-          async launch(request, options) {
-            const info = await deps.compute.launch(request, options);
-            launched.push(info);
-            h!.crash(0); // the launch went through; the process dies before it writes it down
-            return info;
-          },
-        },
-      },
+    wrap: (i, deps) => (i !== 0 ? deps : crashAfterLaunch(deps, () => h!.crash(0), { launched: (_, info) => launched.push(info) })),
   });
   await h.agent('a1');
   const { notice } = await h.settle(h.sefs[0]!.acceptSignal(h.cloud.signals.notice('i-a1', 'termination-notice')));

@@ -9,6 +9,7 @@ import { FenceRegistry } from '../src/memory/fence-registry.js';
 import { createMemoryLeaseManager } from '../src/memory/lease-manager.js';
 import { createMemoryPoolStore } from '../src/memory/pool-store.js';
 import { createMemoryReplicaStore } from '../src/memory/replica-store.js';
+import type { InstanceInfo, LaunchRequest } from '../src/ports/compute-provider.js';
 import type { PriceStore } from '../src/ports/price-store.js';
 import type { RiskModel } from '../src/ports/risk-model.js';
 import type { SefStorage } from '../src/ports/storage.js';
@@ -159,5 +160,31 @@ function mortal(deps: ReplicaManagerDeps): { deps: ReplicaManagerDeps; kill: () 
   return {
     deps: { ...deps, storage, compute: gone(deps.compute), router: gone(deps.router), priceFeed: gone(deps.priceFeed), leases: gone(deps.leases), emit: ((...args: unknown[]) => void (dead || (deps.emit as (...a: unknown[]) => void)(...args))) as ReplicaManagerDeps['emit'] },
     kill: () => void (dead = true),
+  };
+}
+
+/**
+ * A process' deps whose compute dies right after a launch goes through, before the process records it
+ * (kill -9 at the worst moment): `crash` kills the process, `launched` sees each launch that went through,
+ * `before` runs ahead of each launch (to inject a fault).
+ */
+export function crashAfterLaunch(
+  deps: ReplicaManagerDeps,
+  crash: () => void,
+  hooks: { launched: (request: LaunchRequest, info: InstanceInfo) => void; before?: (request: LaunchRequest) => void },
+): ReplicaManagerDeps {
+  const { compute } = deps;
+  return {
+    ...deps,
+    compute: {
+      ...compute,
+      async launch(request, options) {
+        hooks.before?.(request);
+        const info = await compute.launch(request, options);
+        hooks.launched(request, info);
+        crash();
+        return info;
+      },
+    },
   };
 }
