@@ -21,8 +21,9 @@ describe('one SEF instance at a time acts on an agent (the per-agent lease)', ()
 describe('a replica whose boot watcher went away (another SEF process crashed)', () => {
   it('is settled by the sweep from the provider: running → syncing, gone → failed', async () => {
     const h = createHarness();
-    await h.agent('a1');
-    await h.agent('a2');
+    // Manual mode on: a manual standby is wanted (with it off, the sweep would end it for that reason).
+    await h.agent('a1', { modes: { manualReplica: true } });
+    await h.agent('a2', { modes: { manualReplica: true } });
     for (const [id, state] of [['a1', 'running'], ['a2', 'gone']] as const) {
       const inst = h.cloud.compute.addRunning({ instanceId: `i-${id}-r`, poolId: 'us-east-1b:c5.large', agentId: id });
       if (state === 'gone') await h.cloud.compute.terminate(inst.instanceId);

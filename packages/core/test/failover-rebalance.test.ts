@@ -129,3 +129,45 @@ describe('rebalance recommendation', () => {
     expect(h.of('alert')[0]?.details).toMatchObject({ replicaType: 'auto', avgReadyTimeSec: 181 });
   });
 });
+
+describe('a rebalance resumed after its process died', () => {
+  it("whose standby was recorded and has since reported ready carries on with it: no second launch, no second standby", async () => {
+    let h: ReturnType<typeof createHarness> | undefined;
+    let crashed = false;
+    h = createHarness({
+      instances: 2,
+      config,
+      latencies: realisticLatencies,
+      // Process 0 dies once the standby's instance is on record, before its flow records the end.
+      wrap: (i, deps) => {
+        if (i !== 0) return deps;
+        const { replicas } = deps.storage;
+        const transition: typeof replicas.transition = async (...args) => {
+          const record = await replicas.transition(...args);
+          if (record.instanceId !== null && record.status === 'launching') {
+            crashed = true;
+            h!.crash(0);
+          }
+          return record;
+        };
+        return { ...deps, storage: { ...deps.storage, replicas: { ...replicas, transition } } };
+      },
+    });
+    await h.agent('a1', { modes: { autoSwitch: true }, launchedAt: T0 - 8 * DAY });
+    const { notice } = await h.settle(h.sefs[0]!.acceptSignal(rebalance(h, 'i-a1')));
+    while (!crashed) await h.clock.advance(100);
+    const standby = (await h.sefs[1]!.status('a1')).replica!;
+    expect(standby).toMatchObject({ status: 'launching', causeId: notice.id });
+    expect(standby.instanceId).not.toBeNull();
+    await h.clock.advance(60_000);
+    await h.sefs[1]!.replicaHeartbeat('a1', standby.instanceId!, 'ready');
+    while ((await h.storage.events.getSignal(notice.id))?.success === null) {
+      await h.sefs[1]!.resumeNotices();
+      await h.settle(h.clock.advance(5_000));
+    }
+    expect(await h.storage.events.getSignal(notice.id)).toMatchObject({ success: true, outcome: 'replica_started' });
+    const { replicas } = await h.sefs[1]!.status('a1');
+    expect(replicas.map((r) => [r.id, r.status])).toEqual([[standby.id, 'ready']]);
+    expect(h.cloud.calls.filter((c) => c.method === 'launch')).toHaveLength(1);
+  });
+});

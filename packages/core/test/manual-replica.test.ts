@@ -106,6 +106,27 @@ describe('manual replica mode', () => {
     expect((await h.sef.status('a1')).agent.modes).toEqual({ autoSwitch: true, autoTerminate: true, manualReplica: false });
   });
 
+  it('disabling while the provider refuses the terminate leaves the standby for now; the next sweep terminates it', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    const r = await manualReady(h);
+    h.cloud.faults.failTerminates(4);
+    await expect(h.settle(h.sef.disableManualReplica('a1'))).rejects.toMatchObject({ code: 'PROVIDER' });
+    expect((await h.sef.status('a1')).replica).toMatchObject({ id: r.id, status: 'ready' });
+    // A sweep while manual mode is back on keeps the standby: it is wanted again.
+    await h.sef.setModes('a1', { manualReplica: true });
+    expect((await h.settle(h.sef.sweep())).terminatedManualOff).toBe(0);
+    h.cloud.faults.failTerminates(4);
+    await expect(h.settle(h.sef.disableManualReplica('a1'))).rejects.toMatchObject({ code: 'PROVIDER' });
+    const swept = await h.settle(h.sef.sweep());
+    expect(swept).toMatchObject({ terminatedManualOff: 1, replicasStarted: 0 });
+    expect((await h.storage.replicas.get(r.id))?.status).toBe('terminated');
+    expect(h.cloud.compute.instance(r.instanceId!)?.state).toBe('terminated');
+    expect((await h.sef.status('a1')).agent.replicaInstanceId).toBeNull();
+    expect(h.of('replica.terminated').map((e) => [e.replica.id, e.reason])).toEqual([[r.id, 'manual_disabled']]);
+    expect((await h.settle(h.sef.sweep())).terminatedManualOff).toBe(0);
+  });
+
   it('a termination notice in manual mode promotes the manual replica and starts the next manual one', async () => {
     const h = createHarness();
     await h.agent('a1');

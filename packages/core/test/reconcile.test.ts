@@ -93,6 +93,23 @@ describe('reconciliation sweep: nothing leaked', () => {
     expect(await running(h)).toEqual([]);
   });
 
+  it('a provider that hangs holds no sweep: a hung terminate is terminate_failed after the grace period, a hung inventory rejects', async () => {
+    const h = createHarness();
+    await h.agent('a1');
+    const orphan = await h.settle(h.cloud.compute.launch({ agentId: 'a1', poolId: POOL, role: 'replica', market: 'spot' }));
+    await h.clock.advance(MIN_AGE);
+    h.cloud.faults.hang('terminate');
+    const started = h.clock.now();
+    const hung = await h.settle(h.sef.reconcile(), 1_000, 600_000);
+    expect(hung.decisions).toEqual([expect.objectContaining({ instanceId: orphan.instanceId, outcome: 'terminate_failed', attempts: 1, error: expect.stringMatching(/Deadline of 120000 ms exceeded/) })]);
+    expect(h.clock.now() - started).toBeLessThanOrEqual(121_000);
+    h.cloud.faults.clear();
+    h.cloud.faults.hang('listLaunched');
+    await expect(h.settle(h.sef.reconcile(), 1_000, 600_000)).rejects.toThrow(/Deadline of 120000 ms exceeded/);
+    h.cloud.faults.clear();
+    expect((await h.settle(h.sef.reconcile())).decisions).toEqual([expect.objectContaining({ instanceId: orphan.instanceId, outcome: 'terminated' })]);
+  });
+
   it('a launch whose record was never written is an orphan once older than orphanMinAge; a younger one, or one with a record, is not', async () => {
     const h = createHarness();
     await h.agent('a1');

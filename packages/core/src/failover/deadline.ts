@@ -18,6 +18,19 @@ export function timeoutSignal(clock: Clock, ms: number, parent?: AbortSignal): {
   };
 }
 
+/**
+ * Runs `work` under a signal that aborts `ms` from now on `clock`, and settles no later than that even if
+ * `work` ignores the signal: a housekeeping call to a provider that hangs cannot hold its sweep forever.
+ */
+export async function withTimeout<T>(clock: Clock, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { signal, cancel } = timeoutSignal(clock, ms);
+  try {
+    return await abortable(work(signal), signal);
+  } finally {
+    cancel();
+  }
+}
+
 /** A deadline at absolute time `at` (ms on `clock`). */
 export function deadlineSignal(clock: Clock, at: number, what: string): { signal: AbortSignal; cancel: () => void } {
   const controller = flowController();

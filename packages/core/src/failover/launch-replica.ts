@@ -118,10 +118,21 @@ export async function retireReplica(ctx: FlowContext, replica: ReplicaRecord, re
   return ended;
 }
 
-/** Starts a replica unless the agent has one, and lets it boot in the background. */
+/**
+ * Whether `replica` was started by `causeId` itself (its first attempt or a retry): a run of that cause
+ * resumed after its process died finds its own launch, not another cause's standby.
+ */
+export const startedBy = (replica: ReplicaRecord, causeId: string): boolean => replica.causeId === causeId || replica.causeId.startsWith(`${causeId}:retry`);
+
+/**
+ * Starts a replica unless the agent has one, and lets it boot in the background. A standby still
+ * `launching` for this very cause is this run's own launch, resumed after its process died (perhaps after
+ * the provider started the instance, before its id was recorded): the launch is made again with the
+ * cause's token, which hands back that instance, and its boot is watched again.
+ */
 export async function ensureReplica(ctx: FlowContext, agent: AgentRecord, type: ReplicaType, causeId: string, token: number, log: StepLog): Promise<ReplicaRecord | undefined> {
   const existing = await activeReplica(ctx, agent.id);
-  if (existing) return existing;
+  if (existing && !(existing.status === 'launching' && startedBy(existing, causeId))) return existing;
   const started = await startReplica(ctx, agent, type, causeId, token, log);
   if (started) bootInBackground(ctx, started);
   return started;

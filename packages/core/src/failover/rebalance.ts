@@ -1,6 +1,6 @@
 import type { AgentRecord } from '../ports/types.js';
 import { activeReplica, type FlowContext } from './context.js';
-import { bootInBackground, startReplica } from './launch-replica.js';
+import { bootInBackground, startReplica, startedBy } from './launch-replica.js';
 import type { StepLog } from './steps.js';
 import type { FlowResult } from './termination.js';
 
@@ -20,9 +20,10 @@ export async function handleRebalance(ctx: FlowContext, agent: AgentRecord, caus
   if (agent.modes.manualReplica) return decided(log, 'manual_mode_active', 'manual mode keeps its own standby');
   if (!agent.modes.autoSwitch) return decided(log, 'monitor_auto_off', 'auto-switch is off');
   const existing = await activeReplica(ctx, agent.id);
-  // A standby of this very rebalance is its own launch, resumed (its process died): carry on with it.
-  const own = existing !== undefined && (existing.causeId === causeId || existing.causeId.startsWith(`${causeId}:retry`));
-  if (existing && !own) return decided(log, 'replica_exists', `${existing.id} is ${existing.status}`);
+  // A standby of this very rebalance is its own launch, resumed (its process died): carry on with it,
+  // unless it is past launching (booted, or reported ready), when only the run's end was lost.
+  if (existing && !startedBy(existing, causeId)) return decided(log, 'replica_exists', `${existing.id} is ${existing.status}`);
+  if (existing && existing.status !== 'launching') return { outcome: 'replica_started', success: true };
   const replica = await startReplica(ctx, agent, 'auto', causeId, token, log);
   if (!replica) return { outcome: 'no_safe_pool', success: false };
   bootInBackground(ctx, replica);

@@ -5,6 +5,7 @@ import { activeReplica, activeStatuses, patchAgent, type FlowContext } from './c
 import { stepToken } from './ids.js';
 import { errorText } from './steps.js';
 import { isRetryable, terminateWithRetry } from './terminate-retry.js';
+import { timeoutSignal, withTimeout } from './deadline.js';
 
 export interface ReconcileResult {
   /** Instances SEF launched that the provider listed as not terminated. */
@@ -18,11 +19,24 @@ interface Orphan {
   readonly record: ReplicaRecord | undefined;
 }
 
+/** Longest one provider call of the sweep may take (ms): a hung provider is tried again at the next sweep. */
+const callLimitMs = (ctx: FlowContext): number => ctx.config.terminationGracePeriod * 1000;
+
+/** Terminates an orphan with retries, for at most {@link callLimitMs}: a hung terminate is a `terminate_failed` decision. */
+async function terminateOrphan(ctx: FlowContext, instanceId: string, token: string): Promise<{ attempts: number; error?: unknown }> {
+  const { signal, cancel } = timeoutSignal(ctx.clock, callLimitMs(ctx));
+  try {
+    return await terminateWithRetry(ctx, instanceId, token, signal);
+  } finally {
+    cancel();
+  }
+}
+
 /** Lists the provider's inventory, trying again on retryable refusals (the sweep runs again anyway). */
 async function listInventory(ctx: FlowContext): Promise<LaunchedInstance[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.compute.listLaunched();
+      return await withTimeout(ctx.clock, callLimitMs(ctx), (signal) => ctx.compute.listLaunched({ signal }));
     } catch (error) {
       if (attempt >= 3 || !isRetryable(error)) throw error;
       await ctx.clock.sleep(1_000 * attempt);
@@ -113,14 +127,14 @@ async function endOrphan(ctx: FlowContext, instance: LaunchedInstance, orphan: O
     ...(outcome.error === undefined ? {} : { error: errorText(outcome.error) }), at: ctx.clock.now(),
   });
   if (!orphan.record || !activeStatuses.includes(orphan.record.status)) {
-    return decide(orphan.reason, orphan.record, await terminateWithRetry(ctx, instance.instanceId, token));
+    return decide(orphan.reason, orphan.record, await terminateOrphan(ctx, instance.instanceId, token));
   }
   const lease = await ctx.leases.acquire(`agent:${instance.agentId}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
   if (!lease) return undefined;
   try {
     const fresh = await classify(ctx, instance, settled);
     if (!fresh) return undefined;
-    const outcome = await terminateWithRetry(ctx, instance.instanceId, token);
+    const outcome = await terminateOrphan(ctx, instance.instanceId, token);
     const record = fresh.record;
     if (outcome.error === undefined && record && activeStatuses.includes(record.status)) {
       const ended = await ctx.storage.replicas.transition(record.id, activeStatuses, 'terminated', { endedAt: ctx.clock.now() }, { fencingToken: lease.token });

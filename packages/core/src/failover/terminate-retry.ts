@@ -1,6 +1,7 @@
 import { ProviderError, UnavailableError } from '../errors/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComputeProvider } from '../ports/compute-provider.js';
+import { abortable } from './deadline.js';
 
 /** Waits before the 2nd, 3rd and 4th terminate of one instance (ms); EC2's tags and states settle in seconds. */
 const retryDelaysMs = [500, 2_000, 5_000] as const;
@@ -19,7 +20,7 @@ export const isRetryable = (error: unknown): boolean =>
 
 /**
  * Terminates an instance, trying again after a retryable refusal (up to 4 calls, same idempotency token).
- * Never throws: the outcome says whether it worked. An aborted `signal` ends the retries.
+ * Never throws: the outcome says whether it worked. An aborted `signal` ends the call and the retries.
  */
 export async function terminateWithRetry(
   deps: { compute: ComputeProvider; clock: Clock },
@@ -29,7 +30,9 @@ export async function terminateWithRetry(
 ): Promise<TerminateAttempts> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await deps.compute.terminate(instanceId, { idempotencyToken, ...(signal ? { signal } : {}) });
+      const call = deps.compute.terminate(instanceId, { idempotencyToken, ...(signal ? { signal } : {}) });
+      // A provider that ignores the signal still cannot hold the caller past it.
+      await (signal ? abortable(call, signal) : call);
       return { attempts: attempt };
     } catch (error) {
       const delay = retryDelaysMs[attempt - 1];
