@@ -15,6 +15,7 @@ import { listLaunchedInstances } from './ec2-inventory.js';
 
 export { instanceTags } from './ec2-instances.js';
 import { imageFromSnapshots, snapshotInstance } from './ec2-snapshots.js';
+import { restoreSnapshotsInto } from './ec2-restore-into.js';
 
 /** How to launch one agent's instances. */
 export interface AgentLaunchSpec {
@@ -130,13 +131,11 @@ export function createEc2ComputeProvider(options: Ec2ComputeProviderOptions): Co
   };
 
   return {
-    // Restoring into a running instance (CreateVolume + AttachVolume) is not implemented: the core relaunches.
-    capabilities: { snapshots: true, onDemand: true, restoreInto: false },
+    capabilities: { snapshots: true, onDemand: true, restoreInto: true },
     expectedLatencies: { ...defaultEc2Latencies, ...options.expectedLatencies },
 
-    restoreInto(instanceId: string): Promise<void> {
-      return Promise.reject(new ProviderError(`Restoring snapshots into running instance ${instanceId} is not supported on EC2 (capabilities.restoreInto is false)`));
-    },
+    restoreInto: (instanceId, snapshotIds, call) =>
+      restoreSnapshotsInto({ ...snapshots, tags: options.tags ?? {} }, instanceId, snapshotIds, clientToken(call?.idempotencyToken), call?.signal),
 
     async launch(request: LaunchRequest, call?: CallOptions): Promise<InstanceInfo> {
       const pool = parsePoolId(request.poolId);

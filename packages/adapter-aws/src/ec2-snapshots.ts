@@ -113,7 +113,7 @@ export async function snapshotInstance(ctx: SnapshotContext, instanceId: string,
  * snapshots, so a retry finds the image of the first call instead of registering a second one.
  */
 export async function imageFromSnapshots(ctx: SnapshotContext, snapshotIds: readonly string[], token: string, signal?: AbortSignal): Promise<string> {
-  const { client, clock, pollInterval } = ctx;
+  const { client } = ctx;
   const at = signal ? { signal } : {};
   const name = `sef-restore-${createHash('sha256').update(`${token}|${[...snapshotIds].sort().join(',')}`).digest('hex').slice(0, 32)}`;
   const existing = async () => {
@@ -124,37 +124,46 @@ export async function imageFromSnapshots(ctx: SnapshotContext, snapshotIds: read
   const found = await existing();
   if (found) return found;
 
+  const Snapshots = await completedSnapshots(ctx, snapshotIds, signal);
+  const root = Snapshots.find((s) => tagValue(s.Tags, snapshotTags.root) === 'true');
+  const rootDevice = tagValue(root?.Tags, snapshotTags.device);
+  if (!root || rootDevice === undefined) throw new ProviderError(`No root volume among snapshots ${snapshotIds.join(', ')}`);
+  try {
+    const registered = await client.send(new RegisterImageCommand({
+      Name: name,
+      Description: `SEF emergency restore from ${tagValue(root.Tags, snapshotTags.sourceInstance) ?? 'snapshots'}`,
+      Architecture: (tagValue(root.Tags, snapshotTags.architecture) ?? 'x86_64') as ArchitectureValues,
+      RootDeviceName: rootDevice,
+      VirtualizationType: 'hvm',
+      EnaSupport: true,
+      BlockDeviceMappings: Snapshots.flatMap((s) => {
+        const device = tagValue(s.Tags, snapshotTags.device);
+        return device === undefined ? [] : [{ DeviceName: device, Ebs: { SnapshotId: s.SnapshotId!, DeleteOnTermination: true } }];
+      }),
+    }), send(signal));
+    if (registered.ImageId) return registered.ImageId;
+  } catch (error) {
+    // Another SEF instance registered the same name first: use its image.
+    if (awsErrorCode(error) !== 'InvalidAMIName.Duplicate') throw toSefError(error, 'RegisterImage', at);
+  }
+  const again = await existing();
+  if (again) return again;
+  throw new ProviderError(`RegisterImage returned no image for ${name}`, { retryable: true });
+}
+
+/**
+ * The snapshots, once every one is `completed` (EC2 registers images and creates volumes only from
+ * completed snapshots): DescribeSnapshots every `pollInterval`; one in `error` fails the wait.
+ */
+export async function completedSnapshots(ctx: SnapshotContext, snapshotIds: readonly string[], signal?: AbortSignal): Promise<Snapshot[]> {
+  const { client, clock, pollInterval } = ctx;
+  const at = signal ? { signal } : {};
   for (;;) {
     const { Snapshots = [] } = await callAws('DescribeSnapshots', () =>
       client.send(new DescribeSnapshotsCommand({ SnapshotIds: [...snapshotIds] }), send(signal)), at);
     const failed = Snapshots.find((s) => s.State === 'error');
     if (failed) throw new ProviderError(`Snapshot ${failed.SnapshotId} failed: ${failed.StateMessage ?? 'error'}`);
-    if (Snapshots.length === snapshotIds.length && Snapshots.every((s) => s.State === 'completed')) {
-      const root = Snapshots.find((s) => tagValue(s.Tags, snapshotTags.root) === 'true');
-      const rootDevice = tagValue(root?.Tags, snapshotTags.device);
-      if (!root || rootDevice === undefined) throw new ProviderError(`No root volume among snapshots ${snapshotIds.join(', ')}`);
-      try {
-        const registered = await client.send(new RegisterImageCommand({
-          Name: name,
-          Description: `SEF emergency restore from ${tagValue(root.Tags, snapshotTags.sourceInstance) ?? 'snapshots'}`,
-          Architecture: (tagValue(root.Tags, snapshotTags.architecture) ?? 'x86_64') as ArchitectureValues,
-          RootDeviceName: rootDevice,
-          VirtualizationType: 'hvm',
-          EnaSupport: true,
-          BlockDeviceMappings: Snapshots.flatMap((s) => {
-            const device = tagValue(s.Tags, snapshotTags.device);
-            return device === undefined ? [] : [{ DeviceName: device, Ebs: { SnapshotId: s.SnapshotId!, DeleteOnTermination: true } }];
-          }),
-        }), send(signal));
-        if (registered.ImageId) return registered.ImageId;
-      } catch (error) {
-        // Another SEF instance registered the same name first: use its image.
-        if (awsErrorCode(error) !== 'InvalidAMIName.Duplicate') throw toSefError(error, 'RegisterImage', at);
-      }
-      const again = await existing();
-      if (again) return again;
-      throw new ProviderError(`RegisterImage returned no image for ${name}`, { retryable: true });
-    }
+    if (Snapshots.length === snapshotIds.length && Snapshots.every((s) => s.State === 'completed')) return Snapshots;
     await clock.sleep(pollInterval, signal);
   }
 }
