@@ -63,8 +63,10 @@ export interface Ec2ComputeProviderOptions {
   /** Extra tags on every instance and volume SEF launches. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
   /**
-   * What the core may expect EC2 to take (ms) when it plans against a notice's deadline; measure your own
-   * (a snapshot's time grows with the data written since the last one).
+   * What the core may expect EC2 to take (ms) when it plans against a notice's deadline; estimates, not
+   * measured on a real account: measure your own (a snapshot's completion grows with the data written
+   * since the last one). `restoreInto` is the snapshots' completion plus CreateVolume to `available` and
+   * AttachVolume to `attached` (seconds each): no boot, so at most `launchFromSnapshots`.
    * @default { snapshot: 5000, launchFromSnapshots: 60000, restoreInto: 60000, route: 3000 }
    */
   readonly expectedLatencies?: Partial<ExpectedLatencies>;
@@ -98,6 +100,7 @@ function placement(spec: AgentLaunchSpec, subnet: string): Partial<RunInstancesC
 /**
  * The core's {@link ComputeProvider} on EC2. Launches carry a `ClientToken` derived from the call's
  * idempotency token, so a retried launch returns the instance of the first one, also when it asks for another pool.
+ * `restoreInto` attaches one new volume per snapshot to the running instance (see `restoreSnapshotsInto`).
  * @example
  * const compute = createEc2ComputeProvider({
  *   client: new EC2Client({ region: 'us-east-1', maxAttempts: 5 }),
