@@ -21,13 +21,14 @@ interface Model {
 }
 
 const seriesKey = (r: SourceReport) => `${r.agentId}|${r.poolId}`;
-/** The port's redelivery rule, as the buffer documents it: a pair is handed again for one to two windows. */
+/** The port's redelivery rule, as the buffer documents it: a pair is handed again for one to two windows from its last use. */
 const honoured = (pairedAt: number, now: number) => Math.floor(pairedAt / policy.windowMs) >= Math.floor(now / policy.windowMs) - 1;
 
 /**
  * What one add call releases, by the port's rules: the in-memory buffer's pairing, plus the durable buffer's
  * repeat rule: a report that already left with its twin (by its own key, within its windows; on a first
- * delivery only within the same call) is handed that twin again.
+ * delivery only within the same call) is handed that twin again, which (not on a first delivery) re-arms
+ * the pair: its windows count from now.
  */
 async function expectedAdd(model: Model, reports: readonly SourceReport[], now: number, firstDelivery: boolean): Promise<SourceReport[]> {
   const out: SourceReport[] = [];
@@ -41,6 +42,10 @@ async function expectedAdd(model: Model, reports: readonly SourceReport[], now: 
     });
     if (again) {
       out.push(again.twin, r);
+      if (!firstDelivery && now > again.pairedAt) {
+        pairs.splice(pairs.indexOf(again), 1);
+        pairs.push({ ...again, pairedAt: now });
+      }
       continue;
     }
     // The in-memory buffer pairs; the repeat rule above is the model's own, so no lookup there.

@@ -75,18 +75,21 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(sortedReports(await buffer.releaseExpired(policy.windowMs, policy))).toEqual(sortedReports([a, b]));
   });
 
-  it('writes a pair as the report and its twin’s timestamp, and a call that changes nothing writes nothing', async () => {
+  it('writes a pair as the report and its twin’s timestamp, a pair handed again as its re-arming, and a call that changes nothing writes nothing', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     await buffer.add([report('primary', 1000, 0.0456)], 0, policy);
     expect(await buffer.add([report('replica', 1002, 0.0458)], 5_000, policy)).toEqual([report('primary', 1000, 0.0456), report('replica', 1002, 0.0458)]);
-    // A repeat at a higher price changes nothing, and neither does a redelivered replica (its pair is handed out again).
+    // A repeat at a higher price changes nothing; a redelivered replica is handed its pair again, which re-arms it
+    // (once per time: the same call again at the same time changes nothing).
     await buffer.add([report('primary', 2000, 1)], 6_000, policy);
     await buffer.add([report('primary', 2000, 2)], 7_000, policy);
+    expect(await buffer.add([report('replica', 1002, 0.0458)], 8_000, policy)).toHaveLength(2);
     expect(await buffer.add([report('replica', 1002, 0.0458)], 8_000, policy)).toHaveLength(2);
     expect((await log()).map(([, d]) => d)).toEqual([
       [0, [0, '2:a1:us-east-1a:c5.large', 0, 1000, 0.0456, 'i-a1-primary']],
       [5_000, [2, '2:a1:us-east-1a:c5.large', 1, 1002, 1000]],
       [6_000, [0, '2:a1:us-east-1a:c5.large', 0, 2000, 1, 'i-a1-primary']],
+      [8_000, [4, '2:a1:us-east-1a:c5.large', 1, 1002]],
     ]);
   });
 
@@ -247,7 +250,7 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await buffer.size()).toBe(1);
   });
 
-  it('gives a report added again the twin it was released with, for one window (a lost reply, or a crash before the pair was stored)', async () => {
+  it('gives a report added again the twin it was released with, for one to two windows after it last came (a lost reply, or a crash before the pair was stored)', async () => {
     const buffer = createRedisBuffer({ client, keyPrefix });
     const primary = report('primary', 1000, 0.0456);
     const replica = report('replica', 1002, 0.0458);
@@ -257,11 +260,32 @@ describe.skipIf(skipRedis)('createRedisBuffer: what Redis holds', () => {
     expect(await buffer.add([replica], 40_000, policy)).toEqual([primary, replica]);
     expect(await buffer.size()).toBe(0);
     expect(await buffer.releaseExpired(5_000 + policy.windowMs, policy)).toEqual([]);
-    // Still within the next window (records live one to two windows) ...
+    // Still within the next window (records live one to two windows from their last use) ...
     expect(await buffer.add([replica], 2 * policy.windowMs - 1, policy)).toEqual([primary, replica]);
-    // ... and after that the same report is a new one again and waits.
-    expect(await buffer.add([replica], 2 * policy.windowMs, policy)).toEqual([]);
+    // ... which re-armed it for the window after; with no repeat there, the same report is a new one again and waits.
+    expect(await buffer.add([replica], 3 * policy.windowMs, policy)).toEqual([]);
     expect(await buffer.size()).toBe(1);
+  });
+
+  it('logs a re-arming, so another instance replaying the log (rebuilt, or caught up after a conflict) remembers the pair as long', async () => {
+    const a = createRedisBuffer({ client, keyPrefix });
+    const b = createRedisBuffer({ client, keyPrefix });
+    const primary = report('primary', 1000, 0.0456);
+    const replica = report('replica', 1002, 0.0458);
+    const { windowMs } = policy;
+    await a.add([primary], 0, policy);
+    expect(await a.add([replica], 1_000, policy)).toEqual([primary, replica]);
+    const other = report('primary', 1000, 1, 'other');
+    await b.add([other], 2_000, policy);
+    // a re-arms on a state without b's entry: its append conflicts, it undoes the re-arming, catches up and decides again.
+    expect(await a.add([replica], windowMs + 1_000, policy)).toEqual([primary, replica]);
+    expect((await log()).at(-1)).toEqual(['4-0', [windowMs + 1_000, [4, '2:a1:us-east-1a:c5.large', 1, 1002]]]);
+    // Two windows after the pair was made, a fresh instance (state rebuilt from the log) and b (caught up) still hand it out.
+    const fresh = createRedisBuffer({ client, keyPrefix });
+    expect(await fresh.releaseExpired(2 * windowMs + 1_000, policy)).toEqual([other]);
+    expect(await fresh.add([replica], 2 * windowMs + 1_000, policy)).toEqual([primary, replica]);
+    expect(await b.add([replica], 3 * windowMs + 1_000, policy)).toEqual([primary, replica]);
+    expect(await a.size()).toBe(0);
   });
 
   it("pairs a 5,000-report backfill of one series with the replica's backfill, sent in reverse order", async () => {

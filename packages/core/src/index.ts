@@ -10,7 +10,7 @@ export { storeReports, type TimelineOutcome, type TimelineConfig, type MergedPai
 export { createFleetSimulation, type FleetOptions, type FleetSimulation, type FleetAgent, type FleetBatch, type RawReport } from './sim/fleet.js';
 export { simulatedPools, simulatedZones, simulatedInstanceTypes } from './sim/pool-catalog.js';
 export { poolId, parsePoolId } from './pools/index.js';
-export { bufferPolicy, nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance } from './dedupe/index.js';
+export { bufferPolicy, nearerTwin, pairRearmedAt, pairStillHonoured, repeatReplaces, withinTolerance } from './dedupe/index.js';
 export * from './failover/index.js';
 export * from './risk/index.js';
 export * from './modes/index.js';

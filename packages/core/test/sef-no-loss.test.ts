@@ -164,6 +164,13 @@ describe('nothing acknowledged is ever lost', () => {
     await runSteps([primary0, { kind: 'advance', ms: 500 }, { kind: 'fault', target: 'store', mode: 'fail' }, replica0, { kind: 'kill', at: 0 }, { kind: 'advance', ms: 700_000 }, { kind: 'kill', at: 0 }, { kind: 'advance', ms: 700_000 }]);
   });
 
+  it('stores a primary handed to a pairing add whose reply stays lost for longer than two windows (retries re-arm the pair)', async () => {
+    // Seeds -1111751249 and 2068625275: the replica pairs with the waiting primary, every reply is lost for 700 s
+    // while the replica's entry is retried, and the retry after that still gets the primary.
+    const primary1 = { ...primary0, slot: 1 } as const;
+    await runSteps([primary1, { ...primary1, role: 'replica' }, { kind: 'fault', target: 'buffer', mode: 'lost' }, { kind: 'advance', ms: 700_000 }, primary0]);
+  });
+
   it('stores a report whose window closed when the buffer released it but the reply was lost (a frozen Redis)', async () => {
     await runSteps([primary0, { kind: 'advance', ms: 300_000 }, { kind: 'fault', target: 'buffer', mode: 'lost' }, { kind: 'flush', at: 0 }, { kind: 'kill', at: 0 }, { kind: 'advance', ms: 5_000 }]);
   });

@@ -19,9 +19,14 @@ export type RepriceOp = readonly [1, string, Role01, number, number, string];
 export type PairOp = readonly [2, string, Role01, number, number];
 /** A waiting report whose window closed was released by a sweep. */
 export type ReleaseOp = readonly [3, string, Role01, number];
+/**
+ * Report (role, timestamp) came back and was handed its latest pair again at `now`: the pair is re-armed
+ * (remembered from `now`, see core's `pairRearmedAt`), so every instance keeps it as long as the deciding one.
+ */
+export type RearmOp = readonly [4, string, Role01, number];
 
 export type Role01 = 0 | 1;
-export type BufferOp = WaitOp | RepriceOp | PairOp | ReleaseOp;
+export type BufferOp = WaitOp | RepriceOp | PairOp | ReleaseOp | RearmOp;
 
 // The text of each decision, from parts already JSON where they are strings (series and instance ids,
 // which the state caches as JSON).
@@ -29,6 +34,7 @@ export const waitOp = (sid: string, role: Role01, ts: number, price: number, ins
 export const repriceOp = (sid: string, role: Role01, ts: number, price: number, inst: string) => `[1,${sid},${role},${ts},${price},${inst}]`;
 export const pairOp = (sid: string, role: Role01, ts: number, twinTs: number) => `[2,${sid},${role},${ts},${twinTs}]`;
 export const releaseOp = (sid: string, role: Role01, ts: number) => `[3,${sid},${role},${ts}]`;
+export const rearmOp = (sid: string, role: Role01, ts: number) => `[4,${sid},${role},${ts}]`;
 
 /** One log entry from its items, each already JSON. */
 export const encodeEntry = (items: readonly string[]): string => `[${items.join(',')}]`;

@@ -1,6 +1,6 @@
-import { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance, type BufferPolicy, type SourceReport } from '@sef/core';
+import { nearerTwin, pairRearmedAt, pairStillHonoured, repeatReplaces, withinTolerance, type BufferPolicy, type SourceReport } from '@sef/core';
 import { parseSeriesId, seriesId } from '../keys.js';
-import { decodeEntry, pairOp, releaseOp, repriceOp, waitOp, type BufferOp, type Role01 } from './ops.js';
+import { decodeEntry, pairOp, rearmOp, releaseOp, repriceOp, waitOp, type BufferOp, type Role01 } from './ops.js';
 import type { PairRecord, Series, Waiting } from './series.js';
 import { UndoLog } from './undo-log.js';
 
@@ -60,8 +60,8 @@ export class BufferState {
   }
 
   /**
-   * Decides one incoming report: handed its earlier pair again (a repeat; with `lookup` false only a
-   * pair made by this same call), paired with the nearest waiting twin, merged into a waiting repeat (the
+   * Decides one incoming report: handed its earlier pair again (a repeat, which re-arms the pair; with
+   * `lookup` false only a pair made by this same call, not re-armed), paired with the nearest waiting twin, merged into a waiting repeat (the
    * lower price kept), or left waiting. Pushes released reports (twin, then report) to `out` and the
    * decision as JSON to `ops`; `seq` is the log entry it goes into.
    */
@@ -76,6 +76,7 @@ export class BufferState {
       if (lookup ? !pairStillHonoured(p.pairedAt, now, policy.windowMs) : p.call !== this.call) break;
       if (p.role === role && p.ts === t) {
         out.push(reportOf(s, p.twin), r);
+        if (lookup && this.rearm(s, i, now)) ops.push(rearmOp(s.json, role, t));
         return;
       }
     }
@@ -208,6 +209,12 @@ export class BufferState {
         if (i >= 0) this.removeAt(s, i);
         break;
       }
+      case 4: {
+        // The latest pair of the report, the one the deciding instance handed out.
+        const i = s.pairs.findLastIndex((p) => p.role === op[2] && p.ts === op[3]);
+        if (i >= 0) this.rearm(s, i, now);
+        break;
+      }
     }
     if (s.waiting.length === 0 && s.pairs.length === 0) this.dropRecorded(s);
   }
@@ -277,6 +284,21 @@ export class BufferState {
     const old = s.waiting[i]!;
     s.waiting[i] = { ...old, price, inst };
     this.undo.record({ kind: 'replaced', series: s, at: i, before: old });
+  }
+
+  /**
+   * Re-arms pair `i` at `now` (core's rule) and moves it last, keeping the pairs oldest first; false
+   * when that changes nothing (its time is already `now` or later).
+   */
+  private rearm(s: Series, i: number, now: number): boolean {
+    const before = s.pairs[i]!;
+    const pairedAt = pairRearmedAt(before.pairedAt, now);
+    if (pairedAt === before.pairedAt) return false;
+    const after = { ...before, pairedAt };
+    s.pairs.splice(i, 1);
+    s.pairs.push(after);
+    this.undo.record({ kind: 'rearmed', series: s, at: i, before, after });
+    return true;
   }
 
   private pair(s: Series, p: PairRecord): void {

@@ -7,6 +7,7 @@ export type UndoStep =
   | { readonly kind: 'replaced'; readonly series: Series; readonly at: number; readonly before: Waiting }
   | { readonly kind: 'paired'; readonly series: Series; readonly pair: PairRecord }
   | { readonly kind: 'pruned'; readonly series: Series; readonly before: readonly PairRecord[] }
+  | { readonly kind: 'rearmed'; readonly series: Series; readonly at: number; readonly before: PairRecord; readonly after: PairRecord }
   | { readonly kind: 'created'; readonly series: Series }
   | { readonly kind: 'dropped'; readonly series: Series };
 
@@ -69,6 +70,10 @@ function undo(step: UndoStep, chain: SeriesChain): void {
       break;
     case 'pruned':
       step.series.pairs.splice(0, step.series.pairs.length, ...step.before);
+      break;
+    case 'rearmed':
+      step.series.pairs.splice(step.series.pairs.lastIndexOf(step.after), 1);
+      step.series.pairs.splice(step.at, 0, step.before);
       break;
     case 'created':
       chain.drop(step.series);

@@ -1,2 +1,2 @@
 export { bufferPolicy } from './policy.js';
-export { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance } from './twin-rules.js';
+export { nearerTwin, pairRearmedAt, pairStillHonoured, repeatReplaces, withinTolerance } from './twin-rules.js';

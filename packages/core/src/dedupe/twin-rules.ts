@@ -1,7 +1,7 @@
 /**
  * The rules of dual-source data, in one place: which report is whose twin, which price a repeat keeps,
- * and how long a pair is handed again to a redelivered report. The in-memory buffer, the Redis buffer and
- * the timeline all decide with these (pure functions, no state).
+ * and how long a pair is handed again to a redelivered report (and what re-arms it). The in-memory buffer,
+ * the Redis buffer and the timeline all decide with these (pure functions, no state).
  */
 
 /** Reports of opposite roles `distance` seconds apart may be twins (one observation) when within the tolerance. */
@@ -19,7 +19,14 @@ export const nearerTwin = (distance: number, timestamp: number, bestDistance: nu
 export const repeatReplaces = (price: number, heldPrice: number): boolean => price < heldPrice;
 
 /**
- * Is a pair made at `pairedAt` (ms) still handed again to a redelivered report at `now`? For the window it was
- * made in and the next one (one to two windows), the rule durable buffers have always had.
+ * Is a pair made (or last re-armed, see {@link pairRearmedAt}) at `pairedAt` (ms) still handed again to a
+ * redelivered report at `now`? For the window of `pairedAt` and the next one (one to two windows).
  */
 export const pairStillHonoured = (pairedAt: number, now: number, windowMs: number): boolean => Math.floor(pairedAt / windowMs) >= Math.floor(now / windowMs) - 1;
+
+/**
+ * The time a pair counts from once it was handed again at `now`: a redelivery re-arms it, so a pair stays
+ * remembered for as long as its report keeps coming back (a reply lost again and again, retried for longer
+ * than a window). Never earlier than before, whatever order the callers' clocks arrive in.
+ */
+export const pairRearmedAt = (pairedAt: number, now: number): number => Math.max(pairedAt, now);

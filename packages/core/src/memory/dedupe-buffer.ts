@@ -1,24 +1,24 @@
 import type { AddOptions, BufferPolicy, DedupeBuffer } from '../ports/dedupe-buffer.js';
 import type { Role, SourceReport } from '../ports/types.js';
 import { SlotTable } from '../dedupe/slot-table.js';
-import { nearerTwin, pairStillHonoured, repeatReplaces, withinTolerance } from '../dedupe/twin-rules.js';
+import { nearerTwin, pairRearmedAt, pairStillHonoured, repeatReplaces, withinTolerance } from '../dedupe/twin-rules.js';
 
 /** A pair made: the report's twin, kept so that the same report added again gets it back. */
 interface PairRecord {
   readonly twin: SourceReport;
+  /** When it was made or last handed again (ms): what {@link pairStillHonoured} counts from. */
   readonly pairedAt: number;
   /** The `add` call that made it. */
   readonly call: number;
 }
-
-/** A pair is handed out again within the window it was made in and the next one, as the Redis buffer does. */
 
 /**
  * An in-memory {@link DedupeBuffer} for one process. Reports wait in typed-array columns (about 40 bytes
  * each) chained per series, with ids interned, so 10,000 series stay far below 200 bytes per report.
  * Every method runs without awaiting in between, which makes it atomic within the process. A report
  * added again (not a first delivery) after it left with its twin gets the twin again, for one to two
- * windows: a failed store of the pair then loses neither.
+ * windows after the pair was made or last handed again (each repeat re-arms it, as the Redis buffer
+ * does): a failed store of the pair, or a lost reply retried for longer than a window, then loses neither.
  * @example
  * const buffer = createMemoryDedupeBuffer();
  * const released = await buffer.add(reports, clock.now(), { timeTolerance: 30, windowMs: 300_000 });
@@ -43,6 +43,9 @@ export function createMemoryDedupeBuffer(): DedupeBuffer {
     const paired = pairs.get(pairKey(r));
     if (paired !== undefined && (lookup ? pairStillHonoured(paired.pairedAt, now, policy.windowMs) : paired.call === call)) {
       out.push(paired.twin, r);
+      // Re-armed: while its report keeps coming back (a reply lost again and again), the twin is remembered.
+      const rearmed = pairRearmedAt(paired.pairedAt, now);
+      if (lookup && rearmed !== paired.pairedAt) pairs.set(pairKey(r), { ...paired, pairedAt: rearmed });
       return;
     }
     const series = table.seriesIndex(r.agentId, r.poolId);

@@ -38,6 +38,10 @@ export interface DedupeBuffer {
    * Holds `reports` and returns those released now (paired twins). `now` is ms. A durable buffer hands a
    * report that already left with its twin (added again after a crash or a lost reply) the same twin
    * again, so that the twin is not lost, unless `options.firstDelivery` says no report can be a repeat.
+   * The pair is remembered for the window (of `windowMs`) it was made or last handed again in and the
+   * next one (`pairStillHonoured`); handing it again re-arms it (`pairRearmedAt`), so a report retried at
+   * least once per window gets its twin for as long as the retries go on. A first repeat more than one to
+   * two windows after the last is a new report: it waits, and the twin is not handed again.
    */
   add(reports: readonly SourceReport[], now: number, policy: BufferPolicy, options?: AddOptions): Promise<SourceReport[]>;
   /** Releases reports whose window closed by `now` (ms). */

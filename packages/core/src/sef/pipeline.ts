@@ -99,7 +99,7 @@ export class Pipeline {
 
   /**
    * After a failed store, the twins that left the buffer with these reports wait there again: besides
-   * this process's memory and the buffer's pair records (one to two windows), a durable place that a
+   * this process's memory and the buffer's pair records (one to two windows after the last retry), a durable place that a
    * crash followed by a long outage does not lose. Stored twice at worst, which the store absorbs.
    */
   async #putBackTwins(waiting: readonly SourceReport[], released: readonly SourceReport[]): Promise<void> {

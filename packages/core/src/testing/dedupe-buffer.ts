@@ -106,6 +106,40 @@ export function runDedupeBufferContract(options: ContractOptions<DedupeBuffer>):
       expect(await buffer.size()).toBe(0);
     });
 
+    it('re-arms a pair each time it is handed again: retried every window, a report gets its twin for as long as it comes back', async () => {
+      const { windowMs } = policy;
+      const primary = report('primary', 1000, 1);
+      const replica = report('replica', 1002, 2);
+      await buffer.add([primary], 0, policy);
+      const pair = sorted([primary, replica]);
+      expect(sorted(await buffer.add([replica], 1_000, policy))).toEqual(pair);
+      // A reply lost again and again: the retry of each window gets the twin, the sweeps in between forget nothing.
+      for (let k = 1; k <= 3; k++) {
+        expect(await buffer.releaseExpired(k * windowMs + 1_000, policy)).toEqual([]);
+        expect(sorted(await buffer.add([replica], k * windowMs + 1_000, policy))).toEqual(pair);
+      }
+      expect(await buffer.size()).toBe(0);
+      // Last re-armed in window 3 and not asked for in window 4, the pair is forgotten in window 5: the report waits anew.
+      expect(await buffer.releaseExpired(5 * windowMs, policy)).toEqual([]);
+      expect(await buffer.add([replica], 5 * windowMs, policy)).toEqual([]);
+      expect(await buffer.size()).toBe(1);
+      expect(await buffer.releaseExpired(6 * windowMs, policy)).toEqual([replica]);
+    });
+
+    it('keeps a re-armed pair of a series after a pair made later in it is forgotten', async () => {
+      const { windowMs } = policy;
+      const first = sorted([report('primary', 1000, 1), report('replica', 1002, 2)]);
+      const later = sorted([report('primary', 5000, 1), report('replica', 5002, 2)]);
+      await buffer.add([report('primary', 1000, 1), report('primary', 5000, 1)], 0, policy);
+      expect(sorted(await buffer.add([report('replica', 1002, 2)], 1_000, policy))).toEqual(first);
+      expect(sorted(await buffer.add([report('replica', 5002, 2)], 2_000, policy))).toEqual(later);
+      // Only the first pair comes back in window 1; in window 2 it is still remembered, the later one no longer.
+      expect(sorted(await buffer.add([report('replica', 1002, 2)], windowMs, policy))).toEqual(first);
+      expect(sorted(await buffer.add([report('replica', 1002, 2)], 2 * windowMs, policy))).toEqual(first);
+      expect(await buffer.add([report('replica', 5002, 2)], 2 * windowMs, policy)).toEqual([]);
+      expect(await buffer.size()).toBe(1);
+    });
+
     it('releases a primary and its twin exactly once when both are added concurrently', async () => {
       for (let k = 0; k < 20; k++) {
         const ts = 10_000 + k * 300;
