@@ -14,7 +14,7 @@ async function withReadyReplica(h: Harness) {
 }
 
 describe('the failover decision asks its dependencies for the least that keeps it durable and fenced', () => {
-  it('notice for the primary of an agent with a ready replica → reroute: the insert, the lease, one fenced read, the agent and its replicas read together, three step saves and the two promotion writes', async () => {
+  it('notice for the primary of an agent with a ready replica → reroute: the insert, the lease, one fenced read, the agent and its replicas read together, two step saves and the two promotion writes', async () => {
     const calls: string[] = [];
     const h = createHarness({ wrap: (_, deps) => recordCalls(deps, calls) });
     await withReadyReplica(h);
@@ -27,7 +27,7 @@ describe('the failover decision asks its dependencies for the least that keeps i
       'events.recordSignal', // the notice, exactly once: the ack
       'leases.acquire', // the agent's lease, its token from the lease manager's counter
       'events.getSignal', // fenced read: registers the token, then where the notice stands
-      'events.saveSteps', // decide_path started
+      // decide_path only reads: its start is not saved (a death in it leaves nothing to resume)
       'agents.get', // the decision's reads, at once
       'replicas.listByAgent',
       'events.saveSteps', // decide_path ended + promote started

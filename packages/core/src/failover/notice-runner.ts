@@ -35,7 +35,7 @@ async function respond(ctx: FlowContext, notice: InterruptionEventRecord, token:
   // What the decision read is still current for the steps that follow it in this run (they run under the
   // lease); a run resuming after the decision reads it again.
   let read: AgentState | undefined;
-  const path = await log.run('decide_path', async () => decidePath(ctx, notice, (read = await readAgentState(ctx, notice.agentId))), pathText);
+  const path = await log.run('decide_path', async () => decidePath(ctx, notice, (read = await readAgentState(ctx, notice.agentId))), pathText, { readOnly: true });
   const agent = read?.agent ?? (await requireAgent(ctx, notice.agentId));
   switch (path.path) {
     case 'promote':

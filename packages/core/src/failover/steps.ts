@@ -6,15 +6,25 @@ import { abortable } from './deadline.js';
 export interface StepLog {
   readonly steps: readonly StepRecord[];
   readonly signal: AbortSignal;
-  /** True when every step starts right after a save that checked the flow's fencing token (`fenced`). */
+  /** True when every step but a read-only one starts right after a save that checked the flow's fencing token (`fenced`). */
   readonly startsFenced: boolean;
   /**
    * Runs `fn` as step `name`; a failure (or the deadline) is recorded and rethrown. In a resumed log, the
    * n-th run of a name that already finished as the n-th of that name returns its recorded result instead.
    */
-  run<T>(name: string, fn: (signal: AbortSignal) => Promise<T>, detail?: (value: T) => string): Promise<T>;
+  run<T>(name: string, fn: (signal: AbortSignal) => Promise<T>, detail?: (value: T) => string, options?: StepRunOptions): Promise<T>;
   /** Records a step that did no work (a decision), with its detail. */
   note(name: string, detail: string, ok?: boolean): void;
+}
+
+export interface StepRunOptions {
+  /**
+   * The step only reads (a decision): its start is not saved, only its end (with the next step's start).
+   * A process that dies in it leaves nothing to resume but the step itself, which its resumption runs
+   * again either way; the save it spares is a durable write on the way to the flow's first action.
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface StepLogOptions {
@@ -51,7 +61,7 @@ export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLo
     steps,
     signal,
     startsFenced: save !== undefined && options.fenced === true,
-    async run(name, fn, detail) {
+    async run(name, fn, detail, runOptions = {}) {
       const n = reached.get(name) ?? 0;
       reached.set(name, n + 1);
       const done = finished.get(name)?.[n];
@@ -59,7 +69,7 @@ export function createStepLog(clock: Clock, signal: AbortSignal, options: StepLo
       const startedAt = clock.now();
       const index = steps.push({ name, startedAt, finishedAt: null, ok: null }) - 1;
       try {
-        await save?.(steps);
+        if (!runOptions.readOnly) await save?.(steps);
         const value = await abortable(fn(signal), signal);
         const d = detail?.(value);
         steps[index] = { name, startedAt, finishedAt: clock.now(), ok: true, ...(d === undefined ? {} : { detail: d }), ...(save && value !== undefined ? { result: value } : {}) };
