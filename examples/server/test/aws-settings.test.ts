@@ -39,7 +39,7 @@ describe('EC2 settings (SEF_CLOUD=aws)', () => {
   it('complete settings give the three providers; an agent without an Elastic IP is named', async () => {
     const cloud = awsCloudFromEnv(complete);
     try {
-      expect(cloud.compute.capabilities).toEqual({ snapshots: true, onDemand: true, restoreInto: false });
+      expect(cloud.compute.capabilities).toEqual({ snapshots: true, onDemand: true, restoreInto: true });
       await expect(cloud.router.route('a2', 'i-1')).rejects.toThrow(/no Elastic IP allocation for agent a2/);
     } finally {
       cloud.close();
