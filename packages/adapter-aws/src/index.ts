@@ -1,5 +1,6 @@
 export { createEc2ComputeProvider, defaultEc2Latencies, instanceTags, type AgentLaunchSpec, type Ec2ComputeProviderOptions } from './ec2-compute-provider.js';
 export { snapshotTags } from './ec2-snapshots.js';
+export { restoredVolumeTags } from './ec2-restore-into.js';
 export { createEc2PriceFeed, type Ec2PriceFeedOptions } from './ec2-price-feed.js';
 export { createElasticIpRouter, type ElasticIpRouterOptions } from './elastic-ip-router.js';
 export { createImdsClient, ImdsError, type ImdsClient, type ImdsClientOptions } from './imds-client.js';
