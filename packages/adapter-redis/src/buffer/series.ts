@@ -19,6 +19,7 @@ export interface PairRecord {
   readonly role: Role01;
   readonly ts: number;
   readonly twin: Waiting;
+  /** When the pair was made or last re-armed (ms). */
   readonly pairedAt: number;
   readonly seq: number;
   readonly call: number;
@@ -26,8 +27,8 @@ export interface PairRecord {
 
 /**
  * One series: its waiting reports (by timestamp, equal ones in arrival order) and recent pairs (oldest
- * first). The series of one agent are chained (`next`): an agent usually has one, and a Map per agent
- * would cost more memory than the series itself.
+ * `pairedAt` first). The series of one agent are chained (`next`): an agent usually has one, and a Map
+ * per agent would cost more memory than the series itself.
  */
 export interface Series {
   next: Series | undefined;

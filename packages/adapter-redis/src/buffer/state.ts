@@ -61,8 +61,8 @@ export class BufferState {
 
   /**
    * Decides one incoming report: handed its earlier pair again (a repeat, which re-arms the pair; with
-   * `lookup` false only a pair made by this same call, not re-armed), paired with the nearest waiting twin, merged into a waiting repeat (the
-   * lower price kept), or left waiting. Pushes released reports (twin, then report) to `out` and the
+   * `lookup` false only a pair made by this same call, not re-armed), paired with the nearest waiting
+   * twin, merged into a waiting repeat (the lower price kept), or left waiting. Pushes released reports (twin, then report) to `out` and the
    * decision as JSON to `ops`; `seq` is the log entry it goes into.
    */
   decideAdd(r: SourceReport, now: number, policy: BufferPolicy, lookup: boolean, seq: number, ops: string[], out: SourceReport[]): void {
