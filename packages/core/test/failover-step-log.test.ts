@@ -149,6 +149,23 @@ describe('a resumed step log', () => {
     expect(log.steps[5]).toMatchObject({ name: 'decide', detail: 'again', ok: true });
   });
 
+  it('each run and each note of a name counts: the second of two finished ones is reused by the second call', async () => {
+    const twice: StepRecord[] = [
+      { name: 'launch', startedAt: T0 - 9, finishedAt: T0 - 8, ok: true, result: 'i-1' },
+      { name: 'decide', startedAt: T0 - 8, finishedAt: T0 - 8, ok: true, detail: 'first' },
+      { name: 'launch', startedAt: T0 - 8, finishedAt: T0 - 7, ok: true, result: 'i-2' },
+      { name: 'decide', startedAt: T0 - 7, finishedAt: T0 - 7, ok: true, detail: 'second' },
+    ];
+    const log = createStepLog(createFakeClock(T0), live(), { resumeFrom: twice });
+    const launch = (value: string) => log.run('launch', async () => value);
+    expect([await launch('new-1'), await launch('new-2'), await launch('new-3')]).toEqual(['i-1', 'i-2', 'new-3']);
+    log.note('decide', 'first');
+    log.note('decide', 'second');
+    expect(log.steps).toHaveLength(5);
+    log.note('decide', 'third');
+    expect(log.steps.slice(4).map((s) => [s.name, s.ok, s.detail])).toEqual([['launch', true, undefined], ['decide', true, 'third']]);
+  });
+
   it('a run and a note of one name count together', async () => {
     const log = createStepLog(createFakeClock(T0), live(), { resumeFrom: [{ name: 'x', startedAt: T0 - 1, finishedAt: T0 - 1, ok: true, result: 1 }] });
     log.note('x', 'reuses the finished x');
