@@ -159,46 +159,35 @@ describe('abortable', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
-  it('rejects with the reason when the signal aborts first; the promise failing later is not an unhandled rejection', async () => {
+  /** Settles `late` only after abortable rejected (its deadline first), and collects the unhandled rejections that follow. */
+  async function lateFailure(abortFirst: boolean): Promise<unknown[]> {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       const controller = new AbortController();
+      const why = new Error('deadline');
+      if (abortFirst) controller.abort(why);
       let fail!: (e: Error) => void;
       const late = new Promise<number>((_, reject) => (fail = reject));
       const p = abortable(late, controller.signal);
-      const why = new Error('deadline');
       controller.abort(why);
       await expect(p).rejects.toBe(why);
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       fail(new Error('late failure'));
       await nextTicks();
       await nextTicks();
-      expect(unhandled).toEqual([]);
+      return unhandled;
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  }
+
+  it('rejects with the reason when the signal aborts first; the promise failing later is not an unhandled rejection', async () => {
+    expect(await lateFailure(false)).toEqual([]);
   });
 
   it('an already aborted signal rejects at once, and the promise failing later is not an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const controller = new AbortController();
-      const why = new Error('deadline');
-      controller.abort(why);
-      let fail!: (e: Error) => void;
-      const late = new Promise<number>((_, reject) => (fail = reject));
-      await expect(abortable(late, controller.signal)).rejects.toBe(why);
-      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
-      fail(new Error('late failure'));
-      await nextTicks();
-      await nextTicks();
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    expect(await lateFailure(true)).toEqual([]);
   });
 });
