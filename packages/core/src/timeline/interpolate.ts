@@ -11,11 +11,10 @@ type InterpolationConfig = Pick<TimelineConfig, 'interpolationMaxGap' | 'interpo
  * @example
  * // The spec's gap: $0.050 at T=0, $0.060 at T=1200 → 0.0525, 0.055, 0.0575 at 300, 600, 900.
  */
-export function interpolateGap(series: SeriesKey, a: StoredPoint, b: StoredPoint, config: InterpolationConfig, out: StoredPoint[]): number {
+export function interpolateGap(series: SeriesKey, a: StoredPoint, b: StoredPoint, config: InterpolationConfig, out: StoredPoint[]): void {
   const length = b.timestamp - a.timestamp;
-  if (length > config.interpolationMaxGap) return 0;
+  if (length > config.interpolationMaxGap) return;
   const step = config.interpolationStep;
-  let written = 0;
   for (let k = 1; ; k++) {
     const t = a.timestamp + k * step;
     if (b.timestamp - t < step / 2) break;
@@ -30,9 +29,7 @@ export function interpolateGap(series: SeriesKey, a: StoredPoint, b: StoredPoint
       replicaPrice: null,
       replicaTimestamp: null,
     });
-    written++;
   }
-  return written;
 }
 
 /** Real points (sorted) with the interpolated points of every fillable gap between them, sorted. */
