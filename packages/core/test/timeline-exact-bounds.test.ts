@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QualityFlag, StoredPoint } from '../src/ports/types.js';
+import { deriveSeriesChange } from '../src/timeline/derive-window.js';
 import { samePoint } from '../src/timeline/diff.js';
 import { reportNewGaps, reportRetractedGaps } from '../src/timeline/gaps.js';
 import { mergePair } from '../src/timeline/merge.js';
@@ -8,7 +9,7 @@ import { emptyOutcome } from '../src/timeline/outcome.js';
 // Exact examples for rules whose bounds the convergence properties rarely hit (found by mutation testing
 // of src/timeline, issue 18): each test names the mutant it kills.
 const series = { agentId: 'a1', poolId: 'us-east-1a:c5.large' };
-const config = { gapDetectionThreshold: 600, interpolationMaxGap: 1800, interpolationStep: 300, dualSourcePriceTolerance: 0.005, pricePrecision: 6 };
+const config = { gapDetectionThreshold: 600, interpolationMaxGap: 1800, interpolationStep: 300, dualSourcePriceTolerance: 0.005, dualSourceTimeTolerance: 30, pricePrecision: 6 };
 
 const point = (timestamp: number, flag: QualityFlag = 'single_source', price = 0.05): StoredPoint => ({
   ...series, timestamp, price, flag, source: flag === 'interpolated' ? 'interpolated' : 'primary', primaryPrice: flag === 'interpolated' ? null : price, replicaPrice: null, replicaTimestamp: null,
@@ -73,5 +74,18 @@ describe('dual-source merge at the tolerance', () => {
     // |200 − 201| / 200 is exactly 0.005 in binary floating point.
     expect(mergePair(series, { timestamp: 0, price: 200 }, { timestamp: 2, price: 201 }, config)).toMatchObject({ flag: 'averaged_dual_source', price: 200.5 });
     expect(mergePair(series, { timestamp: 0, price: 200 }, { timestamp: 2, price: 200.99 }, config)).toMatchObject({ flag: 'verified_dual_source', price: 200 });
+  });
+});
+
+describe('merge events name the flag of the point written', () => {
+  it('a verified pair is reported verified, an averaged one averaged', () => {
+    const report = (role: 'primary' | 'replica', timestamp: number, price: number) => ({ ...series, instanceId: `i-${role}`, role, timestamp, price });
+    const merged = (replicaPrice: number) => {
+      const outcome = emptyOutcome();
+      deriveSeriesChange({ series, left: 0, right: 2000, points: [] }, [report('primary', 1000, 0.05), report('replica', 1002, replicaPrice)], config, outcome);
+      return outcome.merged.map((m) => [m.flag, m.price]);
+    };
+    expect(merged(0.05001)).toEqual([['verified_dual_source', 0.05]]);
+    expect(merged(0.06)).toEqual([['averaged_dual_source', 0.055]]);
   });
 });
