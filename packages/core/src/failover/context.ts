@@ -92,6 +92,15 @@ export async function raiseAlert(ctx: FlowContext, kind: AlertKind, message: str
   return alert;
 }
 
+/**
+ * Longest one housekeeping step may take (ms), a provider call of a sweep included: the notice grace
+ * period. A hung provider holds no sweep longer; it is asked again at the next one.
+ */
+export const housekeepingLimitMs = (ctx: FlowContext): number => ctx.config.terminationGracePeriod * 1000;
+
+/** The agent lease a sweep takes to act on one agent: its step's limit and a margin to release it. */
+export const housekeepingLeaseMs = (ctx: FlowContext): number => housekeepingLimitMs(ctx) + 30_000;
+
 /** Takes the agent's lease if free, with a token above every token the stores have seen for the agent. */
 export async function acquireAgentLease(ctx: FlowContext, agentId: string, ttlMs: number): Promise<Lease | null> {
   const above = await ctx.storage.agents.highestFencingToken(agentId);

@@ -1,7 +1,7 @@
 import type { OrphanDecision, OrphanReason } from '../events/event-map.js';
 import type { LaunchedInstance } from '../ports/compute-provider.js';
 import type { AgentRecord, InterruptionEventRecord, ReplicaRecord } from '../ports/types.js';
-import { activeReplica, activeStatuses, patchAgent, type FlowContext } from './context.js';
+import { activeReplica, activeStatuses, housekeepingLeaseMs, housekeepingLimitMs, patchAgent, type FlowContext } from './context.js';
 import { stepToken } from './ids.js';
 import { errorText } from './steps.js';
 import { isRetryable, terminateWithRetry } from './terminate-retry.js';
@@ -19,12 +19,9 @@ interface Orphan {
   readonly record: ReplicaRecord | undefined;
 }
 
-/** Longest one provider call of the sweep may take (ms): a hung provider is tried again at the next sweep. */
-const callLimitMs = (ctx: FlowContext): number => ctx.config.terminationGracePeriod * 1000;
-
-/** Terminates an orphan with retries, for at most {@link callLimitMs}: a hung terminate is a `terminate_failed` decision. */
+/** Terminates an orphan with retries, for at most {@link housekeepingLimitMs}: a hung terminate is a `terminate_failed` decision. */
 async function terminateOrphan(ctx: FlowContext, instanceId: string, token: string): Promise<{ attempts: number; error?: unknown }> {
-  const { signal, cancel } = timeoutSignal(ctx.clock, callLimitMs(ctx));
+  const { signal, cancel } = timeoutSignal(ctx.clock, housekeepingLimitMs(ctx));
   try {
     return await terminateWithRetry(ctx, instanceId, token, signal);
   } finally {
@@ -36,7 +33,7 @@ async function terminateOrphan(ctx: FlowContext, instanceId: string, token: stri
 async function listInventory(ctx: FlowContext): Promise<LaunchedInstance[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withTimeout(ctx.clock, callLimitMs(ctx), (signal) => ctx.compute.listLaunched({ signal }));
+      return await withTimeout(ctx.clock, housekeepingLimitMs(ctx), (signal) => ctx.compute.listLaunched({ signal }));
     } catch (error) {
       if (attempt >= 3 || !isRetryable(error)) throw error;
       await ctx.clock.sleep(1_000 * attempt);
@@ -129,7 +126,7 @@ async function endOrphan(ctx: FlowContext, instance: LaunchedInstance, orphan: O
   if (!orphan.record || !activeStatuses.includes(orphan.record.status)) {
     return decide(orphan.reason, orphan.record, await terminateOrphan(ctx, instance.instanceId, token));
   }
-  const lease = await ctx.leases.acquire(`agent:${instance.agentId}`, ctx.owner, ctx.config.terminationGracePeriod * 1000 + 30_000);
+  const lease = await ctx.leases.acquire(`agent:${instance.agentId}`, ctx.owner, housekeepingLeaseMs(ctx));
   if (!lease) return undefined;
   try {
     const fresh = await classify(ctx, instance, settled);

@@ -1,5 +1,5 @@
 import type { Alert } from '../events/event-map.js';
-import { acquireAgentLease, activeReplica, raiseAlert, type FlowContext } from './context.js';
+import { acquireAgentLease, activeReplica, housekeepingLeaseMs, housekeepingLimitMs, raiseAlert, type FlowContext } from './context.js';
 import { timeoutSignal, withTimeout } from './deadline.js';
 import type { ReplicaRecord } from '../ports/types.js';
 import { ensureReplica, failReplica, retireReplica } from './launch-replica.js';
@@ -27,7 +27,7 @@ const stuckAfterMs = 900_000;
 async function recoverStuck(ctx: FlowContext, replica: ReplicaRecord): Promise<void> {
   if (replica.instanceId === null) return failReplica(ctx, replica, undefined);
   const id = replica.instanceId;
-  const info = await withTimeout(ctx.clock, ctx.config.terminationGracePeriod * 1000, (signal) => ctx.compute.describe(id, { signal }));
+  const info = await withTimeout(ctx.clock, housekeepingLimitMs(ctx), (signal) => ctx.compute.describe(id, { signal }));
   if (info?.state === 'running') await ctx.storage.replicas.transition(replica.id, ['launching'], 'syncing');
   else if (!info || info.state === 'terminated' || info.state === 'shutting-down') await failReplica(ctx, replica, undefined);
 }
@@ -62,9 +62,9 @@ export async function sweep(ctx: FlowContext): Promise<SweepResult> {
       continue;
     }
     if (!unused && !missing && !manualOff) continue;
-    const lease = await acquireAgentLease(ctx, agent.id, ctx.config.terminationGracePeriod * 1000 + 30_000);
+    const lease = await acquireAgentLease(ctx, agent.id, housekeepingLeaseMs(ctx));
     if (!lease) continue;
-    const { signal, cancel } = timeoutSignal(ctx.clock, ctx.config.terminationGracePeriod * 1000);
+    const { signal, cancel } = timeoutSignal(ctx.clock, housekeepingLimitMs(ctx));
     try {
       const log = createStepLog(ctx.clock, signal);
       const fresh = await activeReplica(ctx, agent.id);
